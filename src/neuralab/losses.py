@@ -1,0 +1,125 @@
+"""Data losses: ``loss(scores, y) -> (loss, dscores)``, averaged over the batch.
+
+scores: (N, C) class scores ``f(x, W)``; y: (N,) integer labels in [0, C). ``loss`` is a
+Python float and ``dscores`` (N, C) its gradient, on the scores' backend.
+
+* ``softmax_cross_entropy``: Lᵢ = −log(e^{s_yᵢ} / Σⱼ e^{sⱼ}).
+* ``multiclass_hinge`` (multiclass SVM, Weston & Watkins 1999): Lᵢ = Σ_{j≠yᵢ} max(0, sⱼ − s_yᵢ + Δ).
+* ``mse`` (regression): mean over all N·C entries of (ŷ − y)², as ``torch.nn.MSELoss``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import backend as B
+from .backend import Array
+from .config import LOSSES, check_choice, check_range
+
+LossFn = Callable[..., tuple[float, Array]]
+
+
+def _check_scores(scores: Array, name: str = "scores") -> None:
+    if scores.ndim != 2:
+        raise ValueError(f"{name} must have shape (N, C), got shape {tuple(scores.shape)}")
+    if scores.shape[0] == 0:
+        raise ValueError(f"{name} is empty (N = 0); a loss needs at least one example")
+    if not B.all_finite(scores):
+        raise ValueError(
+            f"{name} contain NaN or inf; the model has diverged (try a lower learning rate)"
+        )
+
+
+def _one_hot(scores: Array, y: Array) -> Array:
+    """Validate labels y (N,) against scores (N, C) and return the one-hot (N, C) matrix."""
+    xp = B.namespace(scores)
+    n, c = scores.shape
+    if y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(f"y must have shape ({n},) to match scores {tuple(scores.shape)}, "
+                         f"got shape {tuple(y.shape)}")
+    if not xp.isdtype(y.dtype, "integral"):
+        raise ValueError(f"y must hold integer class labels, got dtype {y.dtype}")
+    lo, hi = int(xp.min(y)), int(xp.max(y))
+    if lo < 0 or hi >= c:
+        bad = lo if lo < 0 else hi
+        raise ValueError(f"y contains label {bad}, outside the {c} classes [0, {c - 1}]")
+    classes = xp.arange(c, device=B.device(scores), dtype=y.dtype)
+    return xp.astype(y[:, None] == classes[None, :], scores.dtype)
+
+
+def softmax(scores: Array) -> Array:
+    """Row-wise softmax, (N, C) -> (N, C); shifted by the row max so it never overflows."""
+    xp = B.namespace(scores)
+    e = xp.exp(scores - xp.max(scores, axis=1, keepdims=True))
+    return e / xp.sum(e, axis=1, keepdims=True)
+
+
+def softmax_cross_entropy(scores: Array, y: Array) -> tuple[float, Array]:
+    """Mean softmax (cross-entropy) loss and its gradient ``(softmax − onehot(y)) / N``.
+
+    Each Lᵢ is computed as ``(m − s_y) + log1p(Σ_{j≠argmax} e^{sⱼ − m})`` with m the row max.
+    Subtracting the max keeps exp from overflowing at scores of ±1e4, and leaving the argmax
+    term out of the log1p keeps a confident correct prediction's tiny loss (e.g. 3.4e-48 for
+    scores [10, −100, −100]) instead of rounding log(1 + 3.4e-48) to exactly 0.
+    """
+    _check_scores(scores)
+    xp = B.namespace(scores)
+    onehot = _one_hot(scores, y)
+    n, c = scores.shape
+    m = xp.max(scores, axis=1, keepdims=True)  # (N, 1)
+    e = xp.exp(scores - m)  # (N, C), in (0, 1]; the argmax entry is exactly 1
+    top = xp.astype(
+        xp.argmax(scores, axis=1)[:, None] == xp.arange(c, device=B.device(scores))[None, :],
+        scores.dtype,
+    )
+    rest = xp.sum(e * (1.0 - top), axis=1)  # (N,) Σ over the non-argmax classes
+    s_y = xp.sum(scores * onehot, axis=1)
+    per_example = (m[:, 0] - s_y) + xp.log1p(rest)
+    probs = e / (1.0 + rest)[:, None]
+    dscores = (probs - onehot) / n
+    return B.to_float(xp.mean(per_example)), dscores
+
+
+def multiclass_hinge(scores: Array, y: Array, delta: float = 1.0) -> tuple[float, Array]:
+    """Mean multiclass SVM loss (Weston–Watkins) with margin Δ, and its (sub)gradient.
+
+    Lᵢ = Σ_{j≠yᵢ} max(0, sⱼ − s_yᵢ + Δ). Each violated margin adds +1 to dsⱼ and −1 to ds_yᵢ
+    (subgradient 0 exactly at the hinge), all divided by N.
+    """
+    check_range("delta", delta)
+    _check_scores(scores)
+    xp = B.namespace(scores)
+    onehot = _one_hot(scores, y)
+    n = scores.shape[0]
+    s_y = xp.sum(scores * onehot, axis=1, keepdims=True)  # (N, 1)
+    margins = (scores - s_y + delta) * (1.0 - onehot)  # the j = y term is excluded
+    active = xp.astype(margins > 0, scores.dtype)  # (N, C)
+    loss = xp.sum(margins * active) / n
+    dscores = (active - onehot * xp.sum(active, axis=1, keepdims=True)) / n
+    return B.to_float(loss), dscores
+
+
+def mse(pred: Array, target: Array) -> tuple[float, Array]:
+    """Mean squared error over all entries: (1/(N·C)) Σ (ŷ − y)², gradient 2(ŷ − y)/(N·C).
+
+    pred, target: (N, C) (or (N,), treated as C = 1).
+    """
+    if tuple(pred.shape) != tuple(target.shape):
+        raise ValueError(f"target must have the shape of pred {tuple(pred.shape)}, "
+                         f"got {tuple(target.shape)}")
+    _check_scores(pred if pred.ndim == 2 else B.namespace(pred).reshape(pred, (-1, 1)), "pred")
+    xp = B.namespace(pred, target)
+    diff = pred - target
+    size = B.prod(tuple(diff.shape))
+    return B.to_float(xp.sum(diff * diff) / size), (2.0 / size) * diff
+
+
+REGISTRY: dict[str, LossFn] = {
+    "softmax": softmax_cross_entropy, "svm": multiclass_hinge, "mse": mse,
+}
+assert tuple(REGISTRY) == LOSSES
+
+
+def get_loss(name: str) -> LossFn:
+    """A loss function by name: ``softmax``, ``svm`` or ``mse``."""
+    return REGISTRY[check_choice("loss", name, LOSSES)]

@@ -1,0 +1,229 @@
+"""Optimizers and learning-rate schedules.
+
+An optimizer updates its Params in place from their ``grad`` (filled by ``model.backward`` and
+``regularizer.add_grad``). Notation: w a parameter, g its gradient, η the learning rate, t the
+step count starting at 1. Each rule below is the one ``torch.optim`` implements (weight decay
+and dampening left to the regularizers), so the two match step for step.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from . import backend as B
+from .backend import Array
+from .config import OPTIMIZERS, SCHEDULES, check_choice, check_positive_int, check_range
+from .nn.layers import Param
+
+
+class Optimizer:
+    """Base class: holds the Params, the learning rate ``lr`` and per-parameter state."""
+
+    def __init__(self, params: Iterable[Param], lr: float) -> None:
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("params is empty: pass model.params() (a model with parameters)")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Param):
+                raise TypeError(f"params[{i}] must be a neuralab Param, got {type(p).__name__}")
+        self.lr = check_range("lr", lr)
+        self.t = 0  # steps taken
+        self.state: dict[str, list[Array | None]] = {}
+
+    def step(self) -> None:
+        """Apply one update to every Param that has a gradient."""
+        self.t += 1
+        for i, p in enumerate(self.params):
+            if p.grad is not None:
+                self._update(i, p)
+
+    def _update(self, i: int, p: Param) -> None:
+        raise NotImplementedError
+
+    def _slot(self, name: str, i: int, like: Array) -> Array:
+        """Per-parameter state array ``name`` for Param ``i`` (zeros on first use)."""
+        slots = self.state.setdefault(name, [None] * len(self.params))
+        if slots[i] is None:
+            slots[i] = B.namespace(like).zeros_like(like)
+        return slots[i]
+
+    def _scratch(self, i: int, like: Array) -> Array | None:
+        """A reusable temporary for numpy's in-place path (not part of the state)."""
+        if not hasattr(self, "_ws"):
+            self._ws = [B.Workspace() for _ in self.params]
+            for ws in self._ws:
+                ws.enabled = True
+        return self._ws[i].get("tmp", tuple(like.shape), like)
+
+    # -- checkpointing -----------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """``{"t": steps, "lr": η, "slots": {"<name>.<i>": array}}`` for checkpoints."""
+        slots = {f"{name}.{i}": a for name, arrs in self.state.items()
+                 for i, a in enumerate(arrs) if a is not None}
+        return {"t": self.t, "lr": self.lr, "slots": slots}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.t, self.lr = int(state["t"]), float(state["lr"])
+        self.state = {}
+        for key, arr in state["slots"].items():
+            name, _, i = key.rpartition(".")
+            like = self.params[int(i)].value
+            self.state.setdefault(name, [None] * len(self.params))[int(i)] = B.copy(
+                B.asarray(arr, like=like))
+
+    def __repr__(self) -> str:
+        hyper = {k: v for k, v in vars(self).items() if k not in ("params", "state", "t", "_ws")}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in hyper.items())})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with (Nesterov) momentum μ.
+
+    * plain:     w ← w − η·g
+    * momentum:  v ← μ·v + g;          w ← w − η·v
+    * Nesterov:  v ← μ·v + g;          w ← w − η·(g + μ·v)
+
+    v starts at 0. The lecture's form v ← μ·v − η·g, w ← w + v is the same update with
+    v_lecture = −η·v (identical while η is constant; with a schedule this form, PyTorch's,
+    applies the new η to the whole velocity).
+    """
+
+    def __init__(
+        self, params: Iterable[Param], lr: float = 1e-2, momentum: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        super().__init__(params, lr)
+        self.momentum = check_range("momentum", momentum)
+        if nesterov and momentum == 0.0:
+            raise ValueError("nesterov=True needs momentum > 0, e.g. momentum=0.9")
+        self.nesterov = bool(nesterov)
+
+    def _update(self, i: int, p: Param) -> None:
+        g = p.grad
+        if self.momentum == 0.0:
+            p.value = B.axpy_(p.value, g, -self.lr)
+            return
+        v = self._slot("v", i, p.value)
+        v *= self.momentum
+        v += g
+        if self.nesterov:  # w − η(g + μv)
+            p.value = B.axpy_(p.value, g, -self.lr)
+            p.value = B.axpy_(p.value, v, -self.lr * self.momentum)
+        else:
+            p.value = B.axpy_(p.value, v, -self.lr)
+
+
+class RMSProp(Optimizer):
+    """RMSProp (Tieleman & Hinton 2012).
+
+    s ← ρ·s + (1 − ρ)·g²;   w ← w − η·g / (√s + ε)
+
+    ``decay_rate`` is ρ (PyTorch's ``alpha``).
+    """
+
+    def __init__(
+        self, params: Iterable[Param], lr: float = 1e-3, decay_rate: float = 0.99,
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(params, lr)
+        self.decay_rate = check_range("decay_rate", decay_rate, "momentum")
+        self.eps = check_range("eps", eps)
+
+    def _update(self, i: int, p: Param) -> None:
+        g, rho = p.grad, self.decay_rate
+        s = self._slot("s", i, p.value)
+        tmp = B.square(g, out=self._scratch(i, g))
+        s *= rho
+        s = B.axpy_(s, tmp, 1.0 - rho)
+        denom = B.add(B.sqrt(s, out=tmp), self.eps, out=tmp)
+        p.value = B.axpy_(p.value, B.divide(g, denom, out=tmp), -self.lr)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015).
+
+    m ← β₁·m + (1 − β₁)·g;   v ← β₂·v + (1 − β₂)·g²
+    m̂ = m / (1 − β₁ᵗ);       v̂ = v / (1 − β₂ᵗ)
+    w ← w − η·m̂ / (√v̂ + ε)
+    """
+
+    def __init__(
+        self, params: Iterable[Param], lr: float = 1e-3, beta1: float = 0.9,
+        beta2: float = 0.999, eps: float = 1e-8,
+    ) -> None:
+        super().__init__(params, lr)
+        self.beta1 = check_range("beta1", beta1, "momentum")
+        self.beta2 = check_range("beta2", beta2, "momentum")
+        self.eps = check_range("eps", eps)
+
+    def _update(self, i: int, p: Param) -> None:
+        g, b1, b2 = p.grad, self.beta1, self.beta2
+        m, v = self._slot("m", i, p.value), self._slot("v", i, p.value)
+        m *= b1
+        m = B.axpy_(m, g, 1.0 - b1)
+        tmp = B.square(g, out=self._scratch(i, g))
+        v *= b2
+        v = B.axpy_(v, tmp, 1.0 - b2)
+        bc1, bc2 = 1.0 - b1**self.t, 1.0 - b2**self.t
+        # √v̂ + ε = √v / √bc2 + ε; the update is (η / bc1)·m / (√v̂ + ε)
+        denom = B.add(B.divide(B.sqrt(v, out=tmp), math.sqrt(bc2), out=tmp), self.eps, out=tmp)
+        p.value = B.axpy_(p.value, B.divide(m, denom, out=tmp), -self.lr / bc1)
+
+
+def get_optimizer(name: str, params: Iterable[Param], lr: float, **kwargs: Any) -> Optimizer:
+    """By name: ``sgd``, ``momentum`` (SGD, μ = 0.9), ``nesterov``, ``rmsprop``, ``adam``."""
+    check_choice("optimizer", name, OPTIMIZERS)
+    if name in ("momentum", "nesterov"):
+        kwargs.setdefault("momentum", 0.9)
+        return SGD(params, lr, nesterov=name == "nesterov", **kwargs)
+    cls = {"sgd": SGD, "rmsprop": RMSProp, "adam": Adam}[name]
+    return cls(params, lr, **kwargs)
+
+
+# --------------------------------------------------------------------------- schedules
+class Schedule:
+    """A learning rate as a pure function of the epoch: ``schedule(epoch) -> lr``.
+
+    Being pure (no internal counter) makes resuming a run exact.
+    """
+
+    def __init__(self, lr: float) -> None:
+        self.lr = check_range("lr", lr)
+
+    def __call__(self, epoch: int) -> float:
+        return self.lr
+
+
+class StepDecay(Schedule):
+    """η_e = η₀ · γ^⌊e / step_size⌋ (``torch.optim.lr_scheduler.StepLR``)."""
+
+    def __init__(self, lr: float, step_size: int = 10, gamma: float = 0.1) -> None:
+        super().__init__(lr)
+        self.step_size = check_positive_int("step_size", step_size)
+        self.gamma = check_range("gamma", gamma, "momentum")
+
+    def __call__(self, epoch: int) -> float:
+        return self.lr * self.gamma ** (epoch // self.step_size)
+
+
+class Cosine(Schedule):
+    """η_e = η_min + (η₀ − η_min)·(1 + cos(π·e / T)) / 2 for e ≤ T, then η_min
+    (``torch.optim.lr_scheduler.CosineAnnealingLR`` in closed form, without restarts)."""
+
+    def __init__(self, lr: float, t_max: int = 50, eta_min: float = 0.0) -> None:
+        super().__init__(lr)
+        self.t_max = check_positive_int("t_max", t_max)
+        self.eta_min = check_range("eta_min", eta_min, "lam")
+
+    def __call__(self, epoch: int) -> float:
+        e = min(epoch, self.t_max)
+        cos = math.cos(math.pi * e / self.t_max)
+        return self.eta_min + (self.lr - self.eta_min) * (1 + cos) / 2
+
+
+def get_schedule(name: str, lr: float, **kwargs: Any) -> Schedule:
+    """By name: ``constant``, ``step`` or ``cosine``."""
+    check_choice("lr_schedule", name, SCHEDULES)
+    return {"constant": Schedule, "step": StepDecay, "cosine": Cosine}[name](lr, **kwargs)
