@@ -13,17 +13,18 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) examples/spiral_demo.py
+	$(VENV)/bin/neuralab demo
 
 test: $(STAMP)
+	$(PY) -m ruff check src tests benchmarks
 	$(PY) -m pytest -q
 
 bench: $(STAMP) torch
 	$(PY) benchmarks/bench_mlp.py
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests benchmarks examples
-	$(PY) -m ruff format --check src tests benchmarks examples
+	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m ruff format --check src tests benchmarks
 
 # CPU build of PyTorch: the oracle for tests and the peer for benchmarks (optional for users).
 torch: $(STAMP)

@@ -157,6 +157,7 @@ class Linear(Layer):
                 f"Linear({self.in_features}, {self.out_features}) expects input of shape "
                 f"(N, {self.in_features}), got {tuple(x.shape)}"
             )
+        B.namespace(x, self.weight.value)  # a clear error if data and model are on two backends
         buf = self._ws.get("out", (x.shape[0], self.out_features), x)
         out, self._cache = F.affine_forward(x, self.weight.value, self.bias.value, out=buf)
         return out
