@@ -205,6 +205,28 @@ def bernoulli(
     return asarray((rng.random(size=shape) < prob).astype(np.float64), like=like, dtype=dtype)
 
 
+def epoch_permutation(seed: int, epoch: int, n: int) -> np.ndarray:
+    """The order of ``n`` examples in ``epoch``: a pure function of (seed, epoch), so a resumed
+    run shuffles exactly like an uninterrupted one without saving generator state."""
+    return np.random.default_rng([seed, epoch]).permutation(n)
+
+
+def take_rows(x: Array, idx: np.ndarray) -> Array:
+    """``x[idx]`` for a numpy index array, on any backend (a copy)."""
+    if isinstance(x, np.ndarray):
+        return x[idx]
+    return namespace(x).take(x, asarray(idx, like=x), axis=0)
+
+
+def rng_state(rng: Generator) -> dict[str, Any]:
+    """A JSON-serializable snapshot of a generator (for checkpoints)."""
+    return rng.bit_generator.state
+
+
+def set_rng_state(rng: Generator, state: dict[str, Any]) -> None:
+    rng.bit_generator.state = state
+
+
 # --------------------------------------------------------------------------- reusable buffers
 class Workspace:
     """Named output buffers a layer reuses from one step to the next (numpy only).

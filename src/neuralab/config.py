@@ -10,6 +10,8 @@ import math
 from collections.abc import Iterable
 from typing import Any, Literal, get_args
 
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
 ActivationName = Literal["sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout", "linear"]
 LossName = Literal["softmax", "svm", "mse"]
 RegName = Literal["none", "l1", "l2", "elastic"]
@@ -71,3 +73,156 @@ def _interval(lo: float, hi: float, lo_in: bool, hi_in: bool) -> str:
     right = "]" if hi_in else ")"
     hi_s = "inf" if math.isinf(hi) else f"{hi:g}"
     return f"{left}{lo:g}, {hi_s}{right}"
+
+
+# --------------------------------------------------------------------------- pydantic models
+# The models call the validators above, so a bad value read from a TOML file, a CLI flag or a
+# playground message gets the same message as a bad argument to the library.
+
+MAX_HIDDEN_LAYERS = 8
+MAX_UNITS = 4096
+MAX_BATCH = 65536
+MAX_EPOCHS = 100_000
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @classmethod
+    def parse(cls, data: dict[str, Any] | None = None, **overrides: Any) -> Any:
+        """Validate ``data`` (plus keyword overrides); a bad field is one ``ValueError``."""
+        merged = {**(data or {}), **overrides}
+        try:
+            return cls.model_validate(merged)
+        except ValidationError as err:
+            raise ValueError(_first_error(err, cls)) from None
+
+
+def _first_error(err: ValidationError, cls: type[BaseModel]) -> str:
+    e = err.errors()[0]
+    where = ".".join(str(part) for part in e["loc"])
+    if e["type"] == "extra_forbidden":
+        return f"unknown option {where!r}; allowed: {', '.join(cls.model_fields)}"
+    msg = e["msg"].removeprefix("Value error, ")
+    if msg.startswith(where.rsplit(".", 1)[-1] + "="):
+        return msg  # already one of our own messages
+    return f"{where}={e.get('input')!r}: {msg}"
+
+
+class ModelConfig(_Strict):
+    """Architecture: a linear classifier or an MLP (Linear → [BatchNorm] → act → [Dropout])."""
+
+    kind: Literal["linear", "mlp"] = "mlp"
+    hidden: tuple[int, ...] = (100,)
+    activation: str = "relu"
+    alpha: float | None = None  # Leaky ReLU slope / ELU α; None: the activation's default
+    k: int = 2  # maxout pieces
+    dropout: float = 0.0  # probability of DROPPING a unit
+    batchnorm: bool = False
+    init: str = "he"
+    std: float | None = None  # for init="normal"
+
+    @field_validator("hidden")
+    @classmethod
+    def _hidden(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if len(v) > MAX_HIDDEN_LAYERS:
+            raise ValueError(f"hidden={list(v)} has {len(v)} layers; at most {MAX_HIDDEN_LAYERS}")
+        for units in v:
+            if not 1 <= units <= MAX_UNITS:
+                raise ValueError(f"hidden={list(v)}: each layer needs 1 to {MAX_UNITS} units")
+        return v
+
+    @field_validator("activation")
+    @classmethod
+    def _activation(cls, v: str) -> str:
+        return check_choice("activation", v, ACTIVATIONS)
+
+    @field_validator("init")
+    @classmethod
+    def _init(cls, v: str) -> str:
+        return check_choice("init", v, INITS)
+
+    @field_validator("alpha")
+    @classmethod
+    def _alpha(cls, v: float | None) -> float | None:
+        return None if v is None else check_range("alpha", v)
+
+    @field_validator("k")
+    @classmethod
+    def _k(cls, v: int) -> int:
+        return check_positive_int("k", v, low=2)
+
+    @field_validator("dropout")
+    @classmethod
+    def _dropout(cls, v: float) -> float:
+        return check_range("dropout", v, "p")
+
+    @field_validator("std")
+    @classmethod
+    def _std(cls, v: float | None) -> float | None:
+        return None if v is None else check_range("std", v)
+
+
+class TrainConfig(_Strict):
+    """Everything a training run needs besides the data arrays (``neuralab train``'s options)."""
+
+    data: str = "digits"
+    root: str | None = None
+    model: ModelConfig = ModelConfig()
+    loss: str = "softmax"
+    reg: str = "l2"
+    lam: float = 1e-4
+    beta: float = 0.5
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    lr_schedule: str = "constant"
+    epochs: int = 30
+    batch_size: int = 64
+    seed: int = 0
+    patience: int | None = None  # early stopping on val loss; None: off
+
+    @field_validator("loss")
+    @classmethod
+    def _loss(cls, v: str) -> str:
+        return check_choice("loss", v, LOSSES)
+
+    @field_validator("reg")
+    @classmethod
+    def _reg(cls, v: str) -> str:
+        return check_choice("reg", v, REGULARIZERS)
+
+    @field_validator("optimizer")
+    @classmethod
+    def _optimizer(cls, v: str) -> str:
+        return check_choice("optimizer", v, OPTIMIZERS)
+
+    @field_validator("lr_schedule")
+    @classmethod
+    def _schedule(cls, v: str) -> str:
+        return check_choice("lr_schedule", v, SCHEDULES)
+
+    @field_validator("lr", "lam", "beta")
+    @classmethod
+    def _ranges(cls, v: float, info: Any) -> float:
+        return check_range(info.field_name, v)
+
+    @field_validator("epochs")
+    @classmethod
+    def _epochs(cls, v: int) -> int:
+        return _bounded_int("epochs", v, 1, MAX_EPOCHS)
+
+    @field_validator("batch_size")
+    @classmethod
+    def _batch(cls, v: int) -> int:
+        return _bounded_int("batch_size", v, 1, MAX_BATCH)
+
+    @field_validator("patience")
+    @classmethod
+    def _patience(cls, v: int | None) -> int | None:
+        return None if v is None else check_positive_int("patience", v)
+
+
+def _bounded_int(param: str, value: int, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{param}={value!r} must be an integer in [{low}, {high}]")
+    return value

@@ -41,7 +41,7 @@ def run(
         order = rng.permutation(n)  # reshuffle every epoch
         for start in range(0, n, batch_size):
             idx = order[start : start + batch_size]
-            data_loss, dscores = softmax_cross_entropy(model.forward(x[idx]), y[idx])
+            _, dscores = softmax_cross_entropy(model.forward(x[idx]), y[idx])
             model.backward(dscores, need_dx=False)
             reg.add_grad(model.params())
             opt.step()

@@ -19,13 +19,18 @@ from .config import LOSSES, check_choice, check_range
 LossFn = Callable[..., tuple[float, Array]]
 
 
+class NonFiniteScores(ValueError):
+    """Scores hold NaN or inf: the model diverged (the Trainer turns this into
+    :class:`~neuralab.train.TrainingDiverged`)."""
+
+
 def _check_scores(scores: Array, name: str = "scores") -> None:
     if scores.ndim != 2:
         raise ValueError(f"{name} must have shape (N, C), got shape {tuple(scores.shape)}")
     if scores.shape[0] == 0:
         raise ValueError(f"{name} is empty (N = 0); a loss needs at least one example")
     if not B.all_finite(scores):
-        raise ValueError(
+        raise NonFiniteScores(
             f"{name} contain NaN or inf; the model has diverged (try a lower learning rate)"
         )
 
