@@ -1,0 +1,184 @@
+"""A training run from a :class:`~neuralab.config.TrainConfig` to a run directory.
+
+``run(config, out)`` loads the data, standardizes it with training statistics, builds the
+model, trains it (progress bar, early stopping, checkpoints) and writes::
+
+    out/
+      config.json          the validated TrainConfig
+      model.safetensors    the trained model (neuralab.io format)
+      preprocess.safetensors  the standardization (mean, scale) applied to inputs
+      history.csv          one row per epoch
+      metrics.json         train/val/test accuracy and loss, epochs, seconds
+      checkpoints/         last.safetensors (for --resume) and best.safetensors
+      curves.png, confusion.png, templates.png (linear model on images)
+
+The CLI's ``train``, ``eval`` and ``predict`` are thin wrappers over this module.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import io as nio
+from .callbacks import Checkpoint, EarlyStopping, ProgressBar
+from .config import TrainConfig
+from .models import build
+from .optim import get_optimizer, get_schedule
+from .regularizers import get_regularizer
+from .train import History, Trainer
+
+
+@dataclass
+class Standardizer:
+    """x ↦ (x − mean) / scale per feature, with statistics from the training split only.
+    Features constant on the training split get scale 1 (they map to 0, not to NaN)."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def fit(cls, X: np.ndarray) -> Standardizer:
+        std = X.std(axis=0)
+        return cls(X.mean(axis=0).astype(np.float32),
+                   np.where(std > 1e-8, std, 1.0).astype(np.float32))
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return ((X - self.mean) / self.scale).astype(np.float32)
+
+    def save(self, path: Path) -> None:
+        nio.write_arrays(path, {"mean": self.mean, "scale": self.scale}, {"kind": "standardizer"})
+
+    @classmethod
+    def load(cls, path: Path) -> Standardizer:
+        arrays, _ = nio.read_arrays(path)
+        return cls(np.asarray(arrays["mean"]), np.asarray(arrays["scale"]))
+
+
+@dataclass
+class RunResult:
+    out: Path
+    metrics: dict[str, Any]
+    history: History
+
+
+def load_data(config: TrainConfig) -> Any:
+    """The Dataset a config names (flattened to rows of features)."""
+    from . import data
+
+    return data.load(config.data, root=config.root, seed=config.seed)
+
+
+def flat(X: np.ndarray) -> np.ndarray:
+    return X.reshape(X.shape[0], -1).astype(np.float32, copy=False)
+
+
+def run(
+    config: TrainConfig, out: str | Path, *, resume: bool = False, progress: bool = True,
+    console: Any = None,
+) -> RunResult:
+    """Train as ``config`` says and write the run directory ``out`` (see module docstring).
+
+    ``resume=True`` continues from ``out/checkpoints/last.safetensors``.
+    """
+    out = Path(out)
+    ckpt = Checkpoint(out / "checkpoints")
+    if resume and not ckpt.last_path.is_file():
+        raise ValueError(f"resume: {str(ckpt.last_path)!r} does not exist; nothing to resume")
+    out.mkdir(parents=True, exist_ok=True)
+    ds = load_data(config)
+    scaler = Standardizer.fit(flat(ds.X_train))
+    X_train, X_val, X_test = (scaler.transform(flat(x)) for x in (ds.X_train, ds.X_val, ds.X_test))
+    n_out = ds.n_classes if config.loss != "mse" else 1
+    model = build(config.model, X_train.shape[1], n_out, seed=config.seed)
+    optimizer = get_optimizer(config.optimizer, model.params(), config.lr)
+    callbacks: list[Any] = [ckpt]
+    if config.patience is not None:
+        callbacks.append(EarlyStopping(config.patience))
+    if progress:
+        callbacks.append(ProgressBar(console=console))
+    trainer = Trainer(
+        model, loss=config.loss, regularizer=get_regularizer(config.reg, config.lam, config.beta),
+        optimizer=optimizer, schedule=get_schedule(config.lr_schedule, config.lr, **_schedule_args(
+            config)), epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
+        callbacks=callbacks,
+    )
+    nio.atomic_write_text(out / "config.json", config.model_dump_json(indent=2))
+    start = time.perf_counter()
+    history = trainer.fit(X_train, ds.y_train, X_val, ds.y_val,
+                          resume=ckpt.last_path if resume else None)
+    seconds = time.perf_counter() - start
+    metrics: dict[str, Any] = {}
+    for split, X, y in (("train", X_train, ds.y_train), ("val", X_val, ds.y_val),
+                        ("test", X_test, ds.y_test)):
+        result = trainer.evaluate(X, y)
+        metrics[f"{split}_accuracy"], metrics[f"{split}_loss"] = result["accuracy"], result["loss"]
+    metrics.update(epochs=trainer.epoch_, seconds=round(seconds, 3))
+    model.eval()
+    nio.save(model, out / "model.safetensors")
+    scaler.save(out / "preprocess.safetensors")
+    history.to_csv(out / "history.csv")
+    nio.atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2))
+    _pictures(out, trainer, history, ds, X_test, config)
+    return RunResult(out, metrics, history)
+
+
+def _schedule_args(config: TrainConfig) -> dict[str, Any]:
+    if config.lr_schedule == "step":
+        return {"step_size": max(1, config.epochs // 3), "gamma": 0.1}
+    if config.lr_schedule == "cosine":
+        return {"t_max": config.epochs}
+    return {}
+
+
+def _pictures(out: Path, trainer: Trainer, history: History, ds: Any, X_test: np.ndarray,
+              config: TrainConfig) -> None:
+    from . import viz
+
+    viz.close(viz.plot_history(history, out / "curves.png"))
+    if config.loss == "mse":
+        return
+    pred = np.asarray(trainer.predict_scores(X_test)).argmax(axis=1)
+    viz.close(viz.plot_confusion(ds.y_test, pred, ds.class_names, out / "confusion.png"))
+    if config.model.kind == "linear" and ds.image_shape is not None:
+        weight = trainer.model[0].weight.value
+        viz.close(viz.plot_templates(weight, tuple(ds.image_shape), ds.class_names,
+                                     out / "templates.png"))
+
+
+# --------------------------------------------------------------------------- using a run
+@dataclass
+class LoadedRun:
+    config: TrainConfig
+    model: Any
+    scaler: Standardizer
+
+
+def open_run(run_dir: str | Path) -> LoadedRun:
+    """The config, model (eval mode) and standardization of a finished run directory."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "model.safetensors").is_file():
+        raise ValueError(f"RUN_DIR={str(run_dir)!r} is not a neuralab run directory "
+                         f"(no model.safetensors); create one with `neuralab train --out DIR`")
+    config = TrainConfig.parse(json.loads((run_dir / "config.json").read_text()))
+    model = nio.load(run_dir / "model.safetensors")
+    model.eval()
+    return LoadedRun(config, model, Standardizer.load(run_dir / "preprocess.safetensors"))
+
+
+def evaluate_run(run_dir: str | Path) -> dict[str, Any]:
+    """Re-load a run's data and model; accuracy and loss on each split."""
+    loaded = open_run(run_dir)
+    ds = load_data(loaded.config)
+    trainer = Trainer(loaded.model, loss=loaded.config.loss, optimizer="sgd", lr=0.1)
+    metrics: dict[str, Any] = {}
+    for split in ("train", "val", "test"):
+        X = loaded.scaler.transform(flat(getattr(ds, f"X_{split}")))
+        result = trainer.evaluate(X, getattr(ds, f"y_{split}"))
+        metrics[f"{split}_accuracy"], metrics[f"{split}_loss"] = result["accuracy"], result["loss"]
+    return metrics
