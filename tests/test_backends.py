@@ -122,7 +122,7 @@ def test_mixing_backends_is_a_clear_error() -> None:
 
 
 def test_get_backend_rejects_unknown_names() -> None:
-    with pytest.raises(ValueError, match="backend='jax'.*numpy"):
+    with pytest.raises(ValueError, match=r"backend='jax'.*numpy"):
         B.get_backend("jax")
 
 

@@ -176,7 +176,7 @@ class TrainConfig(_Strict):
     optimizer: str = "adam"
     lr: float = 1e-3
     lr_schedule: str = "constant"
-    epochs: int = 30
+    epochs: int = 50
     batch_size: int = 64
     seed: int = 0
     patience: int | None = None  # early stopping on val loss; None: off

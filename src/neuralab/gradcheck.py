@@ -6,6 +6,7 @@ float64 rounding ≈ 1e-16 / h ≈ 1e-11, so a correct analytic gradient agrees 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 from . import backend as B
@@ -24,14 +25,13 @@ def rel_error(a: Array, b: Array) -> float:
 def numeric_gradient(f: Callable[[], float], x: Array, h: float = 1e-5) -> Array:
     """∂f/∂x for a scalar ``f()`` that reads ``x``, which is perturbed IN PLACE, entry by entry.
 
-    x: any shape, float64 numpy array (or any backend supporting item assignment).
+    x: any shape, float64, any backend that supports item assignment. Entries are addressed by
+    multi-index (not through a flattened view), so non-contiguous arrays work too.
     """
-    xp = B.namespace(x)
-    flat = xp.reshape(x, (-1,))
-    grad = xp.zeros_like(flat)
-    for i in range(flat.shape[0]):
-        grad[i] = _partial(f, flat, i, h)
-    return xp.reshape(grad, x.shape)
+    grad = B.namespace(x).zeros_like(x)
+    for index in itertools.product(*(range(n) for n in x.shape)):
+        grad[index] = _partial(f, x, index, h)
+    return grad
 
 
 def numeric_gradient_array(
@@ -49,22 +49,32 @@ def sampled_rel_errors(
 ) -> list[float]:
     """Check ``num_checks`` random entries only (for large parameters): the relative error
     |num − ana| / max(|num|, |ana|) at each sampled index."""
-    xp = B.namespace(x)
-    flat, ana = xp.reshape(x, (-1,)), B.to_numpy(xp.reshape(analytic, (-1,)))
+    ana = B.to_numpy(analytic)
     gen = B.make_rng(rng)
+    size = B.prod(tuple(x.shape))
     errors = []
-    for i in gen.choice(flat.shape[0], size=min(num_checks, flat.shape[0]), replace=False):
-        num, a = _partial(f, flat, int(i), h), float(ana[int(i)])
+    for flat_i in gen.choice(size, size=min(num_checks, size), replace=False):
+        index = _unravel(int(flat_i), tuple(x.shape))
+        num, a = _partial(f, x, index, h), float(ana[index])
         scale = max(abs(num), abs(a))
         errors.append(0.0 if scale == 0.0 else abs(num - a) / scale)
     return errors
 
 
-def _partial(f: Callable[[], float], flat: Array, i: int, h: float) -> float:
-    old = float(flat[i])
-    flat[i] = old + h
+def _partial(f: Callable[[], float], x: Array, index: tuple[int, ...], h: float) -> float:
+    """Central difference (f(x + h·e) − f(x − h·e)) / 2h along the entry ``index``."""
+    old = float(x[index])
+    x[index] = old + h
     plus = f()
-    flat[i] = old - h
+    x[index] = old - h
     minus = f()
-    flat[i] = old
+    x[index] = old
     return (plus - minus) / (2 * h)
+
+
+def _unravel(i: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    index = []
+    for n in reversed(shape):
+        i, r = divmod(i, n)
+        index.append(r)
+    return tuple(reversed(index))

@@ -15,6 +15,7 @@ from typing import Any
 
 from .. import backend as B
 from ..backend import Array
+from ..config import check_range
 
 Cache = Any
 
@@ -157,7 +158,9 @@ def dropout_forward(
     Training: ``out = x · m / (1 − p)`` with m ~ Bernoulli(1 − p), so the expected activation
     is unchanged and evaluation is the identity. Pass ``mask`` (the already scaled m / (1 − p),
     shape of x) to fix the mask, e.g. for gradient checks; otherwise it is drawn from ``rng``.
+    ``p`` must lie in [0, 1): p = 1 would divide by zero, p < 0 would keep with probability > 1.
     """
+    check_range("p", p)
     if not training or p == 0.0:
         return x, None
     if mask is None:

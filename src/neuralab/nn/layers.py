@@ -250,7 +250,8 @@ class BatchNorm(Layer):
             return out
         n = x.shape[0]
         if n < 2:
-            raise ValueError("BatchNorm in training mode needs a batch of at least 2 examples")
+            raise ValueError(f"BatchNorm in training mode needs a batch of at least 2 examples "
+                             f"to estimate statistics, got N={n}; use batch_size >= 2")
         out, self._cache = F.batchnorm_forward(x, g, b, eps=self.eps)
         m = self.momentum
         self.running_mean = m * self.running_mean + (1.0 - m) * self._cache["mean"]
