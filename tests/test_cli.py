@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
+import pytest
 from typer.testing import CliRunner
 
-from neuralab.__main__ import app
+from neuralab.cli import app
 
 
 def test_demo_learns_the_spiral() -> None:
@@ -31,9 +35,116 @@ def test_version() -> None:
 def test_import_does_not_pull_heavy_dependencies() -> None:
     code = (
         "import sys, neuralab, neuralab.nn, neuralab.losses, neuralab.optim, "
-        "neuralab.regularizers, neuralab.__main__\n"
+        "neuralab.regularizers, neuralab.cli\n"
         "heavy = {'torch', 'matplotlib', 'fastapi', 'sklearn', 'PIL', 'cupy'}\n"
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- train / eval / predict
+RUN_FILES = {"config.json", "model.safetensors", "history.csv", "metrics.json", "curves.png",
+             "confusion.png", "dataset.json", "preprocess.safetensors"}
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture(scope="module")
+def linear_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "linear"
+    result = invoke("train", "--model", "linear", "--lr", "1e-2", "--epochs", "15", "--quiet",
+                    "--out", str(out))
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_train_writes_a_complete_run_directory(linear_run: Path) -> None:
+    assert RUN_FILES | {"templates.png"} <= {p.name for p in linear_run.iterdir()}
+    metrics = json.loads((linear_run / "metrics.json").read_text())
+    assert set(metrics) == {"train_accuracy", "val_accuracy", "test_accuracy", "train_loss",
+                            "val_loss", "test_loss", "epochs", "seconds"}
+    assert metrics["epochs"] == 15 and metrics["test_accuracy"] > 0.9
+    assert (linear_run / "checkpoints" / "last.safetensors").is_file()
+    assert len((linear_run / "history.csv").read_text().splitlines()) == 16
+
+
+def test_eval_reproduces_the_metrics(linear_run: Path) -> None:
+    result = invoke("eval", str(linear_run))
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((linear_run / "metrics.json").read_text())
+    assert f"{metrics['test_accuracy']:.4f}" in result.output
+
+
+def test_predict_reads_an_image_and_ranks_classes(linear_run: Path, tmp_path: Path) -> None:
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    zero = digits.images[digits.target == 0][0]  # 8×8, 0..16, light ink on black
+    big = Image.fromarray((zero * 255 / 16).astype(np.uint8)).resize((64, 64), Image.NEAREST)
+    big.save(tmp_path / "zero.png")
+    result = invoke("predict", str(linear_run), str(tmp_path / "zero.png"), "--top-k", "2",
+                    "--no-invert")
+    assert result.exit_code == 0, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.split(": ")[1].startswith("0 ")  # the best class is "0"
+    assert len(line.split(": ")[1].split("   ")) == 2
+
+
+def test_resume_continues_a_run_to_more_epochs(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert invoke("train", "--model", "linear", "--epochs", "2", "-q", "--out", str(out)
+                  ).exit_code == 0
+    result = invoke("train", "--resume", str(out), "--epochs", "4", "-q")
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "metrics.json").read_text())["epochs"] == 4
+    assert len((out / "history.csv").read_text().splitlines()) == 5
+
+
+def test_config_file_with_flag_overrides(tmp_path: Path) -> None:
+    cfg = tmp_path / "exp.toml"
+    cfg.write_text('loss = "svm"\nepochs = 1\n[model]\nkind = "linear"\n')
+    out = tmp_path / "run"
+    result = invoke("train", "--config", str(cfg), "--epochs", "2", "-q", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["loss"] == "svm" and saved["epochs"] == 2 and saved["model"]["kind"] == "linear"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "--lr", "-1"], "lr=-1.0"),
+        (["train", "--activation", "swish"], "activation='swish'"),
+        (["train", "--data", "imagenet"], "imagenet"),
+        (["train", "--hidden", "10,x"], "hidden='10,x'"),
+        (["train", "--dropout", "1"], "dropout=1.0"),
+        (["train", "--config", "missing.toml"], "missing.toml"),
+        (["train", "--data", "mnist", "--root", "/nonexistent/mnist"], "/nonexistent/mnist"),
+        (["eval", "/nonexistent/run"], "/nonexistent/run"),
+        (["data", "info", "nope"], "nope"),
+    ],
+)
+def test_bad_input_is_one_red_line_and_status_2(args: list[str], message: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [ln for ln in result.output.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and message in lines[0], result.output
+
+
+def test_predict_refuses_a_file_that_is_not_an_image(linear_run: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    result = invoke("predict", str(linear_run), str(bad))
+    assert result.exit_code == 2 and "notes.png" in result.output
+
+
+def test_data_list_and_info() -> None:
+    listed = invoke("data", "list")
+    assert listed.exit_code == 0 and "digits" in listed.output and "cifar10" in listed.output
+    info = invoke("data", "info", "digits")
+    assert info.exit_code == 0 and "8" in info.output

@@ -31,7 +31,7 @@ from .config import TrainConfig
 from .models import build
 from .optim import get_optimizer, get_schedule
 from .regularizers import get_regularizer
-from .train import History, Trainer
+from .train import History, Trainer, evaluate
 
 
 @dataclass
@@ -109,6 +109,10 @@ def run(
         callbacks=callbacks,
     )
     nio.atomic_write_text(out / "config.json", config.model_dump_json(indent=2))
+    nio.atomic_write_text(out / "dataset.json", json.dumps({
+        "name": ds.name, "image_shape": ds.image_shape, "class_names": list(ds.class_names),
+        "pixel_max": float(np.max(ds.X_train)),  # 16 for digits, 255 for MNIST/CIFAR
+    }, indent=2))
     start = time.perf_counter()
     history = trainer.fit(X_train, ds.y_train, X_val, ds.y_val,
                           resume=ckpt.last_path if resume else None)
@@ -175,10 +179,49 @@ def evaluate_run(run_dir: str | Path) -> dict[str, Any]:
     """Re-load a run's data and model; accuracy and loss on each split."""
     loaded = open_run(run_dir)
     ds = load_data(loaded.config)
-    trainer = Trainer(loaded.model, loss=loaded.config.loss, optimizer="sgd", lr=0.1)
     metrics: dict[str, Any] = {}
     for split in ("train", "val", "test"):
         X = loaded.scaler.transform(flat(getattr(ds, f"X_{split}")))
-        result = trainer.evaluate(X, getattr(ds, f"y_{split}"))
+        result = evaluate(loaded.model, loaded.config.loss, X, getattr(ds, f"y_{split}"))
         metrics[f"{split}_accuracy"], metrics[f"{split}_loss"] = result["accuracy"], result["loss"]
     return metrics
+
+
+def predict_images(
+    run_dir: str | Path, images: list[Path], top_k: int = 3, invert: bool | None = None
+) -> list[list[tuple[str, float]]]:
+    """Top-k (class name, probability) for each image file, ranked.
+
+    Images are converted to grey or RGB and resized to the model's input; grey images whose mean
+    is light (dark ink on white paper) are inverted unless ``invert`` says otherwise, because
+    digits and MNIST are light strokes on black. Probabilities are the softmax of the scores.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    from .losses import softmax
+    from .train import predict_scores
+
+    loaded = open_run(run_dir)
+    meta = json.loads((Path(run_dir) / "dataset.json").read_text())
+    shape = meta["image_shape"]
+    if not shape:
+        raise ValueError(f"RUN_DIR={str(run_dir)!r} was trained on {meta['name']}, which has no "
+                         f"images; predict works for image datasets (digits, mnist, cifar10)")
+    rows = []
+    for path in images:
+        try:
+            img = Image.open(path)
+        except (FileNotFoundError, UnidentifiedImageError) as err:
+            raise ValueError(f"IMAGE={str(path)!r} cannot be read as an image: {err}") from None
+        img = img.convert("L" if len(shape) == 2 else "RGB").resize(
+            (shape[1], shape[0]), Image.Resampling.BILINEAR)
+        arr = np.asarray(img, dtype=np.float32)
+        flip = invert if invert is not None else (len(shape) == 2 and arr.mean() > 127.5)
+        if flip:
+            arr = 255.0 - arr
+        rows.append(arr.reshape(-1) / 255.0 * meta["pixel_max"])
+    X = loaded.scaler.transform(np.stack(rows))
+    probs = np.asarray(softmax(predict_scores(loaded.model, X)))
+    names = meta["class_names"]
+    order = np.argsort(-probs, axis=1)[:, :top_k]
+    return [[(names[j], float(p[j])) for j in idx] for p, idx in zip(probs, order, strict=True)]

@@ -1,0 +1,309 @@
+"""The ``neuralab`` command (Typer + rich).
+
+Everything heavy (the engine, datasets, matplotlib, Pillow) is imported inside the commands, so
+``neuralab --help`` starts fast. Bad input is one red line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from . import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    help="neuralab: the classical core of deep learning — linear classifiers, SVM and softmax "
+    "losses, regularization, fully-connected networks — from the command line.",
+    no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
+)
+data_app = typer.Typer(help="List, describe and download datasets.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+def _stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _fail(message: str, status: int = 2) -> None:
+    _stderr().print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(status)
+
+
+def friendly_errors(func: F) -> F:
+    """Turn the library's ValueError/TypeError/FileNotFoundError into one red line, status 2;
+    a diverged run into one line, status 1. Never a traceback for a user mistake."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import warnings
+
+        from .train import TrainingDiverged
+
+        try:
+            with warnings.catch_warnings():
+                _show_notices()
+                return func(*args, **kwargs)
+        except TrainingDiverged as err:
+            _fail(str(err), status=1)
+        except (ValueError, TypeError, FileNotFoundError) as err:
+            _fail(str(err).splitlines()[0] if str(err) else type(err).__name__)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _show_notices() -> None:
+    """Print the data loaders' one-line notices (e.g. "split the 10k test images ...")."""
+    import warnings
+
+    from .data.datasets import DatasetNotice
+
+    console = _stderr()
+
+    def show(message: Any, category: type, *rest: Any, **kw: Any) -> None:
+        if issubclass(category, DatasetNotice):
+            console.print(f"[yellow]note:[/] {message}", highlight=False)
+        else:
+            sys.stderr.write(warnings.formatwarning(message, category, *rest[:2]))
+
+    warnings.simplefilter("always", DatasetNotice)
+    warnings.showwarning = show
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"neuralab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """neuralab command line."""
+
+
+# --------------------------------------------------------------------------- train
+def _hidden(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(
+            f"hidden={text!r} must be comma-separated layer widths, e.g. 100,100") from None
+
+
+@app.command()
+@friendly_errors
+def train(
+    data: str = typer.Option(None, help="Dataset (see `neuralab data list`). [default: digits]"),
+    root: Path = typer.Option(None, help="Folder holding the dataset's files."),
+    model: str = typer.Option(None, help="linear | mlp  [default: mlp]"),
+    hidden: str = typer.Option(None, help="Hidden layer widths, e.g. 100,100  [default: 100]"),
+    activation: str = typer.Option(None, help="sigmoid | tanh | relu | leaky_relu | elu | maxout "
+                                   "| linear  [default: relu]"),
+    loss: str = typer.Option(None, help="softmax | svm  (mse for regression) [default: softmax]"),
+    reg: str = typer.Option(None, help="none | l1 | l2 | elastic  [default: l2]"),
+    lam: float = typer.Option(None, help="Regularization strength λ. [default: 1e-4]"),
+    beta: float = typer.Option(None, help="Elastic-net mix: λ·Σ(β·W² + |W|). [default: 0.5]"),
+    dropout: float = typer.Option(None, help="Probability of DROPPING a hidden unit. [default: 0]"),
+    batchnorm: bool = typer.Option(None, "--batchnorm/--no-batchnorm",
+                                   help="Batch norm after each hidden Linear."),
+    optimizer: str = typer.Option(None, help="sgd | momentum | nesterov | rmsprop | adam "
+                                  "[default: adam]"),
+    lr: float = typer.Option(None, help="Learning rate. [default: 1e-3]"),
+    lr_schedule: str = typer.Option(None, help="constant | step | cosine  [default: constant]"),
+    epochs: int = typer.Option(None, help="Passes over the training set. [default: 30]"),
+    batch_size: int = typer.Option(None, help="Minibatch size. [default: 64]"),
+    patience: int = typer.Option(None, help="Early stopping after this many epochs without a "
+                                 "better validation loss."),
+    seed: int = typer.Option(None, help="Seed for the split, weights, dropout and shuffling."),
+    out: Path = typer.Option(None, help="Run directory. [default: runs/<data>-<model>-<time>]"),
+    config: Path = typer.Option(None, help="A TOML file of these options (flags override it)."),
+    resume: Path = typer.Option(None, help="Continue the run in this directory from its last "
+                                "checkpoint (e.g. with a larger --epochs)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Train a linear classifier or an MLP and write a run directory.
+
+    Examples:
+
+      neuralab train                                    # MLP on digits, ~10 s
+
+      neuralab train --model linear --loss svm --reg l2 --lam 1e-3
+
+      neuralab train --data mnist --root ../shared/data/mnist --hidden 256,128 --dropout 0.2
+
+      neuralab train --config experiment.toml --epochs 50
+    """
+    import json
+    import tomllib
+
+    from .config import TrainConfig
+    from .experiment import run
+
+    base: dict[str, Any] = {}
+    if resume is not None:
+        cfg_path = resume / "config.json"
+        if not cfg_path.is_file():
+            raise ValueError(f"resume={str(resume)!r} is not a run directory (no config.json)")
+        base = json.loads(cfg_path.read_text())
+    if config is not None:
+        if not config.is_file():
+            raise ValueError(f"config={str(config)!r}: no such file")
+        try:
+            base.update(tomllib.loads(config.read_text()))
+        except tomllib.TOMLDecodeError as err:
+            raise ValueError(f"config={str(config)!r} is not valid TOML: {err}") from None
+    flags = {"data": data, "root": None if root is None else str(root), "loss": loss, "reg": reg,
+             "lam": lam, "beta": beta, "optimizer": optimizer, "lr": lr,
+             "lr_schedule": lr_schedule, "epochs": epochs, "batch_size": batch_size,
+             "patience": patience, "seed": seed}
+    model_flags = {"kind": model, "activation": activation, "dropout": dropout,
+                   "batchnorm": batchnorm, "hidden": None if hidden is None else _hidden(hidden)}
+    merged = {**base, **{k: v for k, v in flags.items() if v is not None}}
+    merged["model"] = {**base.get("model", {}),
+                       **{k: v for k, v in model_flags.items() if v is not None}}
+    cfg = TrainConfig.parse(merged)
+    if resume is not None:
+        out_dir = resume
+    else:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        out_dir = out or Path("runs") / f"{cfg.data}-{cfg.model.kind}-{stamp}"
+    result = run(cfg, out_dir, resume=resume is not None, progress=not quiet)
+    _print_metrics(result.metrics, f"{cfg.model.kind} on {cfg.data}")
+    pictures = ", ".join(sorted(p.name for p in out_dir.glob("*.png")))
+    typer.echo(f"run directory: {out_dir}")
+    typer.echo(f"pictures:      {pictures}")
+
+
+def _print_metrics(metrics: dict[str, Any], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("split")
+    table.add_column("accuracy", justify="right")
+    table.add_column("loss", justify="right")
+    for split in ("train", "val", "test"):
+        acc = metrics.get(f"{split}_accuracy")
+        table.add_row(split, "—" if acc is None else f"{acc:.4f}",
+                      f"{metrics[f'{split}_loss']:.4f}")
+    console = Console()
+    console.print(table)
+    if "epochs" in metrics:
+        console.print(f"{metrics['epochs']} epochs in {metrics['seconds']:.1f} s", highlight=False)
+
+
+# --------------------------------------------------------------------------- eval / predict
+@app.command("eval")
+@friendly_errors
+def eval_(run_dir: Path = typer.Argument(..., help="A directory written by `neuralab train`.")
+          ) -> None:
+    """Re-evaluate a trained model on its dataset's train, validation and test splits.
+
+    Example: neuralab eval runs/digits-mlp-20260101-120000
+    """
+    from .experiment import evaluate_run
+
+    _print_metrics(evaluate_run(run_dir), str(run_dir))
+
+
+@app.command()
+@friendly_errors
+def predict(
+    run_dir: Path = typer.Argument(..., help="A directory written by `neuralab train`."),
+    images: list[Path] = typer.Argument(..., help="Image files (PNG, JPEG, ...)."),
+    top_k: int = typer.Option(3, min=1, help="How many classes to show per image."),
+    invert: bool = typer.Option(None, "--invert/--no-invert", help="Invert grey levels (dark ink "
+                                "on white paper for digit models). Default: automatic."),
+) -> None:
+    """Classify image files with a trained image model: top-k classes with probabilities.
+
+    Each image is resized to the model's input size (and converted to grey or RGB).
+
+    Example: neuralab predict runs/digits-mlp-20260101-120000 seven.png
+    """
+    from .experiment import predict_images
+
+    for path, ranked in zip(images, predict_images(run_dir, images, top_k, invert), strict=True):
+        shown = "   ".join(f"{name} {p:.3f}" for name, p in ranked)
+        typer.echo(f"{path}: {shown}")
+
+
+# --------------------------------------------------------------------------- data
+@data_app.command("list")
+def data_list() -> None:
+    """Every dataset neuralab knows, and whether it needs files."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import data
+
+    table = Table()
+    for col in ("name", "task", "files", "description"):
+        table.add_column(col)
+    for info in data.list_datasets():
+        files = "built in" if not info.needs_files else (
+            "download" if info.downloadable else "--root")
+        table.add_row(info.name, info.task, files, info.description)
+    Console().print(table)
+
+
+@data_app.command("info")
+@friendly_errors
+def data_info(
+    name: str = typer.Argument(..., help="Dataset name."),
+    root: Path = typer.Option(None, help="Folder holding the dataset's files."),
+) -> None:
+    """Load a dataset and describe it: splits, shapes, classes.
+
+    Example: neuralab data info mnist --root ../shared/data/mnist
+    """
+    from . import data
+
+    typer.echo(data.load(name, root=root).summary())
+
+
+@data_app.command("download")
+@friendly_errors
+def data_download(
+    name: str = typer.Argument(..., help="mnist, fashion-mnist or cifar10."),
+    root: Path = typer.Option(None, help="Where to put the files [default: the cache folder]."),
+) -> None:
+    """Fetch a dataset's official archives, verify their checksums and unpack them.
+
+    Example: neuralab data download fashion-mnist
+    """
+    from . import data
+
+    typer.echo(f"{name}: files in {data.download(name, root)}")
+
+
+# --------------------------------------------------------------------------- demo
+@app.command()
+def demo(
+    epochs: int = typer.Option(200, min=1, help="Passes over the 300 spiral points."),
+    seed: int = typer.Option(0, help="Seed for data, weights and shuffling."),
+) -> None:
+    """Train a 2-layer ReLU net on the 3-class spiral and print loss and accuracy.
+
+    Example: neuralab demo --epochs 100
+    """
+    from .demo import run
+
+    acc = run(epochs=epochs, seed=seed, report=typer.echo)
+    typer.echo(f"final train accuracy: {acc:.3f} (a linear classifier manages about 0.5)")
+
+
+def main() -> None:
+    app()
