@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any, Literal, get_args
+from typing import Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 ActivationName = Literal["sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout", "linear"]
 LossName = Literal["softmax", "svm", "mse"]
@@ -86,7 +86,30 @@ MAX_EPOCHS = 100_000
 
 
 class _Strict(BaseModel):
+    """A pydantic model whose fields are checked by the validators above, from three tables:
+    ``CHOICES`` (field -> allowed names), ``RANGES_OF`` (field -> key of ``RANGES``) and
+    ``INT_RANGES`` (field -> inclusive (low, high))."""
+
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {}
+    RANGES_OF: ClassVar[dict[str, str]] = {}
+    INT_RANGES: ClassVar[dict[str, tuple[int, int]]] = {}
+
+    @field_validator("*")
+    @classmethod
+    def _check(cls, value: Any, info: ValidationInfo) -> Any:
+        name = info.field_name
+        if value is None:
+            return value
+        if name in cls.CHOICES:
+            return check_choice(name, value, cls.CHOICES[name])
+        if name in cls.RANGES_OF:
+            return check_range(name, value, cls.RANGES_OF[name])
+        if name in cls.INT_RANGES:
+            low, high = cls.INT_RANGES[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"{name}={value!r} must be an integer in [{low}, {high}]")
+        return value
 
     @classmethod
     def parse(cls, data: dict[str, Any] | None = None, **overrides: Any) -> Any:
@@ -122,6 +145,10 @@ class ModelConfig(_Strict):
     init: str = "he"
     std: float | None = None  # for init="normal"
 
+    CHOICES: ClassVar = {"activation": ACTIVATIONS, "init": INITS}
+    RANGES_OF: ClassVar = {"alpha": "alpha", "dropout": "p", "std": "std"}
+    INT_RANGES: ClassVar = {"k": (2, 16)}
+
     @field_validator("hidden")
     @classmethod
     def _hidden(cls, v: tuple[int, ...]) -> tuple[int, ...]:
@@ -131,36 +158,6 @@ class ModelConfig(_Strict):
             if not 1 <= units <= MAX_UNITS:
                 raise ValueError(f"hidden={list(v)}: each layer needs 1 to {MAX_UNITS} units")
         return v
-
-    @field_validator("activation")
-    @classmethod
-    def _activation(cls, v: str) -> str:
-        return check_choice("activation", v, ACTIVATIONS)
-
-    @field_validator("init")
-    @classmethod
-    def _init(cls, v: str) -> str:
-        return check_choice("init", v, INITS)
-
-    @field_validator("alpha")
-    @classmethod
-    def _alpha(cls, v: float | None) -> float | None:
-        return None if v is None else check_range("alpha", v)
-
-    @field_validator("k")
-    @classmethod
-    def _k(cls, v: int) -> int:
-        return check_positive_int("k", v, low=2)
-
-    @field_validator("dropout")
-    @classmethod
-    def _dropout(cls, v: float) -> float:
-        return check_range("dropout", v, "p")
-
-    @field_validator("std")
-    @classmethod
-    def _std(cls, v: float | None) -> float | None:
-        return None if v is None else check_range("std", v)
 
 
 class TrainConfig(_Strict):
@@ -181,48 +178,8 @@ class TrainConfig(_Strict):
     seed: int = 0
     patience: int | None = None  # early stopping on val loss; None: off
 
-    @field_validator("loss")
-    @classmethod
-    def _loss(cls, v: str) -> str:
-        return check_choice("loss", v, LOSSES)
-
-    @field_validator("reg")
-    @classmethod
-    def _reg(cls, v: str) -> str:
-        return check_choice("reg", v, REGULARIZERS)
-
-    @field_validator("optimizer")
-    @classmethod
-    def _optimizer(cls, v: str) -> str:
-        return check_choice("optimizer", v, OPTIMIZERS)
-
-    @field_validator("lr_schedule")
-    @classmethod
-    def _schedule(cls, v: str) -> str:
-        return check_choice("lr_schedule", v, SCHEDULES)
-
-    @field_validator("lr", "lam", "beta")
-    @classmethod
-    def _ranges(cls, v: float, info: Any) -> float:
-        return check_range(info.field_name, v)
-
-    @field_validator("epochs")
-    @classmethod
-    def _epochs(cls, v: int) -> int:
-        return _bounded_int("epochs", v, 1, MAX_EPOCHS)
-
-    @field_validator("batch_size")
-    @classmethod
-    def _batch(cls, v: int) -> int:
-        return _bounded_int("batch_size", v, 1, MAX_BATCH)
-
-    @field_validator("patience")
-    @classmethod
-    def _patience(cls, v: int | None) -> int | None:
-        return None if v is None else check_positive_int("patience", v)
-
-
-def _bounded_int(param: str, value: int, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"{param}={value!r} must be an integer in [{low}, {high}]")
-    return value
+    CHOICES: ClassVar = {"loss": LOSSES, "reg": REGULARIZERS, "optimizer": OPTIMIZERS,
+                         "lr_schedule": SCHEDULES}
+    RANGES_OF: ClassVar = {"lr": "lr", "lam": "lam", "beta": "beta"}
+    INT_RANGES: ClassVar = {"epochs": (1, MAX_EPOCHS), "batch_size": (1, MAX_BATCH),
+                            "patience": (1, MAX_EPOCHS)}

@@ -28,36 +28,22 @@ import numpy as np
 from . import io as nio
 from .callbacks import Checkpoint, EarlyStopping, ProgressBar
 from .config import TrainConfig
+from .data.preprocess import Standardizer
 from .models import build
 from .optim import get_optimizer, get_schedule
 from .regularizers import get_regularizer
 from .train import History, Trainer, evaluate
 
 
-@dataclass
-class Standardizer:
-    """x ↦ (x − mean) / scale per feature, with statistics from the training split only.
-    Features constant on the training split get scale 1 (they map to 0, not to NaN)."""
+def save_standardizer(scaler: Standardizer, path: Path) -> None:
+    nio.write_arrays(path, {"mean": scaler.mean_, "std": scaler.std_}, {"kind": "standardizer"})
 
-    mean: np.ndarray
-    scale: np.ndarray
 
-    @classmethod
-    def fit(cls, X: np.ndarray) -> Standardizer:
-        std = X.std(axis=0)
-        return cls(X.mean(axis=0).astype(np.float32),
-                   np.where(std > 1e-8, std, 1.0).astype(np.float32))
-
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        return ((X - self.mean) / self.scale).astype(np.float32)
-
-    def save(self, path: Path) -> None:
-        nio.write_arrays(path, {"mean": self.mean, "scale": self.scale}, {"kind": "standardizer"})
-
-    @classmethod
-    def load(cls, path: Path) -> Standardizer:
-        arrays, _ = nio.read_arrays(path)
-        return cls(np.asarray(arrays["mean"]), np.asarray(arrays["scale"]))
+def load_standardizer(path: Path) -> Standardizer:
+    arrays, _ = nio.read_arrays(path)
+    scaler = Standardizer()
+    scaler.mean_, scaler.std_ = arrays["mean"], arrays["std"]
+    return scaler
 
 
 @dataclass
@@ -92,7 +78,7 @@ def run(
         raise ValueError(f"resume: {str(ckpt.last_path)!r} does not exist; nothing to resume")
     out.mkdir(parents=True, exist_ok=True)
     ds = load_data(config)
-    scaler = Standardizer.fit(flat(ds.X_train))
+    scaler = Standardizer().fit(flat(ds.X_train))  # training statistics only
     X_train, X_val, X_test = (scaler.transform(flat(x)) for x in (ds.X_train, ds.X_val, ds.X_test))
     n_out = ds.n_classes if config.loss != "mse" else 1
     model = build(config.model, X_train.shape[1], n_out, seed=config.seed)
@@ -125,7 +111,7 @@ def run(
     metrics.update(epochs=trainer.epoch_, seconds=round(seconds, 3))
     model.eval()
     nio.save(model, out / "model.safetensors")
-    scaler.save(out / "preprocess.safetensors")
+    save_standardizer(scaler, out / "preprocess.safetensors")
     history.to_csv(out / "history.csv")
     nio.atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2))
     _pictures(out, trainer, history, ds, X_test, config)
@@ -172,7 +158,7 @@ def open_run(run_dir: str | Path) -> LoadedRun:
     config = TrainConfig.parse(json.loads((run_dir / "config.json").read_text()))
     model = nio.load(run_dir / "model.safetensors")
     model.eval()
-    return LoadedRun(config, model, Standardizer.load(run_dir / "preprocess.safetensors"))
+    return LoadedRun(config, model, load_standardizer(run_dir / "preprocess.safetensors"))
 
 
 def evaluate_run(run_dir: str | Path) -> dict[str, Any]:
