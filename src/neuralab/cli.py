@@ -197,7 +197,7 @@ def _print_metrics(metrics: dict[str, Any], title: str) -> None:
     for split in ("train", "val", "test"):
         acc = metrics.get(f"{split}_accuracy")
         table.add_row(split, "—" if acc is None else f"{acc:.4f}",
-                      f"{metrics[f'{split}_loss']:.4f}")
+                      f"{metrics[f'{split}_loss']:.4g}")
     console = Console()
     console.print(table)
     if "epochs" in metrics:
