@@ -1,0 +1,437 @@
+"""Test accuracy and fit time: neuralab's three classifiers vs their scikit-learn peers.
+
+Pairs (same standardized float32 inputs, statistics from the fitting split only):
+
+* softmax linear classifier   vs ``LogisticRegression`` (multinomial, lbfgs)
+* multiclass SVM, linear      vs ``LinearSVC`` (liblinear, one-vs-rest squared hinge)
+* MLP                         vs ``MLPClassifier`` (adam)
+
+Datasets:
+
+* **digits**: scikit-learn's 8×8 digits via ``neuralab.data.load("digits")``; models are fitted
+  on train + val (80 %) and scored on its test split (20 %).
+* **mnist**: ALL 10k images of the MNIST test files in ``--mnist-root``, re-split stratified
+  (seed 0) into 8k fit / 2k test — the same split for every model.
+
+Regularization. Our objective is ``mean_i L_i + λ·ΣW²`` (weights only, not biases).
+LogisticRegression and LinearSVC minimize ``C·Σ_i L_i + ½·ΣW²``; divided by C·N that is
+``mean_i L_i + 1/(2CN)·ΣW²``. MLPClassifier adds ``α/(2b)·ΣW²`` to the mean loss of each
+minibatch of b examples (b = min(200, N) by default — b, not N: see ``_backprop`` in
+sklearn/neural_network/_multilayer_perceptron.py). So, with N fitting examples::
+
+    C = 1 / (2·λ·N)          α = 2·λ·b
+
+For the softmax pair the two objectives are then identical; for the SVM pair the losses
+differ (Weston–Watkins hinge vs one-vs-rest squared hinge, and liblinear also penalizes the
+intercept) but the weight penalty per example is the same.
+
+Hyperparameters. neuralab's settings (``NEURALAB`` below) were picked once per model and
+dataset with ``--select``: a 16-point grid (λ, lr, epochs, batch size; ``GRID``) scored on a
+validation split carved from the fitting data, so the test split never influenced them.
+scikit-learn runs at its defaults apart from C / α (mapped from the same λ), the hidden layer
+sizes (ours) and a generous ``max_iter``; ConvergenceWarnings are counted and printed.
+
+Timing: fit only (model construction + training), median over ``--repeats`` runs, neuralab and
+scikit-learn alternating so a noisy machine slows both alike. Repeat r uses seed r for the
+stochastic models (neuralab's init and shuffling, MLPClassifier's ``random_state``); the table
+shows the median accuracy over repeats. A contender whose fits have taken more than ``--budget``
+seconds in total is not repeated (marked "(k×)"), which keeps a full run within ~5 minutes.
+Every contender gets float32 input; liblinear (LinearSVC) copies it to float64 internally.
+
+Run ``python benchmarks/bench_accuracy.py`` (``--quick`` for one repeat, ``--select`` to redo
+the hyperparameter choice on validation data). It prints, never asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import platform
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_MNIST = REPO.parent / "shared" / "data" / "mnist"
+SPLIT_SEED = 0
+
+
+# --------------------------------------------------------------------------- settings
+@dataclass(frozen=True)
+class Spec:
+    """One neuralab classifier: model, loss and training schedule."""
+
+    loss: str  # "softmax" or "svm"
+    hidden: tuple[int, ...]  # () = linear classifier
+    lam: float  # L2: λ·ΣW²
+    lr: float
+    epochs: int
+    batch_size: int
+    optimizer: str = "adam"
+
+    def describe(self) -> str:
+        arch = f"hidden {list(self.hidden)} ReLU" if self.hidden else "linear"
+        return (f"{arch}, {self.loss} loss, L2 λ={self.lam:g}, {self.optimizer} lr={self.lr:g} "
+                f"cosine-annealed to 0, {self.epochs} epochs, batch {self.batch_size}")
+
+
+MODELS = ("softmax", "svm", "mlp")
+BASE = {  # what --select does not vary: loss, architecture, optimizer
+    "softmax": Spec("softmax", (), lam=1e-3, lr=1e-2, epochs=10, batch_size=128),
+    "svm": Spec("svm", (), lam=1e-3, lr=1e-2, epochs=10, batch_size=128),
+    "mlp": Spec("softmax", (256,), lam=1e-3, lr=1e-3, epochs=10, batch_size=128),
+}
+GRID = {  # what --select varies (16 settings per model and dataset)
+    "softmax": {"lam": (1e-4, 1e-3), "lr": (1e-2, 3e-2), "epochs": (10, 20),
+                "batch_size": (32, 128)},
+    "svm": {"lam": (1e-4, 1e-3), "lr": (1e-2, 3e-2), "epochs": (10, 20),
+            "batch_size": (32, 128)},
+    "mlp": {"lam": (1e-4, 1e-3), "lr": (1e-3, 3e-3), "epochs": (10, 20),
+            "batch_size": (64, 128)},
+}
+# Selection rule: the best validation accuracy, except that a cheaper setting (fewer epochs,
+# then larger batches) within SELECT_TOL points of the best wins — fit time is half the target.
+SELECT_TOL = 0.3
+
+# The result of `--select` (printed there), fixed once; the test split never influenced it.
+NEURALAB: dict[tuple[str, str], Spec] = {
+    ("digits", "softmax"): replace(BASE["softmax"], lam=1e-3, lr=3e-2, epochs=10, batch_size=32),
+    ("digits", "svm"): replace(BASE["svm"], lam=1e-4, lr=1e-2, epochs=20, batch_size=32),
+    ("digits", "mlp"): replace(BASE["mlp"], lam=1e-3, lr=3e-3, epochs=20, batch_size=64),
+    ("mnist", "softmax"): replace(BASE["softmax"], lam=1e-4, lr=1e-2, epochs=10, batch_size=128),
+    ("mnist", "svm"): replace(BASE["svm"], lam=1e-4, lr=1e-2, epochs=10, batch_size=32),
+    ("mnist", "mlp"): replace(BASE["mlp"], lam=1e-3, lr=3e-3, epochs=20, batch_size=128),
+}
+
+PEERS = {"softmax": "LogisticRegression", "svm": "LinearSVC", "mlp": "MLPClassifier"}
+MODEL_NAMES = {"softmax": "softmax linear", "svm": "multiclass SVM (linear)", "mlp": "MLP"}
+
+
+# --------------------------------------------------------------------------- data
+@dataclass
+class Split:
+    """Standardized float32 fit / test arrays for one dataset."""
+
+    name: str
+    X_fit: np.ndarray
+    y_fit: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def standardized(name: str, X_fit: Any, y_fit: Any, X_test: Any, y_test: Any) -> Split:
+    """Flatten and standardize with statistics of the fitting rows only (no test leakage)."""
+    from neuralab.data import Standardizer, flatten
+
+    scaler = Standardizer().fit(flatten(X_fit))
+    return Split(name, scaler.transform(flatten(X_fit)), np.asarray(y_fit, dtype=np.int64),
+                 scaler.transform(flatten(X_test)), np.asarray(y_test, dtype=np.int64))
+
+
+def load_digits() -> tuple[Split, Split]:
+    """(fit on train+val / score on test, fit on train / score on val) of the digits splits."""
+    from neuralab import data
+
+    ds = data.load("digits", seed=SPLIT_SEED)
+    X_fit = np.concatenate([ds.X_train, ds.X_val])
+    y_fit = np.concatenate([ds.y_train, ds.y_val])
+    return (standardized("digits", X_fit, y_fit, ds.X_test, ds.y_test),
+            standardized("digits", ds.X_train, ds.y_train, ds.X_val, ds.y_val))
+
+
+def load_mnist(root: Path) -> tuple[Split, Split]:
+    """All 10k images of ``root`` re-split 8k / 2k (stratified); validation = 2k of the 8k."""
+    from neuralab import data
+
+    with warnings.catch_warnings():  # the loader's "only the test pair" notice: expected here
+        warnings.simplefilter("ignore")
+        ds = data.load("mnist", root=root, seed=SPLIT_SEED)
+    X = np.concatenate([ds.X_train, ds.X_val, ds.X_test])
+    y = np.concatenate([ds.y_train, ds.y_val, ds.y_test])
+    fit, test = data.stratified_split(y, (0.8, 0.2), seed=SPLIT_SEED)
+    tr, va = (fit[i] for i in data.stratified_split(y[fit], (0.75, 0.25), seed=SPLIT_SEED))
+    return (standardized("mnist", X[fit], y[fit], X[test], y[test]),
+            standardized("mnist", X[tr], y[tr], X[va], y[va]))
+
+
+# --------------------------------------------------------------------------- the contenders
+Predict = Callable[[np.ndarray], np.ndarray]
+
+
+def fit_neuralab(spec: Spec, X: np.ndarray, y: np.ndarray, seed: int) -> Predict:
+    from neuralab.models import linear, mlp
+    from neuralab.optim import Cosine
+    from neuralab.regularizers import L2
+    from neuralab.train import Trainer, predict_scores
+
+    n_classes = int(y.max()) + 1
+    if spec.hidden:
+        model = mlp(X.shape[1], n_classes, spec.hidden, seed=seed)
+    else:
+        model = linear(X.shape[1], n_classes, seed=seed)
+    trainer = Trainer(
+        model, loss=spec.loss, regularizer=L2(spec.lam), optimizer=spec.optimizer, lr=spec.lr,
+        schedule=Cosine(spec.lr, t_max=spec.epochs), epochs=spec.epochs,
+        batch_size=spec.batch_size, seed=seed,
+    )
+    trainer.fit(X, y)
+    return lambda X_: np.asarray(predict_scores(model, X_)).argmax(axis=1)
+
+
+def sklearn_batch(n: int) -> int:
+    return min(200, n)  # MLPClassifier's batch_size="auto"
+
+
+def sklearn_estimator(kind: str, spec: Spec, n: int, seed: int) -> Any:
+    """The scikit-learn peer with C / α mapped from our λ (see module docstring)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.svm import LinearSVC
+
+    if kind == "softmax":
+        return LogisticRegression(C=1.0 / (2 * spec.lam * n), max_iter=2000)
+    if kind == "svm":
+        # dual=True: the faster liblinear solver here; "auto" picks the primal one, which
+        # needed 246 s for its 1000 iterations on standardized MNIST (dual: 21 s). Rare pixels
+        # standardized to values up to ~90 make the problem ill-conditioned, so on MNIST even
+        # 10x the default max_iter may not converge — counted in the warnings line.
+        return LinearSVC(C=1.0 / (2 * spec.lam * n), dual=True, max_iter=10_000,
+                         random_state=seed)
+    return MLPClassifier(hidden_layer_sizes=spec.hidden, alpha=2 * spec.lam * sklearn_batch(n),
+                         max_iter=500, random_state=seed)
+
+
+def sklearn_settings(kind: str, spec: Spec, n: int) -> str:
+    keys = {"softmax": ("C", "solver", "max_iter", "tol"),
+            "svm": ("C", "loss", "dual", "max_iter", "tol"),
+            "mlp": ("hidden_layer_sizes", "alpha", "solver", "learning_rate_init", "batch_size",
+                    "max_iter", "tol", "n_iter_no_change")}[kind]
+    params = sklearn_estimator(kind, spec, n, 0).get_params()
+    return ", ".join(f"{k}={_fmt(params[k])}" for k in keys)
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else repr(v) if isinstance(v, str) else str(v)
+
+
+class WarningCounter:
+    """Counts ConvergenceWarnings raised inside ``with counter:`` blocks."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __enter__(self) -> WarningCounter:
+        self._ctx = warnings.catch_warnings(record=True)
+        self._log = self._ctx.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from sklearn.exceptions import ConvergenceWarning
+
+        self.count += sum(issubclass(w.category, ConvergenceWarning) for w in self._log)
+        self._ctx.__exit__(*exc)
+
+
+def fit_sklearn(kind: str, spec: Spec, X: np.ndarray, y: np.ndarray, seed: int,
+                counter: WarningCounter) -> Predict:
+    est = sklearn_estimator(kind, spec, X.shape[0], seed)
+    with counter:
+        est.fit(X, y)
+    return est.predict
+
+
+def accuracy(predict: Predict, X: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean(predict(X) == y))
+
+
+# --------------------------------------------------------------------------- one row
+@dataclass
+class Row:
+    dataset: str
+    kind: str
+    acc: dict[str, list[float]]  # "ours" / "peer" -> one entry per repeat
+    secs: dict[str, list[float]]
+    n_test: int
+    warnings: int = 0
+
+    def med_acc(self, who: str) -> float:
+        return statistics.median(self.acc[who])
+
+    def med_s(self, who: str) -> float:
+        return statistics.median(self.secs[who])
+
+
+def bench_pair(kind: str, split: Split, repeats: int, budget_s: float) -> Row:
+    """Fit both contenders ``repeats`` times on the same data; a contender whose fits have
+    taken more than ``budget_s`` in total stops early (keeps a full run within minutes)."""
+    spec = NEURALAB[split.name, kind]
+    counter = WarningCounter()
+    fits: dict[str, Callable[[np.ndarray, np.ndarray, int], Predict]] = {
+        "ours": lambda X, y, seed: fit_neuralab(spec, X, y, seed),
+        "peer": lambda X, y, seed: fit_sklearn(kind, spec, X, y, seed, counter),
+    }
+    # untimed warm-up on a slice: imports, first-call allocations and BLAS thread start-up
+    for fit in fits.values():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit(split.X_fit[:300], split.y_fit[:300], 0)
+    counter.count = 0
+    row = Row(split.name, kind, {"ours": [], "peer": []}, {"ours": [], "peer": []},
+              split.y_test.shape[0])
+    for seed in range(repeats):
+        # alternate who goes first so neither always runs on a warmer / quieter machine
+        for who in ("ours", "peer") if seed % 2 == 0 else ("peer", "ours"):
+            if seed > 0 and sum(row.secs[who]) > budget_s:
+                continue
+            t0 = time.perf_counter()
+            predict = fits[who](split.X_fit, split.y_fit, seed)
+            row.secs[who].append(time.perf_counter() - t0)
+            row.acc[who].append(accuracy(predict, split.X_test, split.y_test))
+    row.warnings = counter.count
+    return row
+
+
+# --------------------------------------------------------------------------- --select
+def cost(spec: Spec) -> tuple[int, int]:
+    return spec.epochs, -spec.batch_size
+
+
+def select(val_split: Split) -> None:
+    """Validation accuracy of every GRID setting on one dataset, and the setting the rule in
+    SELECT_TOL's comment picks. ``val_split`` is (train part, validation part) of the fitting
+    data, so the test split is never touched."""
+    for kind, grid in GRID.items():
+        print(f"\n{val_split.name} / {MODEL_NAMES[kind]}: validation accuracy (seed 0)")
+        results = []
+        for values in itertools.product(*grid.values()):
+            spec = replace(BASE[kind], **dict(zip(grid, values, strict=True)))
+            t0 = time.perf_counter()
+            predict = fit_neuralab(spec, val_split.X_fit, val_split.y_fit, 0)
+            secs = time.perf_counter() - t0
+            acc = accuracy(predict, val_split.X_test, val_split.y_test)
+            results.append((acc, spec))
+            print(f"  {acc:.4f}  ({secs:.2f} s)  λ={spec.lam:g} lr={spec.lr:g} "
+                  f"epochs={spec.epochs} batch={spec.batch_size}")
+        best = max(acc for acc, _ in results)
+        near = [spec for acc, spec in results if acc >= best - SELECT_TOL / 100]
+        pick = min(near, key=cost)
+        print(f"  -> chosen: {pick}")
+
+
+# --------------------------------------------------------------------------- reporting
+def environment() -> list[str]:
+    import sklearn
+    import threadpoolctl
+
+    import neuralab
+
+    cpu = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    lines = [
+        f"CPU: {cpu} ({ncpu} logical cores available)",
+        f"Python {platform.python_version()}, neuralab {getattr(neuralab, '__version__', '?')}, "
+        f"numpy {np.__version__}, scikit-learn {sklearn.__version__}",
+    ]
+    for info in threadpoolctl.threadpool_info():
+        if info.get("user_api") == "blas":
+            lines.append(f"BLAS: {info.get('internal_api')} {info.get('version')}, "
+                         f"{info.get('num_threads')} threads")
+    return lines
+
+
+def table(rows: list[Row]) -> str:
+    out = ["| dataset | model | neuralab acc | sklearn acc | neuralab fit s | sklearn fit s "
+           "| speed ratio |", "|" + "---|" * 7]
+    for r in rows:
+        fewer = "" if len(r.secs["peer"]) == len(r.secs["ours"]) else f" ({len(r.secs['peer'])}×)"
+        out.append(
+            f"| {r.dataset} | {MODEL_NAMES[r.kind]} vs {PEERS[r.kind]} "
+            f"| {r.med_acc('ours'):.4f} | {r.med_acc('peer'):.4f} "
+            f"| {r.med_s('ours'):.3f} | {r.med_s('peer'):.3f}{fewer} "
+            f"| {r.med_s('peer') / r.med_s('ours'):.1f}× |"
+        )
+    return "\n".join(out)
+
+
+def verdicts(rows: list[Row]) -> list[str]:
+    """The issue's target per row: equal or better accuracy in less fit time."""
+    lines = []
+    for r in rows:
+        d_acc = r.med_acc("ours") - r.med_acc("peer")
+        ratio = r.med_s("ours") / r.med_s("peer")
+        met = d_acc >= 0 and ratio < 1
+        lines.append(f"  {r.dataset} / {MODEL_NAMES[r.kind]}: accuracy {100 * d_acc:+.2f} points "
+                     f"({d_acc * r.n_test:+.0f} of {r.n_test} test images), fit time "
+                     f"{ratio:.2f}× sklearn's — {'met' if met else 'MISSED'}")
+    return lines
+
+
+def settings(splits: list[Split]) -> list[str]:
+    lines = ["Settings (N = fitting examples; C = 1/(2λN), α = 2λ·batch, batch = min(200, N)):"]
+    for s in splits:
+        n = s.X_fit.shape[0]
+        for kind in MODELS:
+            spec = NEURALAB[s.name, kind]
+            lines.append(f"  {s.name} (N={n}) {MODEL_NAMES[kind]}: neuralab {spec.describe()}")
+            lines.append(f"      sklearn {PEERS[kind]}: {sklearn_settings(kind, spec, n)}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--repeats", type=int, default=3, help="fits per model (3)")
+    ap.add_argument("--quick", action="store_true", help="smoke run: 1 fit per model")
+    ap.add_argument("--budget", type=float, default=60.0,
+                    help="seconds of fitting after which a contender is not repeated (60)")
+    ap.add_argument("--mnist-root", type=Path, default=DEFAULT_MNIST,
+                    help="folder with the MNIST IDX files (default ../shared/data/mnist)")
+    ap.add_argument("--select", action="store_true",
+                    help="print validation accuracy of the hyperparameter grid and exit")
+    args = ap.parse_args(argv)
+    repeats = 1 if args.quick else args.repeats
+
+    print("\n".join(environment()))
+    pairs = [load_digits()]
+    if args.mnist_root.is_dir():
+        pairs.append(load_mnist(args.mnist_root))
+    else:
+        print(f"note: no MNIST folder at {args.mnist_root}; MNIST rows skipped (--mnist-root)")
+    for test_split, val_split in pairs:
+        print(f"{test_split.name}: fit {test_split.X_fit.shape} / test {test_split.X_test.shape}"
+              f"; for --select: train {val_split.X_fit.shape} / val {val_split.X_test.shape}")
+    if args.select:
+        for _, val_split in pairs:
+            select(val_split)
+        return
+    splits = [test_split for test_split, _ in pairs]
+    print("\n".join(settings(splits)))
+
+    rows = [bench_pair(kind, s, repeats, args.budget) for s in splits for kind in MODELS]
+    print()
+    print(f"Test accuracy and fit time (median of {repeats} fits, seeds 0..{repeats - 1}; "
+          "(k×) = sklearn stopped after k fits by --budget; speed ratio = sklearn fit s / "
+          "neuralab fit s, > 1 means neuralab is faster):")
+    print()
+    print(table(rows))
+    print()
+    print("scikit-learn ConvergenceWarnings / fits: " + ", ".join(
+        f"{r.dataset}/{PEERS[r.kind]} {r.warnings}/{len(r.secs['peer'])}" for r in rows))
+    print("Target (neuralab accuracy >= sklearn's, fit time < sklearn's):")
+    print("\n".join(verdicts(rows)))
+
+
+if __name__ == "__main__":
+    main()
