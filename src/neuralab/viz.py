@@ -124,3 +124,69 @@ def plot_templates(
 
 def close(fig: Any) -> None:
     _pyplot().close(fig)
+
+
+def plot_polyfit(fit: Any, selection: Any = None, path: str | Path | None = None,
+                 *, xlabel: str = "x", ylabel: str = "y") -> Any:
+    """A polynomial fit over its data and, optionally, the errors that chose its degree.
+
+    Left: the points and the fitted curve (on the data's x range plus 5% each side; the y axis
+    is held to the data's range plus half its spread, so a wildly oscillating high-degree fit
+    shows as leaving the frame instead of flattening the data). Right, given ``selection`` (a
+    :class:`neuralab.poly.DegreeSelection`): train and cross-validated mean squared error by
+    degree on a log scale, the best degree marked; errors that are 0 (an interpolating fit)
+    are drawn at the bottom of the axis.
+
+    Parameters
+    ----------
+    fit : neuralab.poly.PolyFit
+    selection : neuralab.poly.DegreeSelection, optional
+    path : str or Path, optional
+        Where to write the PNG (atomically).
+    xlabel, ylabel : str
+        Axis labels of the fit panel.
+    """
+    plt = _pyplot()
+    panels = 1 if selection is None else 2
+    fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 4.0), squeeze=False)
+    ax = axes[0, 0]
+    x, y = np.asarray(fit.x), np.asarray(fit.y)
+    lo, hi = float(x.min()), float(x.max())
+    pad = 0.05 * (hi - lo) if hi > lo else 1.0
+    grid = np.linspace(lo - pad, hi + pad, 400)
+    penalty = "".join(f", {k}={v:g}" for k, v in (("l2", fit.l2), ("l1", fit.l1)) if v)
+    ax.plot(grid, fit.predict(grid), color="C0", label=f"degree {fit.degree}{penalty}")
+    ax.scatter(x, y, color="C3", zorder=3, label=f"data (n={x.size})")
+    spread = float(y.max() - y.min()) or 1.0
+    ax.set_ylim(float(y.min()) - 0.5 * spread, float(y.max()) + 0.5 * spread)
+    r2 = fit.r2
+    ax.set(xlabel=xlabel, ylabel=ylabel,
+           title=f"Polynomial fit, r² = {r2:.4f}" if np.isfinite(r2) else "Polynomial fit")
+    ax.legend(frameon=False)
+    if selection is not None:
+        ax = axes[0, 1]
+        degrees = np.asarray(selection.degrees)
+        errors = np.concatenate([selection.train_error, selection.val_error])
+        errors = errors[np.isfinite(errors)]
+        top = float(errors.max()) if errors.size else 1.0
+        # an interpolating fit has training error ~1e-28: rounding, not a value worth 28
+        # decades of axis — draw such errors on the floor instead
+        real = errors[errors > 1e-10 * top]
+        floor = float(real.min()) / 10 if real.size else 1e-12
+        for err, label, style in ((selection.train_error, "train", "o-"),
+                                  (selection.val_error, f"validation ({selection.cv})", "s-")):
+            shown = np.where(np.isfinite(err), np.maximum(err, floor), np.nan)
+            ax.plot(degrees, shown, style, label=label)
+            for deg in degrees[np.isfinite(err) & (err < floor)]:
+                ax.annotate("≈0", (deg, floor), textcoords="offset points", xytext=(0, 6),
+                            ha="center", fontsize=8)
+        ax.axvline(selection.best_degree, color="0.5", ls="--", lw=1,
+                   label=f"best degree {selection.best_degree}")
+        ax.set_yscale("log")
+        ax.set_ylim(bottom=floor / 2)
+        ax.set(xlabel="degree", ylabel="mean squared error", title="Choosing the degree")
+        ax.set_xticks(degrees)
+        ax.legend(frameon=False)
+    fig.tight_layout()
+    _save(fig, path)
+    return fig
