@@ -148,3 +148,38 @@ def test_data_list_and_info() -> None:
     assert listed.exit_code == 0 and "digits" in listed.output and "cifar10" in listed.output
     info = invoke("data", "info", "digits")
     assert info.exit_code == 0 and "8" in info.output
+
+
+def test_train_on_hog_features_caches_them_and_predict_uses_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    monkeypatch.setenv("NEURALAB_DATA", str(tmp_path / "cache"))
+    args = ["train", "--features", "hog,raw", "--hog-cell", "4", "--hog-block", "2",
+            "--model", "linear", "--lr", "1e-2", "--epochs", "10", "-q"]
+    first = invoke(*args, "--out", str(tmp_path / "a"))
+    assert first.exit_code == 0, first.output
+    cached = list((tmp_path / "cache").rglob("*.npz"))
+    assert len(cached) == 1  # one feature file for digits + (hog, raw) + these parameters
+    stamp = cached[0].stat().st_mtime_ns
+    second = invoke(*args, "--out", str(tmp_path / "b"))
+    assert second.exit_code == 0 and cached[0].stat().st_mtime_ns == stamp  # read, not rewritten
+    saved = json.loads((tmp_path / "a" / "config.json").read_text())
+    assert saved["features"] == ["hog", "raw"]
+    assert json.loads((tmp_path / "a" / "metrics.json").read_text())["test_accuracy"] > 0.9
+
+    digits = load_digits()
+    zero = digits.images[digits.target == 0][0]
+    Image.fromarray((zero * 255 / 16).astype(np.uint8)).save(tmp_path / "zero.png")
+    result = invoke("predict", str(tmp_path / "a"), str(tmp_path / "zero.png"), "--no-invert")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1].split(": ")[1].startswith("0 ")
+
+
+def test_feature_options_are_validated(tmp_path: Path) -> None:
+    bad = invoke("train", "--features", "hog,sift", "-q", "--out", str(tmp_path / "x"))
+    assert bad.exit_code == 2 and "sift" in bad.output
+    mixed = invoke("train", "--color-bins", "8", "-q", "--out", str(tmp_path / "y"))
+    assert mixed.exit_code == 2 and "color_bins" in mixed.output

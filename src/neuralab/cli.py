@@ -107,6 +107,11 @@ def _hidden(text: str) -> list[int]:
 def train(
     data: str = typer.Option(None, help="Dataset (see `neuralab data list`). [default: digits]"),
     root: Path = typer.Option(None, help="Folder holding the dataset's files."),
+    features: str = typer.Option(None, help="Feature blocks instead of raw pixels: hog, color, "
+                                 "raw (images); polar, playground (2-D sets). E.g. hog,color"),
+    hog_cell: int = typer.Option(None, help="HOG pixels per cell (square). [default: 8]"),
+    hog_block: int = typer.Option(None, help="HOG cells per block (square). [default: 3]"),
+    color_bins: int = typer.Option(None, help="Colour histogram bins. [default: 10]"),
     model: str = typer.Option(None, help="linear | mlp  [default: mlp]"),
     hidden: str = typer.Option(None, help="Hidden layer widths, e.g. 100,100  [default: 100]"),
     activation: str = typer.Option(None, help="sigmoid | tanh | relu | leaky_relu | elu | maxout "
@@ -143,6 +148,9 @@ def train(
 
       neuralab train --data mnist --root ../shared/data/mnist --hidden 256,128 --dropout 0.2
 
+      neuralab train --data mnist --root ../shared/data/mnist --features hog --hog-cell 7 \
+--hog-block 2 --model linear
+
       neuralab train --config experiment.toml --epochs 50
     """
     import json
@@ -170,7 +178,14 @@ def train(
              "patience": patience, "seed": seed}
     model_flags = {"kind": model, "activation": activation, "dropout": dropout,
                    "batchnorm": batchnorm, "hidden": None if hidden is None else _hidden(hidden)}
+    if features is not None:
+        flags["features"] = [part.strip() for part in features.split(",") if part.strip()]
+    feature_flags = {"hog_pixels_per_cell": None if hog_cell is None else [hog_cell] * 2,
+                     "hog_cells_per_block": None if hog_block is None else [hog_block] * 2,
+                     "color_bins": color_bins}
     merged = {**base, **{k: v for k, v in flags.items() if v is not None}}
+    merged["feature_params"] = {**base.get("feature_params", {}),
+                                **{k: v for k, v in feature_flags.items() if v is not None}}
     merged["model"] = {**base.get("model", {}),
                        **{k: v for k, v in model_flags.items() if v is not None}}
     cfg = TrainConfig.parse(merged)

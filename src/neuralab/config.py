@@ -10,7 +10,14 @@ import math
 from collections.abc import Iterable
 from typing import Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 ActivationName = Literal["sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout", "linear"]
 LossName = Literal["softmax", "svm", "mse"]
@@ -165,6 +172,8 @@ class TrainConfig(_Strict):
 
     data: str = "digits"
     root: str | None = None
+    features: tuple[str, ...] = ()  # feature blocks, e.g. ("hog", "color"); () = raw inputs
+    feature_params: dict[str, Any] = {}  # e.g. {"hog_pixels_per_cell": [4, 4]}
     model: ModelConfig = ModelConfig()
     loss: str = "softmax"
     reg: str = "l2"
@@ -183,3 +192,23 @@ class TrainConfig(_Strict):
     RANGES_OF: ClassVar = {"lr": "lr", "lam": "lam", "beta": "beta"}
     INT_RANGES: ClassVar = {"epochs": (1, MAX_EPOCHS), "batch_size": (1, MAX_BATCH),
                             "patience": (1, MAX_EPOCHS)}
+
+    @field_validator("features")
+    @classmethod
+    def _features(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        from .features import check_feature_names  # numpy-only, but keep config import light
+
+        return check_feature_names(v) if v else v
+
+    @model_validator(mode="after")
+    def _feature_params(self) -> TrainConfig:
+        if self.feature_params:
+            from .features import FEATURE_PARAMS
+
+            allowed = {k for block in self.features for k in FEATURE_PARAMS[block]}
+            unknown = sorted(set(self.feature_params) - allowed)
+            if unknown:
+                raise ValueError(
+                    f"feature_params={unknown} do not belong to features={list(self.features)}; "
+                    f"allowed: {', '.join(sorted(allowed)) or 'none (choose features first)'}")
+        return self

@@ -53,11 +53,17 @@ class RunResult:
     history: History
 
 
-def load_data(config: TrainConfig) -> Any:
-    """The Dataset a config names (flattened to rows of features)."""
+def load_data(config: TrainConfig) -> tuple[Any, Any]:
+    """The Dataset a config names, raw and with its feature blocks applied (computed once,
+    then read from the feature cache)."""
     from . import data
 
-    return data.load(config.data, root=config.root, seed=config.seed)
+    raw = data.load(config.data, root=config.root, seed=config.seed)
+    if not config.features:
+        return raw, raw
+    from . import features
+
+    return raw, features.cached(raw, config.features, config.feature_params)
 
 
 def flat(X: np.ndarray) -> np.ndarray:
@@ -77,7 +83,7 @@ def run(
     if resume and not ckpt.last_path.is_file():
         raise ValueError(f"resume: {str(ckpt.last_path)!r} does not exist; nothing to resume")
     out.mkdir(parents=True, exist_ok=True)
-    ds = load_data(config)
+    raw, ds = load_data(config)
     scaler = Standardizer().fit(flat(ds.X_train))  # training statistics only
     X_train, X_val, X_test = (scaler.transform(flat(x)) for x in (ds.X_train, ds.X_val, ds.X_test))
     n_out = ds.n_classes if config.loss != "mse" else 1
@@ -95,10 +101,10 @@ def run(
         callbacks=callbacks,
     )
     nio.atomic_write_text(out / "config.json", config.model_dump_json(indent=2))
-    nio.atomic_write_text(out / "dataset.json", json.dumps({
-        "name": ds.name, "image_shape": ds.image_shape, "class_names": list(ds.class_names),
-        "pixel_max": float(np.max(ds.X_train)),  # 16 for digits, 255 for MNIST/CIFAR
-    }, indent=2))
+    description = _raw_description(config, raw)
+    nio.atomic_write_text(out / "dataset.json", json.dumps({**description, "name": ds.name,
+                                                            "class_names": list(ds.class_names)},
+                                                           indent=2))
     start = time.perf_counter()
     history = trainer.fit(X_train, ds.y_train, X_val, ds.y_val,
                           resume=ckpt.last_path if resume else None)
@@ -116,6 +122,17 @@ def run(
     nio.atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2))
     _pictures(out, trainer, history, ds, X_test, config)
     return RunResult(out, metrics, history)
+
+
+def _raw_description(config: TrainConfig, raw: Any) -> dict[str, Any]:
+    """What ``predict`` needs to turn an image file into a model input: the raw image shape,
+    the pixel scale and the resolved feature parameters."""
+    params = dict(config.feature_params)
+    pixel_max = float(np.max(raw.X_train))  # 16 for digits, 255 for MNIST/CIFAR
+    if "color" in config.features:
+        params.setdefault("color_pixel_max", 1.0 if pixel_max <= 1.0 else 255.0)
+    shape = list(raw.image_shape) if raw.image_shape is not None else None
+    return {"image_shape": shape, "pixel_max": pixel_max, "feature_params": params}
 
 
 def _schedule_args(config: TrainConfig) -> dict[str, Any]:
@@ -164,7 +181,7 @@ def open_run(run_dir: str | Path) -> LoadedRun:
 def evaluate_run(run_dir: str | Path) -> dict[str, Any]:
     """Re-load a run's data and model; accuracy and loss on each split."""
     loaded = open_run(run_dir)
-    ds = load_data(loaded.config)
+    _, ds = load_data(loaded.config)
     metrics: dict[str, Any] = {}
     for split in ("train", "val", "test"):
         X = loaded.scaler.transform(flat(getattr(ds, f"X_{split}")))
@@ -206,7 +223,13 @@ def predict_images(
         if flip:
             arr = 255.0 - arr
         rows.append(arr.reshape(-1) / 255.0 * meta["pixel_max"])
-    X = loaded.scaler.transform(np.stack(rows))
+    X = np.stack(rows)
+    if loaded.config.features:  # the same blocks as in training, on the image batch
+        from . import features
+
+        images = X.reshape(len(rows), *shape)
+        X = features.extract(images, loaded.config.features, **meta["feature_params"])
+    X = loaded.scaler.transform(X)
     probs = np.asarray(softmax(predict_scores(loaded.model, X)))
     names = meta["class_names"]
     order = np.argsort(-probs, axis=1)[:, :top_k]
