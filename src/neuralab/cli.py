@@ -468,5 +468,24 @@ def demo(
     typer.echo(f"final train accuracy: {acc:.3f} (a linear classifier manages about 0.5)")
 
 
+# --------------------------------------------------------------------------- playground
+@app.command()
+@friendly_errors
+def playground(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on; anything but loopback "
+                             "exposes the playground to your network."),
+    port: int = typer.Option(8765, min=1, max=65535, help="Port to listen on."),
+    browser: bool = typer.Option(True, "--browser/--no-browser",
+                                 help="Open the playground in a web browser."),
+) -> None:
+    """Serve the interactive neural-network playground (FastAPI + uvicorn) and open it.
+
+    Example: neuralab playground --port 8000 --no-browser
+    """
+    from .playground.app import serve
+
+    serve(host=host, port=port, open_browser=browser)
+
+
 def main() -> None:
     app()

@@ -1,0 +1,229 @@
+"""How fast the playground serves: frames per second, training steps per second, and the
+time from a config message to the first new frame.
+
+Targets (PROTOCOL.md's 30 frames/s and an interactive feel): at least 30 frames/s with at
+least 10 minibatch steps per frame, and at most 100 ms from a config message to its frame.
+
+Measured two ways, in one run:
+
+* **session** — the server's work alone: ``Session.train_steps(steps_per_frame)`` +
+  ``Session.frame()`` in a loop (no throttle), and ``Session.apply(config message)`` whose
+  reply holds the new frame. This is the capacity of one session on one core.
+* **websocket** — the real thing: uvicorn serving ``create_app()`` on a free loopback port, a
+  ``websockets`` client in this process. While playing the server throttles itself to 30
+  frames/s, so the figure to read is whether it holds 30; the config latency includes JSON,
+  the event loop, the worker thread and the socket.
+
+BLAS runs on one thread, as ``neuralab playground`` (``serve()``) sets it: for these small
+matrices extra BLAS threads only contend (``--blas-threads N`` to compare).
+
+Networks: the default (2 features → 4 → 2 → 2 classes, tanh, SGD, batch 10) on the default
+500-point circle with a 50×50 grid, and the largest the protocol allows (9 features, 6 × 32,
+grid 128, 5,000 points) for scale. Latencies are medians over ``--repeats`` messages.
+
+Run ``python benchmarks/bench_playground.py`` (``--quick`` for shorter runs). It prints a
+table; it never asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from neuralab.playground.protocol import FEATURES, parse_message
+from neuralab.playground.session import Session
+
+TARGET_FPS = 30.0
+TARGET_STEPS_PER_FRAME = 10
+TARGET_LATENCY_MS = 100.0
+
+DEFAULT: dict[str, Any] = {}
+LARGEST: dict[str, Any] = {"features": list(FEATURES), "hidden": [32] * 6, "grid": 128,
+                           "n_points": 5000, "activation": "relu"}
+
+# config messages of each kind: live (weights kept), net (rebuild), data (regenerate + rebuild)
+CHANGES: dict[str, list[dict[str, Any]]] = {
+    "live (lr)": [{"lr": 0.01}, {"lr": 0.03}],
+    "net (hidden)": [{"hidden": [5, 2]}, {"hidden": [4, 2]}],
+    "data (dataset)": [{"dataset": "xor"}, {"dataset": "circle"}],
+}
+
+
+def session_loop(config: dict[str, Any], seconds: float) -> tuple[float, float, float]:
+    """(frames/s, steps/s, ms per frame()) of train_steps(steps_per_frame) + frame()."""
+    s = Session(config)
+    k = s.config.steps_per_frame
+    frames, frame_time = 0, 0.0
+    step0 = s.step
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        s.train_steps(k)
+        t = time.perf_counter()
+        s.frame()
+        frame_time += time.perf_counter() - t
+        frames += 1
+    elapsed = time.perf_counter() - start
+    return frames / elapsed, (s.step - step0) / elapsed, 1000 * frame_time / frames
+
+
+def session_latency(config: dict[str, Any], patches: list[dict[str, Any]],
+                    repeats: int) -> float:
+    """Median ms of Session.apply(config message) -> [config, (points,) frame]."""
+    s = Session(config)
+    times = []
+    for i in range(repeats):
+        raw = json.dumps({"type": "config", "config": patches[i % len(patches)]})
+        t = time.perf_counter()
+        replies = s.apply(parse_message(raw))
+        times.append(time.perf_counter() - t)
+        assert isinstance(replies[-1], bytes)
+    return 1000 * statistics.median(times)
+
+
+# --------------------------------------------------------------------------- over a WebSocket
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Server:
+    """uvicorn serving the playground in a background thread."""
+
+    def __init__(self) -> None:
+        import uvicorn
+
+        from neuralab.playground.app import create_app
+
+        self.port = _free_port()
+        config = uvicorn.Config(create_app("127.0.0.1", self.port), host="127.0.0.1",
+                                port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> _Server:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def _until(ws: Any, predicate: Callable[[Any], bool]) -> Any:
+    while True:
+        message = ws.recv()
+        if predicate(message):
+            return message
+
+
+def websocket_figures(config: dict[str, Any], seconds: float,
+                      repeats: int) -> tuple[float, float, dict[str, float]]:
+    """(frames/s while playing, steps/s, {change: median ms config -> frame})."""
+    from websockets.sync.client import connect
+
+    from neuralab.playground.protocol import decode_frame
+
+    with _Server() as server, connect(f"ws://127.0.0.1:{server.port}/ws",
+                                      max_size=None) as ws:
+        for _ in range(3):  # hello, points, frame
+            ws.recv()
+        if config:
+            ws.send(json.dumps({"type": "config", "config": config}))
+            _until(ws, lambda m: isinstance(m, bytes))
+        ws.send(json.dumps({"type": "play"}))
+        first = decode_frame(_until(ws, lambda m: isinstance(m, bytes)))[0]
+        start, count = time.perf_counter(), 0
+        while time.perf_counter() - start < seconds:
+            last = decode_frame(_until(ws, lambda m: isinstance(m, bytes)))[0]
+            count += 1
+        elapsed = time.perf_counter() - start
+        steps = (last["step"] - first["step"]) / elapsed
+        ws.send(json.dumps({"type": "pause"}))
+        _until(ws, lambda m: isinstance(m, bytes) and not decode_frame(m)[0]["playing"])
+        latencies = {}
+        for name, patches in CHANGES.items():
+            times = []
+            for i in range(repeats):
+                t = time.perf_counter()
+                ws.send(json.dumps({"type": "config", "config": patches[i % len(patches)]}))
+                _until(ws, lambda m: isinstance(m, bytes))
+                times.append(time.perf_counter() - t)
+            latencies[name] = 1000 * statistics.median(times)
+    return count / elapsed, steps, latencies
+
+
+# --------------------------------------------------------------------------- report
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs")
+    parser.add_argument("--repeats", type=int, default=21, help="messages per latency median")
+    parser.add_argument("--blas-threads", type=int, default=1,
+                        help="BLAS threads (serve() uses 1; 0 leaves the library's default)")
+    args = parser.parse_args()
+    if args.blas_threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.blas_threads, user_api="blas")
+    seconds = 1.0 if args.quick else 3.0
+    repeats = 7 if args.quick else args.repeats
+
+    print(f"neuralab playground benchmark — {platform.python_version()}, "
+          f"{platform.machine()}, {os.cpu_count()} CPUs, BLAS threads: "
+          f"{args.blas_threads or 'default'}")
+    rows: list[tuple[str, str, str, str]] = []
+
+    def row(name: str, value: float, unit: str, target: str, ratio: float | None) -> None:
+        rows.append((name, f"{value:,.1f} {unit}", target,
+                     "" if ratio is None else f"{ratio:.2f}×"))
+
+    for label, config in (("default", DEFAULT), ("largest", LARGEST)):
+        fps, steps, frame_ms = session_loop(config, seconds)
+        spf = Session(config).config.steps_per_frame
+        row(f"session/{label}: frames/s ({spf} steps/frame)", fps, "fps",
+            f">= {TARGET_FPS:g}", fps / TARGET_FPS)
+        row(f"session/{label}: minibatch steps/s", steps, "steps/s", "", None)
+        row(f"session/{label}: frame() alone", frame_ms, "ms", "", None)
+        # steps a frame could hold at 30 fps: the frame's own cost comes off the budget
+        budget = max(0.0, 1.0 / TARGET_FPS - frame_ms / 1000)
+        per_step = (1.0 / fps - frame_ms / 1000) / spf
+        room = budget / per_step if per_step > 0 else float("inf")
+        row(f"session/{label}: steps/frame possible at 30 fps", room, "steps",
+            f">= {TARGET_STEPS_PER_FRAME}", room / TARGET_STEPS_PER_FRAME)
+        if label == "default":
+            for name, patches in CHANGES.items():
+                ms = session_latency(config, patches, repeats)
+                row(f"session/{label}: config {name} -> frame", ms, "ms",
+                    f"<= {TARGET_LATENCY_MS:g}", TARGET_LATENCY_MS / ms)
+    try:
+        fps, steps, latencies = websocket_figures(DEFAULT, seconds, repeats)
+    except ImportError as err:
+        print(f"(websocket figures skipped: {err})")
+    else:
+        row("websocket/default: frames/s while playing", fps, "fps", f">= {TARGET_FPS:g}",
+            fps / TARGET_FPS)
+        row("websocket/default: minibatch steps/s", steps, "steps/s", "", None)
+        for name, ms in latencies.items():
+            row(f"websocket/default: config {name} -> frame", ms, "ms",
+                f"<= {TARGET_LATENCY_MS:g}", TARGET_LATENCY_MS / ms)
+
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'measure':<{width}}  {'ours':>16}  {'target':>8}  {'ratio':>8}")
+    for name, value, target, ratio in rows:
+        print(f"{name:<{width}}  {value:>16}  {target:>8}  {ratio:>8}")
+    print("\nratio > 1 means better than the target (fps / target, or target / latency).")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+"""The playground's web server: FastAPI routes and one WebSocket per browser tab.
+
+``create_app()`` serves the page (``/``, ``/poly``), its static files (``/static/...``) and the
+WebSocket ``/ws`` of PROTOCOL.md. Each connection owns one
+:class:`~neuralab.playground.session.Session` and one worker thread: every call into the
+session (messages, training, frames) runs on that thread, in order, so the event loop never
+trains and one slow session never blocks another. ``serve()`` runs the app with uvicorn.
+
+Nothing a client sends makes the server write a file: exports travel back in the reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import ipaddress
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, WebSocket
+from fastapi.responses import FileResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from .protocol import MAX_FPS, error_message, parse_message
+from .session import Outgoing, Session
+
+__all__ = ["STATIC_DIR", "create_app", "origin_allowed", "serve"]
+
+STATIC_DIR = Path(__file__).parent / "static"
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+# The transport refuses frames past this size outright (closing with 1009); between
+# MAX_MESSAGE_BYTES and this, a message gets an error reply and the session lives on.
+WS_MAX_SIZE = 1 << 20
+
+log = logging.getLogger("neuralab.playground")
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- origin check
+def origin_allowed(
+    origin: str | None, server_port: int | None, bind_host: str | None = None,
+    host_header: str | None = None,
+) -> bool:
+    """Whether a WebSocket from a page at ``origin`` may connect.
+
+    Allowed: no ``Origin`` header (not a browser: scripts, tests), or ``http://HOST:PORT``
+    where PORT is the server's and HOST is the address it is bound to or a loopback name
+    (localhost, 127.0.0.1, [::1]). Checking the host against a fixed list, not against the
+    request's ``Host`` header, is what stops DNS rebinding (evil.example resolving to
+    127.0.0.1). A server bound to every interface (0.0.0.0 / ::) also accepts the origin that
+    matches its ``Host`` header: the user chose to publish it on the network.
+    """
+    if origin is None:
+        return True
+    try:
+        parts = urlsplit(origin)
+        port = parts.port or 80
+    except ValueError:
+        return False
+    if parts.scheme != "http" or not parts.hostname or parts.path not in ("", "/"):
+        return False
+    if server_port is not None and port != server_port:
+        return False
+    allowed = {*LOOPBACK_NAMES}
+    if bind_host:
+        allowed.add(bind_host.strip("[]").lower())
+    if bind_host in ("0.0.0.0", "::", "") and host_header:
+        allowed.add((urlsplit(f"//{host_header}").hostname or "").lower())
+    return parts.hostname.lower() in allowed
+
+
+# --------------------------------------------------------------------------- one connection
+class _Connection:
+    """One WebSocket and its Session: a receiver loop and a player loop on the event loop,
+    all session work on a private single-thread executor."""
+
+    def __init__(self, ws: WebSocket) -> None:
+        self.ws = ws
+        self.session: Session | None = None
+        # one thread per session: calls run in order (the session is not thread-safe) and a
+        # slow session only ever occupies its own thread
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="playground")
+        self.send_lock = asyncio.Lock()
+        self.wake = asyncio.Event()
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(fn, *args))
+
+    async def send(self, items: list[Outgoing]) -> None:
+        async with self.send_lock:
+            for item in items:
+                if isinstance(item, bytes):
+                    await self.ws.send_bytes(item)
+                else:
+                    await self.ws.send_json(item)
+
+    async def run(self) -> None:
+        try:
+            self.session = session = await self.call(Session)
+            await self.send([session.hello(), session.points(), await self.call(session.frame)])
+            player = asyncio.create_task(self.player())
+            try:
+                await self.receiver()
+            finally:
+                player.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await player
+        except WebSocketDisconnect:
+            pass
+        except Exception as err:  # the transport failed (client gone mid-send): just clean up
+            log.debug("playground: connection ended: %r", err)
+        finally:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.session = None  # the session's arrays go with the connection
+
+    async def receiver(self) -> None:
+        """Apply each message; a bad one gets an ``error`` reply, never ends the session."""
+        while True:
+            event = await self.ws.receive()
+            if event["type"] == "websocket.disconnect":
+                return
+            raw = event.get("text")
+            if raw is None:
+                raw = event.get("bytes") or b""
+            try:
+                message = parse_message(raw)
+                replies = await self.call(self.session.apply, message)
+            except ValueError as err:
+                replies = [error_message(err)]
+            except Exception as err:  # a bug must not take the session down with it
+                log.exception("playground: %s failed", type(err).__name__)
+                replies = [{"type": "error", "field": None,
+                            "message": f"internal error: {type(err).__name__}: {err}"}]
+            await self.send(replies)
+            if self.session.playing:
+                self.wake.set()
+
+    async def player(self) -> None:
+        """While playing: train ``steps_per_frame`` steps and send a frame, at most
+        MAX_FPS times a second (fewer if a frame's steps take longer)."""
+        loop = asyncio.get_running_loop()
+        period = 1.0 / MAX_FPS
+        due = loop.time()
+        while True:
+            if not self.session.playing:
+                self.wake.clear()
+                await self.wake.wait()
+                due = loop.time()
+                continue
+            try:
+                replies = await self.call(self.session.tick)
+            except Exception as err:
+                log.exception("playground: training failed")
+                self.session.playing = False
+                replies = [{"type": "error", "field": None,
+                            "message": f"internal error while training: {err}"}]
+            await self.send(replies)
+            # a fixed schedule, not a fixed pause: frames leave every `period` seconds on
+            # average; after a slow frame the schedule restarts rather than bursting
+            due = max(due + period, loop.time())
+            await asyncio.sleep(due - loop.time())
+
+
+# --------------------------------------------------------------------------- the app
+def create_app(
+    host: str | None = None, port: int | None = None, static_dir: str | Path | None = None,
+) -> FastAPI:
+    """The playground as an ASGI app.
+
+    Parameters
+    ----------
+    host, port : optional
+        The address the server is bound to, for the WebSocket's Origin check (default: the
+        address the ASGI server reports for each connection).
+    static_dir : path, optional
+        Where ``index.html`` and the static files live (default: the package's ``static/``).
+    """
+    static = Path(static_dir) if static_dir is not None else STATIC_DIR
+    app = FastAPI(title="neuralab playground", docs_url=None, redoc_url=None, openapi_url=None)
+
+    def page(name: str) -> Response:
+        path = static / name
+        if not path.is_file():
+            return PlainTextResponse(
+                f"404: the playground page {name} is not there yet ({path} is missing)",
+                status_code=404)
+        return FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> Response:
+        return page("index.html")
+
+    @app.get("/poly", include_in_schema=False)
+    async def poly() -> Response:
+        return page("poly.html")
+
+    app.mount("/static", StaticFiles(directory=static, check_dir=False), name="static")
+
+    @app.websocket("/ws")
+    async def websocket(ws: WebSocket) -> None:
+        server = ws.scope.get("server") or (None, None)
+        server_port = port if port is not None else server[1]
+        bind = host if host is not None else server[0]
+        if not origin_allowed(ws.headers.get("origin"), server_port, bind,
+                              ws.headers.get("host")):
+            # accept, then close at once with 1008 (policy violation): a browser sees that
+            # code (a refused handshake would only show 1006) and the page stops retrying;
+            # no session is created and nothing is read
+            await ws.accept()
+            await ws.close(code=1008, reason="origin not allowed")
+            return
+        await ws.accept()
+        await _Connection(ws).run()
+        if ws.application_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await ws.close()
+
+    return app
+
+
+# --------------------------------------------------------------------------- serving
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True) -> None:
+    """Run the playground with uvicorn until interrupted (Ctrl-C).
+
+    Binding to an address other than loopback prints a warning: anyone who can reach the
+    port can then use the playground (and this machine's CPU).
+    """
+    import uvicorn
+
+    _single_threaded_blas()
+    if not is_loopback(host):
+        print(f"warning: binding to {host} makes the playground reachable from other "
+              f"machines; anyone who can reach port {port} can use it (and this CPU). Use "
+              f"--host 127.0.0.1 to keep it local.", file=sys.stderr)
+    shown = f"[{host}]" if ":" in host else host
+    if host in ("0.0.0.0", "::"):
+        shown = "127.0.0.1"
+    url = f"http://{shown}:{port}/"
+    config = uvicorn.Config(create_app(host, port), host=host, port=port, log_level="warning",
+                            ws_max_size=WS_MAX_SIZE)
+    server = uvicorn.Server(config)
+    print(f"neuralab playground: {url}  (Ctrl-C to stop)", flush=True)
+    if open_browser:
+        threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
+    server.run()
+
+
+def _single_threaded_blas() -> None:
+    """One BLAS thread per session thread: the playground's matrices are small (grid × 32),
+    where BLAS threads only contend — with each other and with other sessions' threads — and
+    a forward pass over a 128² grid runs several times slower with two threads than with one
+    on a busy two-core machine. threadpoolctl comes with scikit-learn."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn depends on it
+        return
+    threadpool_limits(1, user_api="blas")
+
+
+def _open_when_up(server: Any, url: str, timeout: float = 10.0) -> None:
+    """Open ``url`` in a browser once the server accepts connections."""
+    import webbrowser
+
+    deadline = time.monotonic() + timeout
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if server.started:
+        webbrowser.open(url)

@@ -1,0 +1,671 @@
+"""The playground's wire format: client messages, the configuration, and binary frames.
+
+Everything here is pure (numpy + pydantic, no server): the WebSocket layer in
+:mod:`neuralab.playground.app` calls :func:`parse_message` on every incoming text and sends what
+the :class:`~neuralab.playground.session.Session` returns. ``PROTOCOL.md`` beside this file is
+the specification; the numbers in its *Limits* section are the constants below.
+
+Validation reuses :mod:`neuralab.config` (its tables of allowed names and its ``check_*``
+validators), so a bad value gets the same message in the playground as in the library and the
+CLI, e.g. ``lr=-1.0 is out of range; allowed: (0, 10]``. Every rejection is a
+:class:`ProtocolError`: a ``ValueError`` that also names the offending ``field``, which
+:func:`error_message` turns into the ``error`` reply.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from typing import Annotated, Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..config import (
+    ACTIVATIONS,
+    LOSSES,
+    OPTIMIZERS,
+    REGULARIZERS,
+    _first_error,
+    _Strict,
+    check_choice,
+    check_range,
+)
+from ..data.toy2d import TOY_SETS
+
+__all__ = [
+    "DATASETS", "FEATURES", "LIMITS", "MAX_MESSAGE_BYTES", "PROTOCOL_VERSION", "Message",
+    "PlaygroundConfig", "ProtocolError", "decode_frame", "encode_frame", "error_message",
+    "format_points_csv", "parse_message", "parse_points_csv", "resolve_config",
+]
+
+PROTOCOL_VERSION = 1
+
+# --------------------------------------------------------------------------- limits
+MAX_MESSAGE_BYTES = 64 * 1024
+MAX_HIDDEN_LAYERS = 6
+MAX_NEURONS = 32
+MAX_POINTS = 5000
+MIN_POINTS = 10  # a generated data set; edited data may hold fewer
+GRID_RANGE = (10, 128)
+CLASS_RANGE = (2, 5)
+MAX_STEPS_PER_FRAME = 500
+MAX_BATCH = 500
+MAX_FPS = 30
+MAX_SEED = 2**32 - 1
+MAX_EPOCH_CAP = 1_000_000
+DOMAIN = 6.0  # the plotted square is [-DOMAIN, DOMAIN]²; add_point must fall inside it
+DELETE_RADIUS = 0.3
+
+LIMITS: dict[str, Any] = {
+    "hidden_layers": MAX_HIDDEN_LAYERS, "neurons": MAX_NEURONS, "points": MAX_POINTS,
+    "grid": list(GRID_RANGE), "message_bytes": MAX_MESSAGE_BYTES, "classes": list(CLASS_RANGE),
+    "steps_per_frame": MAX_STEPS_PER_FRAME, "batch_size": MAX_BATCH, "fps": MAX_FPS,
+    "domain": DOMAIN,
+}
+
+PROBLEMS: tuple[str, ...] = ("classification", "regression")
+
+# The playground's data sets (PROTOCOL.md's order) with their task and the class counts the
+# playground allows (the library's, within CLASS_RANGE).
+_DATASET_ORDER = ("circle", "xor", "gaussian", "spiral", "plane", "multi-gaussian", "blobs",
+                  "moons", "checkerboard", "ring", "three-modes", "quadrants")
+DATASETS: dict[str, dict[str, Any]] = {
+    name: {
+        "problem": TOY_SETS[name].task,
+        "classes": [k for k in TOY_SETS[name].classes if CLASS_RANGE[0] <= k <= CLASS_RANGE[1]],
+    }
+    for name in _DATASET_ORDER
+}
+DEFAULT_DATASET = {"classification": "circle", "regression": "plane"}
+
+#: Input features: the seven of :func:`neuralab.features.playground` plus polar ``r``, ``theta``.
+FEATURES: tuple[str, ...] = ("x1", "x2", "x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2", "r",
+                             "theta")
+
+DATA_FIELDS = frozenset({"dataset", "problem", "classes", "n_points", "noise", "train_ratio",
+                         "data_seed"})
+NET_FIELDS = frozenset({"features", "hidden", "activation", "seed"})
+
+
+class ProtocolError(ValueError):
+    """A rejected message or value: ``str(err)`` says what and why, ``field`` names the field
+    (``None`` when the message as a whole is at fault, e.g. not JSON)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def error_message(err: BaseException) -> dict[str, Any]:
+    """The ``error`` reply for ``err`` (a :class:`ProtocolError` or any ``ValueError``)."""
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return {"type": "error", "message": text, "field": getattr(err, "field", None)}
+
+
+# --------------------------------------------------------------------------- configuration
+def _float_range(name: str, value: Any, lo: float, hi: float, unit: str = "") -> float:
+    """``value`` as a float in [lo, hi], else the library's out-of-range message."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name}={value!r} must be a number in [{lo:g}, {hi:g}]{unit}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name}={value!r} is out of range; allowed: [{lo:g}, {hi:g}]{unit}")
+    return float(value)
+
+
+class PlaygroundConfig(_Strict):
+    """The whole state a user can set: data, network and training (PROTOCOL.md's
+    *PlaygroundConfig*).
+
+    Fields fall in three groups (:data:`DATA_FIELDS`, :data:`NET_FIELDS`, the rest live):
+    a change of a data field regenerates the data and re-initialises the network, a change of
+    a net field rebuilds the network from ``seed``, and a live field applies to the running
+    network without touching its weights. Cross-field rules (data set vs problem vs loss,
+    batch norm vs batch size) are applied by :func:`resolve_config`.
+    """
+
+    model_config = ConfigDict(strict=True)
+
+    # data
+    dataset: str = "circle"
+    problem: str = "classification"
+    classes: int = 2
+    n_points: int = 500
+    noise: float = 0.0  # percent, 0-50 (the library's noise is this / 100)
+    train_ratio: float = 50.0  # percent of the points used for training
+    data_seed: int = 0
+    # network
+    features: list[str] = Field(default_factory=lambda: ["x1", "x2"])
+    hidden: list[int] = Field(default_factory=lambda: [4, 2])
+    activation: str | list[str] = "tanh"
+    batchnorm: bool = False  # live: inserted with γ = 1, β = 0
+    seed: int = 0  # weights, dropout masks and the minibatch order
+    # live
+    loss: str = "softmax"
+    lr: float = 0.03
+    optimizer: str = "sgd"
+    reg: str = "none"
+    lam: float = 0.0
+    beta: float = 0.5
+    dropout: float | list[float] = 0.0
+    batch_size: int = 10
+    steps_per_frame: int = 10
+    epoch_cap: int | None = None
+    grid: int = 50
+
+    CHOICES: ClassVar = {"dataset": tuple(DATASETS), "problem": PROBLEMS, "loss": LOSSES,
+                         "optimizer": OPTIMIZERS, "reg": REGULARIZERS}
+    RANGES_OF: ClassVar = {"lr": "lr", "lam": "lam", "beta": "beta"}
+    INT_RANGES: ClassVar = {
+        "classes": CLASS_RANGE, "n_points": (MIN_POINTS, MAX_POINTS), "data_seed": (0, MAX_SEED),
+        "seed": (0, MAX_SEED), "batch_size": (1, MAX_BATCH),
+        "steps_per_frame": (1, MAX_STEPS_PER_FRAME), "epoch_cap": (1, MAX_EPOCH_CAP),
+        "grid": GRID_RANGE,
+    }
+
+    @field_validator("noise")
+    @classmethod
+    def _noise(cls, v: float) -> float:
+        return _float_range("noise", v, 0.0, 50.0, " (percent)")
+
+    @field_validator("train_ratio")
+    @classmethod
+    def _train_ratio(cls, v: float) -> float:
+        return _float_range("train_ratio", v, 10.0, 90.0, " (percent)")
+
+    @field_validator("features")
+    @classmethod
+    def _features(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError(f"features=[] must name at least one of: {', '.join(FEATURES)}")
+        for name in v:
+            check_choice("features", name, FEATURES)
+        if len(set(v)) != len(v):
+            raise ValueError(f"features={v!r} repeats a feature; each may appear once")
+        return v
+
+    @field_validator("hidden")
+    @classmethod
+    def _hidden(cls, v: list[int]) -> list[int]:
+        if len(v) > MAX_HIDDEN_LAYERS:
+            raise ValueError(f"hidden={v} has {len(v)} layers; at most {MAX_HIDDEN_LAYERS}")
+        if any(not 1 <= units <= MAX_NEURONS for units in v):
+            raise ValueError(f"hidden={v}: each layer needs 1 to {MAX_NEURONS} neurons")
+        return v
+
+    @field_validator("activation")
+    @classmethod
+    def _activation(cls, v: str | list[str]) -> str | list[str]:
+        for name in _as_list(v, "activation"):
+            check_choice("activation", name, ACTIVATIONS)
+        return v
+
+    @field_validator("dropout")
+    @classmethod
+    def _dropout(cls, v: float | list[float]) -> float | list[float]:
+        values = _as_list(v, "dropout")
+        for p in values:
+            check_range("dropout", p, "p")
+        return [float(p) for p in values] if isinstance(v, list) else float(v)
+
+    # -- per-layer values --------------------------------------------------------------------
+    def activation_at(self, layer: int) -> str:
+        """The activation of hidden layer ``layer`` (0-based); a list shorter than ``hidden``
+        repeats its last entry."""
+        return _at(self.activation, layer)
+
+    def dropout_at(self, layer: int) -> float:
+        """The drop probability of hidden layer ``layer`` (0-based), as for activations."""
+        return float(_at(self.dropout, layer))
+
+    @property
+    def classification(self) -> bool:
+        return self.problem == "classification"
+
+    @property
+    def n_outputs(self) -> int:
+        """Output units: one score per class, or one value for regression."""
+        return self.classes if self.classification else 1
+
+
+def _as_list(v: Any, name: str) -> list[Any]:
+    if isinstance(v, list):
+        if not 1 <= len(v) <= MAX_HIDDEN_LAYERS:
+            raise ValueError(f"{name}={v!r}: a list needs 1 to {MAX_HIDDEN_LAYERS} entries, "
+                             f"one per hidden layer")
+        return v
+    return [v]
+
+
+def _at(value: Any, i: int) -> Any:
+    return value[min(i, len(value) - 1)] if isinstance(value, list) else value
+
+
+def _config_error(err: ValidationError) -> ProtocolError:
+    """The first pydantic error as a ProtocolError naming the config field."""
+    first = err.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else None
+    return ProtocolError(_first_error(err, PlaygroundConfig), field)
+
+
+def validate_config(data: dict[str, Any]) -> PlaygroundConfig:
+    """A full :class:`PlaygroundConfig` from ``data`` (missing fields take their defaults)."""
+    try:
+        return PlaygroundConfig.model_validate(data)
+    except ValidationError as err:
+        raise _config_error(err) from None
+
+
+def validate_patch(patch: dict[str, Any]) -> dict[str, Any]:
+    """Check each field of a partial config on its own; returns the cleaned values."""
+    config = validate_config(patch)
+    return {key: getattr(config, key) for key in patch}
+
+
+def resolve_config(current: PlaygroundConfig, patch: dict[str, Any]) -> PlaygroundConfig:
+    """Merge a (validated) partial config into ``current``, applying the cross-field rules.
+
+    * A ``problem`` the data set cannot pose switches the data set to that problem's default
+      (circle / plane) when the message did not name a data set; a data set of the other kind
+      switches ``problem`` when the message did not name one. Naming both inconsistently is
+      an error.
+    * ``classes`` outside the data set's allowed counts falls back to its default count, unless
+      the message set ``classes`` (then it is an error). Checked only when a message changes a
+      data field (the data are regenerated then), so imported data keep their class count.
+    * ``loss`` follows the problem (``mse`` for regression, ``softmax`` for classification)
+      unless the message set a loss that does not fit (an error).
+    * Batch norm needs ``batch_size >= 2``.
+    """
+    merged = {**current.model_dump(), **patch}
+    if patch.keys() & DATA_FIELDS:
+        _resolve_data(merged, patch)
+    _resolve_loss(merged, patch)
+    if merged["batchnorm"] and merged["batch_size"] < 2:
+        field = "batch_size" if "batch_size" in patch else "batchnorm"
+        raise ProtocolError("batchnorm needs batch_size >= 2: the statistics of a batch of one "
+                            "example are undefined", field)
+    return validate_config(merged)
+
+
+def _resolve_data(merged: dict[str, Any], patch: dict[str, Any]) -> None:
+    task = DATASETS[merged["dataset"]]["problem"]
+    if task != merged["problem"]:
+        if "dataset" in patch and "problem" in patch:
+            allowed = [n for n, d in DATASETS.items() if d["problem"] == merged["problem"]]
+            raise ProtocolError(
+                f"dataset={merged['dataset']!r} is a {task} set; with "
+                f"problem={merged['problem']!r} choose one of: {', '.join(allowed)}", "dataset")
+        if "dataset" in patch:
+            merged["problem"] = task
+        else:
+            merged["dataset"] = DEFAULT_DATASET[merged["problem"]]
+    allowed = DATASETS[merged["dataset"]]["classes"]
+    if merged["problem"] == "classification" and merged["classes"] not in allowed:
+        if "classes" in patch:
+            raise ProtocolError(
+                f"classes={merged['classes']!r} is not allowed for dataset "
+                f"{merged['dataset']!r}; allowed: {', '.join(map(str, allowed))}", "classes")
+        merged["classes"] = allowed[0]
+
+
+def _resolve_loss(merged: dict[str, Any], patch: dict[str, Any]) -> None:
+    fits = ("mse",) if merged["problem"] == "regression" else ("softmax", "svm")
+    if merged["loss"] in fits:
+        return
+    if "loss" in patch:
+        raise ProtocolError(
+            f"loss={merged['loss']!r} does not fit problem={merged['problem']!r}; choose one "
+            f"of: {', '.join(fits)}", "loss")
+    merged["loss"] = fits[0]
+
+
+# --------------------------------------------------------------------------- client messages
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _coordinate(name: str, value: float) -> float:
+    return _float_range(name, value, -DOMAIN, DOMAIN)
+
+
+class ConfigMessage(_Message):
+    """Merge a partial :class:`PlaygroundConfig` into the session's."""
+
+    type: Literal["config"]
+    config: dict[str, Any]
+
+    @field_validator("config")
+    @classmethod
+    def _config(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return validate_patch(v)
+
+
+class PlayMessage(_Message):
+    type: Literal["play"]
+
+
+class PauseMessage(_Message):
+    type: Literal["pause"]
+
+
+class StepMessage(_Message):
+    type: Literal["step"]
+
+
+class ResetMessage(_Message):
+    type: Literal["reset"]
+
+
+class RegenerateMessage(_Message):
+    type: Literal["regenerate"]
+
+
+class FrameMessage(_Message):
+    type: Literal["frame"]
+
+
+class AddPointMessage(_Message):
+    """One point at (x, y) in [-6, 6]² with a class (int) or a regression target (float)."""
+
+    type: Literal["add_point"]
+    x: float
+    y: float
+    label: int | float
+    split: str = "train"
+
+    @field_validator("x", "y")
+    @classmethod
+    def _xy(cls, v: float, info: Any) -> float:
+        return _coordinate(info.field_name, v)
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, v: int | float) -> int | float:
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"label={v!r} must be a finite number")
+        return v
+
+    @field_validator("split")
+    @classmethod
+    def _split(cls, v: str) -> str:
+        return check_choice("split", v, ("train", "test"))
+
+
+class DeletePointMessage(_Message):
+    """Delete the point nearest to (x, y), if one lies within 0.3."""
+
+    type: Literal["delete_point"]
+    x: float
+    y: float
+
+    @field_validator("x", "y")
+    @classmethod
+    def _xy(cls, v: float, info: Any) -> float:
+        return _coordinate(info.field_name, v)
+
+
+class ImportCsvMessage(_Message):
+    """Replace the data with ``x,y,label[,split]`` lines (header optional)."""
+
+    type: Literal["import_csv"]
+    text: str
+
+
+class SetWeightMessage(_Message):
+    """Set weight ``W[i, j]`` of the ``layer``-th Linear layer (0-based)."""
+
+    type: Literal["set_weight"]
+    layer: int
+    i: int
+    j: int
+    value: float
+
+    @field_validator("layer", "i", "j")
+    @classmethod
+    def _index(cls, v: int, info: Any) -> int:
+        if not 0 <= v <= 10_000:
+            raise ValueError(f"{info.field_name}={v!r} must be an index >= 0")
+        return v
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError(f"value={v!r} must be a finite number")
+        return v
+
+
+class ExportMessage(_Message):
+    type: Literal["export"]
+    what: str
+
+    @field_validator("what")
+    @classmethod
+    def _what(cls, v: str) -> str:
+        return check_choice("what", v, ("model", "script", "csv"))
+
+
+Message = Annotated[
+    ConfigMessage | PlayMessage | PauseMessage | StepMessage | ResetMessage | RegenerateMessage
+    | AddPointMessage | DeletePointMessage | ImportCsvMessage | SetWeightMessage | ExportMessage
+    | FrameMessage,
+    Field(discriminator="type"),
+]
+
+MESSAGES: dict[str, type[_Message]] = {
+    "config": ConfigMessage, "play": PlayMessage, "pause": PauseMessage, "step": StepMessage,
+    "reset": ResetMessage, "regenerate": RegenerateMessage, "add_point": AddPointMessage,
+    "delete_point": DeletePointMessage, "import_csv": ImportCsvMessage,
+    "set_weight": SetWeightMessage, "export": ExportMessage, "frame": FrameMessage,
+}
+
+
+def _reject_constant(name: str) -> Any:
+    raise ProtocolError(f"message is not valid JSON: {name} is not a number (numbers must be "
+                        f"finite)")
+
+
+def parse_message(raw: str | bytes | bytearray | memoryview) -> Message:
+    """Validate one client message (a JSON object with a ``type``).
+
+    Raises
+    ------
+    ProtocolError
+        With a one-line message and the offending ``field`` (``None`` for the message as a
+        whole): larger than 64 KiB, not UTF-8, not JSON, not an object, an unknown ``type``,
+        an unknown or missing field, or a value out of range.
+    """
+    if isinstance(raw, bytes | bytearray | memoryview):
+        size = len(raw)
+        if size > MAX_MESSAGE_BYTES:
+            raise _too_big(size)
+        try:
+            text = bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolError("message is not valid UTF-8 text") from None
+    elif isinstance(raw, str):
+        # characters <= bytes, so a long string is too big without encoding it
+        size = len(raw) if len(raw) > MAX_MESSAGE_BYTES else len(raw.encode("utf-8", "replace"))
+        if size > MAX_MESSAGE_BYTES:
+            raise _too_big(size)
+        text = raw
+    else:
+        raise ProtocolError(f"message must be text or bytes, got {type(raw).__name__}")
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as err:
+        raise ProtocolError(f"message is not valid JSON: {err.msg} (line {err.lineno}, "
+                            f"column {err.colno})") from None
+    except RecursionError:
+        raise ProtocolError("message is not valid JSON: nested too deeply") from None
+    if not isinstance(data, dict):
+        raise ProtocolError(f"a message must be a JSON object with a 'type', got "
+                            f"{type(data).__name__}")
+    kind = data.get("type")
+    if kind is None:
+        raise ProtocolError(f"message has no 'type'; choose one of: {', '.join(MESSAGES)}",
+                            "type")
+    try:
+        cls = MESSAGES[check_choice("type", kind, MESSAGES)]
+    except ValueError as err:
+        raise ProtocolError(str(err), "type") from None
+    try:
+        return cls.model_validate(data)  # type: ignore[return-value]
+    except ValidationError as err:
+        raise _message_error(err, cls, kind) from None
+
+
+def _too_big(size: int) -> ProtocolError:
+    return ProtocolError(f"message is {size} bytes; at most {MAX_MESSAGE_BYTES} (64 KiB) "
+                         f"allowed")
+
+
+def _message_error(err: ValidationError, cls: type[BaseModel], kind: str) -> ProtocolError:
+    """The first pydantic error of a message, with the field it concerns.
+
+    A bad value inside ``config`` is reported by its config field (``"lr"``), as PROTOCOL.md's
+    example shows.
+    """
+    first = err.errors()[0]
+    loc = [str(part) for part in first["loc"]]
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, ProtocolError):  # raised by validate_patch inside ConfigMessage
+        return cause
+    field = loc[0] if loc else None
+    if first["type"] == "missing":
+        return ProtocolError(f"the {kind!r} message needs the field {field!r}", field)
+    if field == "label" and first["type"] != "value_error":  # both union members failed
+        return ProtocolError(f"label={first.get('input')!r} must be a class number (an integer) "
+                             f"or a regression target (a number)", field)
+    return ProtocolError(_first_error(err, cls), field)
+
+
+# --------------------------------------------------------------------------- points as CSV
+def _f32(v: float) -> str:
+    """The shortest text that reads back as the same float32."""
+    return np.format_float_positional(np.float32(v), unique=True, trim="-")
+
+
+def format_points_csv(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
+                      y_test: np.ndarray, classification: bool) -> str:
+    """``x,y,label,split`` lines with a header (the ``csv`` export); each float as the
+    shortest text of its float32, so :func:`parse_points_csv` reads back the same points."""
+    lines = ["x,y,label,split"]
+    for split, X, y in (("train", X_train, y_train), ("test", X_test, y_test)):
+        for (a, b), label in zip(X.tolist(), y.tolist(), strict=True):
+            lab = str(int(label)) if classification else _f32(label)
+            lines.append(f"{_f32(a)},{_f32(b)},{lab},{split}")
+    return "\n".join(lines) + "\n"
+
+
+def parse_points_csv(
+    text: str, classification: bool, data_seed: int, train_ratio: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int | None]:
+    """Points from ``x,y,label[,split]`` lines (``import_csv``; header and ``#`` comments
+    optional).
+
+    Without a split column the points are shuffled with ``data_seed`` and split by
+    ``train_ratio``, as generated data is. Returns ``X_train, y_train, X_test, y_test`` and,
+    for classification, the class count the labels imply (largest label + 1, at least 2).
+
+    Raises
+    ------
+    ProtocolError
+        Naming the line of the first bad row (``field`` is ``"text"``).
+    """
+    rows = _csv_rows(text)
+    xy, labels, splits = [], [], []
+    for row in rows:
+        number = row[-1]
+        try:
+            x, y, label = float(row[0]), float(row[1]), float(row[2])
+        except ValueError:
+            raise ProtocolError(f"import_csv: line {number}: x, y and label must be numbers, "
+                                f"got {','.join(row[:3])!r}", "text") from None
+        if not all(map(math.isfinite, (x, y, label))):
+            raise ProtocolError(f"import_csv: line {number}: numbers must be finite", "text")
+        if classification and (not label.is_integer() or not 0 <= label < CLASS_RANGE[1]):
+            raise ProtocolError(f"import_csv: line {number}: label={row[2]!r} must be a class "
+                                f"0-{CLASS_RANGE[1] - 1}", "text")
+        xy.append((x, y))
+        labels.append(label)
+        if len(row) == 5:
+            split = row[3].lower()
+            if split not in ("train", "test"):
+                raise ProtocolError(f"import_csv: line {number}: split={row[3]!r} must be "
+                                    f"train or test", "text")
+            splits.append(split)
+    X = np.array(xy, dtype=np.float32)
+    y = np.array(labels, dtype=np.int64 if classification else np.float32)
+    if splits:
+        train = np.array([s == "train" for s in splits])
+    else:
+        order = np.random.default_rng(data_seed).permutation(len(X))
+        X, y = X[order], y[order]
+        train = np.arange(len(X)) < math.floor(len(X) * train_ratio / 100.0 + 0.5)
+    if not train.any():
+        raise ProtocolError("import_csv: no training points (every row is split=test)", "text")
+    classes = max(CLASS_RANGE[0], int(y.max()) + 1) if classification else None
+    return X[train], y[train], X[~train], y[~train], classes
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    """The data rows' cells, each row ending with its line number."""
+    rows: list[list[str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        cells = [cell.strip() for cell in line.split(",")]
+        if not rows and not _is_number(cells[0]):
+            continue  # the header
+        if len(cells) not in (3, 4):
+            raise ProtocolError(f"import_csv: line {number} has {len(cells)} columns; expected "
+                                f"x,y,label or x,y,label,split", "text")
+        if rows and len(cells) != len(rows[0]) - 1:
+            raise ProtocolError(f"import_csv: line {number} has {len(cells)} columns, the "
+                                f"first row {len(rows[0]) - 1}", "text")
+        rows.append([*cells, str(number)])
+        if len(rows) > MAX_POINTS:
+            raise ProtocolError(f"import_csv: more than {MAX_POINTS} points", "text")
+    if not rows:
+        raise ProtocolError("import_csv: no data rows (expected x,y,label[,split] lines)", "text")
+    return rows
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- frames
+_HEADER_LENGTH = struct.Struct("<I")
+
+
+def encode_frame(header: dict[str, Any], payload: bytes | np.ndarray) -> bytes:
+    """``uint32 LE header length | UTF-8 JSON header | heatmap bytes`` (PROTOCOL.md's frame).
+
+    ``header`` must hold only finite numbers (JSON has no NaN): the session writes ``null``
+    for a metric it cannot compute. ``payload`` is any bytes-like object (a uint8 array too).
+    """
+    head = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return b"".join((_HEADER_LENGTH.pack(len(head)), head, payload))
+
+
+def decode_frame(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Split a binary frame into its header and its heatmaps, each ``(height, width, channels)``
+    uint8 keyed by id (``"output"``, ``"F0"``, ``"L1N0"`` ...). The inverse of
+    :func:`encode_frame`; what a client does in JavaScript."""
+    (length,) = _HEADER_LENGTH.unpack_from(data, 0)
+    header = json.loads(bytes(data[4 : 4 + length]).decode("utf-8"))
+    body = memoryview(data)[4 + length :]
+    maps = {}
+    for h in header["heatmaps"]:
+        size = h["width"] * h["height"] * h["channels"]
+        chunk = np.frombuffer(body[h["offset"] : h["offset"] + size], dtype=np.uint8)
+        maps[h["id"]] = chunk.reshape(h["height"], h["width"], h["channels"])
+    return header, maps
