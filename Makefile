@@ -12,8 +12,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The playground: a local web page where the lecture's networks train live.
 run: $(STAMP)
-	$(VENV)/bin/neuralab demo
+	$(VENV)/bin/neuralab playground
 
 test: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks
