@@ -133,7 +133,7 @@ def websocket_figures(config: dict[str, Any], seconds: float,
     """(frames/s while playing, steps/s, {change: median ms config -> frame})."""
     from websockets.sync.client import connect
 
-    from neuralab.playground.protocol import decode_frame
+    from neuralab.playground.frames import decode_frame
 
     with _Server() as server, connect(f"ws://127.0.0.1:{server.port}/ws",
                                       max_size=None) as ws:

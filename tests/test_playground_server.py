@@ -22,7 +22,8 @@ with warnings.catch_warnings():  # newer Starlette nudges httpx users towards ht
 from starlette.websockets import WebSocketDisconnect
 
 from neuralab.playground.app import create_app, origin_allowed
-from neuralab.playground.protocol import MAX_MESSAGE_BYTES, PlaygroundConfig, decode_frame
+from neuralab.playground.frames import decode_frame
+from neuralab.playground.protocol import MAX_MESSAGE_BYTES, PlaygroundConfig
 
 SENTINEL = {"type": "export", "what": "csv"}  # its reply marks the end of earlier replies
 

@@ -18,20 +18,17 @@ import pytest
 from neuralab import io
 from neuralab.losses import softmax
 from neuralab.nn import BatchNorm, Dropout, Maxout, ReLU, Tanh
+from neuralab.playground.frames import decode_frame, grid_points
+from neuralab.playground.network import layer_outputs
+from neuralab.playground.points import featurize
 from neuralab.playground.protocol import (
     MAX_MESSAGE_BYTES,
     PlaygroundConfig,
     ProtocolError,
-    decode_frame,
     error_message,
     parse_message,
 )
-from neuralab.playground.session import (
-    Session,
-    featurize,
-    grid_points,
-    layer_outputs,
-)
+from neuralab.playground.session import Session
 
 
 def send(session: Session, message: dict[str, Any]) -> list[Any]:

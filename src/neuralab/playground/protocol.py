@@ -1,6 +1,6 @@
-"""The playground's wire format: client messages, the configuration, and binary frames.
+"""The playground's wire format: client messages and the configuration, validated.
 
-Everything here is pure (numpy + pydantic, no server): the WebSocket layer in
+Everything here is pure (pydantic, no server): the WebSocket layer in
 :mod:`neuralab.playground.app` calls :func:`parse_message` on every incoming text and sends what
 the :class:`~neuralab.playground.session.Session` returns. ``PROTOCOL.md`` beside this file is
 the specification; the numbers in its *Limits* section are the constants below.
@@ -16,11 +16,17 @@ from __future__ import annotations
 
 import json
 import math
-import struct
 from typing import Annotated, Any, ClassVar, Literal
 
-import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from ..config import (
     ACTIVATIONS,
@@ -36,8 +42,7 @@ from ..data.toy2d import TOY_SETS
 
 __all__ = [
     "DATASETS", "FEATURES", "LIMITS", "MAX_MESSAGE_BYTES", "PROTOCOL_VERSION", "Message",
-    "PlaygroundConfig", "ProtocolError", "decode_frame", "encode_frame", "error_message",
-    "format_points_csv", "parse_message", "parse_points_csv", "resolve_config",
+    "PlaygroundConfig", "ProtocolError", "error_message", "parse_message", "resolve_config",
 ]
 
 PROTOCOL_VERSION = 1
@@ -163,16 +168,13 @@ class PlaygroundConfig(_Strict):
         "steps_per_frame": (1, MAX_STEPS_PER_FRAME), "epoch_cap": (1, MAX_EPOCH_CAP),
         "grid": GRID_RANGE,
     }
+    PERCENT_RANGES: ClassVar = {"noise": (0.0, 50.0), "train_ratio": (10.0, 90.0)}
 
-    @field_validator("noise")
+    @field_validator("noise", "train_ratio")
     @classmethod
-    def _noise(cls, v: float) -> float:
-        return _float_range("noise", v, 0.0, 50.0, " (percent)")
-
-    @field_validator("train_ratio")
-    @classmethod
-    def _train_ratio(cls, v: float) -> float:
-        return _float_range("train_ratio", v, 10.0, 90.0, " (percent)")
+    def _percent(cls, v: float, info: ValidationInfo) -> float:
+        lo, hi = cls.PERCENT_RANGES[info.field_name]
+        return _float_range(info.field_name, v, lo, hi, " (percent)")
 
     @field_validator("features")
     @classmethod
@@ -325,8 +327,18 @@ class _Message(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-def _coordinate(name: str, value: float) -> float:
-    return _float_range(name, value, -DOMAIN, DOMAIN)
+def _coordinate(value: float, info: ValidationInfo) -> float:
+    return _float_range(info.field_name, value, -DOMAIN, DOMAIN)
+
+
+def _finite(value: float, info: ValidationInfo) -> float:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{info.field_name}={value!r} must be a finite number")
+    return value
+
+
+Coordinate = Annotated[float, AfterValidator(_coordinate)]  # in [-DOMAIN, DOMAIN]
+Finite = AfterValidator(_finite)
 
 
 class ConfigMessage(_Message):
@@ -369,22 +381,10 @@ class AddPointMessage(_Message):
     """One point at (x, y) in [-6, 6]² with a class (int) or a regression target (float)."""
 
     type: Literal["add_point"]
-    x: float
-    y: float
-    label: int | float
+    x: Coordinate
+    y: Coordinate
+    label: Annotated[int | float, Finite]
     split: str = "train"
-
-    @field_validator("x", "y")
-    @classmethod
-    def _xy(cls, v: float, info: Any) -> float:
-        return _coordinate(info.field_name, v)
-
-    @field_validator("label")
-    @classmethod
-    def _label(cls, v: int | float) -> int | float:
-        if isinstance(v, float) and not math.isfinite(v):
-            raise ValueError(f"label={v!r} must be a finite number")
-        return v
 
     @field_validator("split")
     @classmethod
@@ -396,13 +396,8 @@ class DeletePointMessage(_Message):
     """Delete the point nearest to (x, y), if one lies within 0.3."""
 
     type: Literal["delete_point"]
-    x: float
-    y: float
-
-    @field_validator("x", "y")
-    @classmethod
-    def _xy(cls, v: float, info: Any) -> float:
-        return _coordinate(info.field_name, v)
+    x: Coordinate
+    y: Coordinate
 
 
 class ImportCsvMessage(_Message):
@@ -419,20 +414,13 @@ class SetWeightMessage(_Message):
     layer: int
     i: int
     j: int
-    value: float
+    value: Annotated[float, Finite]
 
     @field_validator("layer", "i", "j")
     @classmethod
-    def _index(cls, v: int, info: Any) -> int:
+    def _index(cls, v: int, info: ValidationInfo) -> int:
         if not 0 <= v <= 10_000:
             raise ValueError(f"{info.field_name}={v!r} must be an index >= 0")
-        return v
-
-    @field_validator("value")
-    @classmethod
-    def _value(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError(f"value={v!r} must be a finite number")
         return v
 
 
@@ -539,133 +527,3 @@ def _message_error(err: ValidationError, cls: type[BaseModel], kind: str) -> Pro
         return ProtocolError(f"label={first.get('input')!r} must be a class number (an integer) "
                              f"or a regression target (a number)", field)
     return ProtocolError(_first_error(err, cls), field)
-
-
-# --------------------------------------------------------------------------- points as CSV
-def _f32(v: float) -> str:
-    """The shortest text that reads back as the same float32."""
-    return np.format_float_positional(np.float32(v), unique=True, trim="-")
-
-
-def format_points_csv(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
-                      y_test: np.ndarray, classification: bool) -> str:
-    """``x,y,label,split`` lines with a header (the ``csv`` export); each float as the
-    shortest text of its float32, so :func:`parse_points_csv` reads back the same points."""
-    lines = ["x,y,label,split"]
-    for split, X, y in (("train", X_train, y_train), ("test", X_test, y_test)):
-        for (a, b), label in zip(X.tolist(), y.tolist(), strict=True):
-            lab = str(int(label)) if classification else _f32(label)
-            lines.append(f"{_f32(a)},{_f32(b)},{lab},{split}")
-    return "\n".join(lines) + "\n"
-
-
-def parse_points_csv(
-    text: str, classification: bool, data_seed: int, train_ratio: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int | None]:
-    """Points from ``x,y,label[,split]`` lines (``import_csv``; header and ``#`` comments
-    optional).
-
-    Without a split column the points are shuffled with ``data_seed`` and split by
-    ``train_ratio``, as generated data is. Returns ``X_train, y_train, X_test, y_test`` and,
-    for classification, the class count the labels imply (largest label + 1, at least 2).
-
-    Raises
-    ------
-    ProtocolError
-        Naming the line of the first bad row (``field`` is ``"text"``).
-    """
-    rows = _csv_rows(text)
-    xy, labels, splits = [], [], []
-    for row in rows:
-        number = row[-1]
-        try:
-            x, y, label = float(row[0]), float(row[1]), float(row[2])
-        except ValueError:
-            raise ProtocolError(f"import_csv: line {number}: x, y and label must be numbers, "
-                                f"got {','.join(row[:3])!r}", "text") from None
-        if not all(map(math.isfinite, (x, y, label))):
-            raise ProtocolError(f"import_csv: line {number}: numbers must be finite", "text")
-        if classification and (not label.is_integer() or not 0 <= label < CLASS_RANGE[1]):
-            raise ProtocolError(f"import_csv: line {number}: label={row[2]!r} must be a class "
-                                f"0-{CLASS_RANGE[1] - 1}", "text")
-        xy.append((x, y))
-        labels.append(label)
-        if len(row) == 5:
-            split = row[3].lower()
-            if split not in ("train", "test"):
-                raise ProtocolError(f"import_csv: line {number}: split={row[3]!r} must be "
-                                    f"train or test", "text")
-            splits.append(split)
-    X = np.array(xy, dtype=np.float32)
-    y = np.array(labels, dtype=np.int64 if classification else np.float32)
-    if splits:
-        train = np.array([s == "train" for s in splits])
-    else:
-        order = np.random.default_rng(data_seed).permutation(len(X))
-        X, y = X[order], y[order]
-        train = np.arange(len(X)) < math.floor(len(X) * train_ratio / 100.0 + 0.5)
-    if not train.any():
-        raise ProtocolError("import_csv: no training points (every row is split=test)", "text")
-    classes = max(CLASS_RANGE[0], int(y.max()) + 1) if classification else None
-    return X[train], y[train], X[~train], y[~train], classes
-
-
-def _csv_rows(text: str) -> list[list[str]]:
-    """The data rows' cells, each row ending with its line number."""
-    rows: list[list[str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        cells = [cell.strip() for cell in line.split(",")]
-        if not rows and not _is_number(cells[0]):
-            continue  # the header
-        if len(cells) not in (3, 4):
-            raise ProtocolError(f"import_csv: line {number} has {len(cells)} columns; expected "
-                                f"x,y,label or x,y,label,split", "text")
-        if rows and len(cells) != len(rows[0]) - 1:
-            raise ProtocolError(f"import_csv: line {number} has {len(cells)} columns, the "
-                                f"first row {len(rows[0]) - 1}", "text")
-        rows.append([*cells, str(number)])
-        if len(rows) > MAX_POINTS:
-            raise ProtocolError(f"import_csv: more than {MAX_POINTS} points", "text")
-    if not rows:
-        raise ProtocolError("import_csv: no data rows (expected x,y,label[,split] lines)", "text")
-    return rows
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-# --------------------------------------------------------------------------- frames
-_HEADER_LENGTH = struct.Struct("<I")
-
-
-def encode_frame(header: dict[str, Any], payload: bytes | np.ndarray) -> bytes:
-    """``uint32 LE header length | UTF-8 JSON header | heatmap bytes`` (PROTOCOL.md's frame).
-
-    ``header`` must hold only finite numbers (JSON has no NaN): the session writes ``null``
-    for a metric it cannot compute. ``payload`` is any bytes-like object (a uint8 array too).
-    """
-    head = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    return b"".join((_HEADER_LENGTH.pack(len(head)), head, payload))
-
-
-def decode_frame(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Split a binary frame into its header and its heatmaps, each ``(height, width, channels)``
-    uint8 keyed by id (``"output"``, ``"F0"``, ``"L1N0"`` ...). The inverse of
-    :func:`encode_frame`; what a client does in JavaScript."""
-    (length,) = _HEADER_LENGTH.unpack_from(data, 0)
-    header = json.loads(bytes(data[4 : 4 + length]).decode("utf-8"))
-    body = memoryview(data)[4 + length :]
-    maps = {}
-    for h in header["heatmaps"]:
-        size = h["width"] * h["height"] * h["channels"]
-        chunk = np.frombuffer(body[h["offset"] : h["offset"] + size], dtype=np.uint8)
-        maps[h["id"]] = chunk.reshape(h["height"], h["width"], h["channels"])
-    return header, maps

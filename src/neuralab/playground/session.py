@@ -13,41 +13,31 @@ Reproducibility: everything random comes from the config's seeds — the data fr
 config and the same messages give the same frames, byte for byte.
 """
 
+
 from __future__ import annotations
 
-import base64
 import functools
-import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import safetensors.numpy
 
 from .. import backend as B
-from ..data.toy2d import toy
-from ..features import PLAYGROUND_FEATURES, playground, polar
-from ..io import FORMAT_VERSION
 from ..losses import NonFiniteScores, get_loss, softmax
-from ..nn import (
-    BatchNorm,
-    Dropout,
-    Layer,
-    Linear,
-    Param,
-    Sequential,
-    activation_width,
-    make_activation,
-)
+from ..nn import Linear, Param
 from ..optim import Optimizer, get_optimizer
 from ..regularizers import Regularizer, get_regularizer
+from .export import export_message
+from .frames import GridFeatures, encode_frame, grid_features, heatmaps, json_array, json_number
+from .metrics import frame_metrics
+from .network import assemble, build_network, carry_over, layer_outputs, restructure
+from .points import Points, featurize, generate_data
+from .points_csv import parse_points_csv
 from .protocol import (
     DATA_FIELDS,
     DATASETS,
     DELETE_RADIUS,
-    DOMAIN,
     FEATURES,
     LIMITS,
     MAX_POINTS,
@@ -62,87 +52,13 @@ from .protocol import (
     PlaygroundConfig,
     ProtocolError,
     SetWeightMessage,
-    _f32,
-    encode_frame,
-    format_points_csv,
-    parse_points_csv,
     resolve_config,
     validate_patch,
 )
 
-__all__ = ["Session", "featurize", "grid_points", "layer_outputs", "split_index"]
+__all__ = ["Outgoing", "Session"]
 
 Outgoing = dict[str, Any] | bytes
-INIT = "he"  # the library's default (models.mlp), so an exported script can call models.mlp
-
-
-# --------------------------------------------------------------------------- helpers
-def featurize(X: np.ndarray, names: list[str] | tuple[str, ...]) -> np.ndarray:
-    """The network's inputs for points ``X`` (N, 2): one column per feature name, float32.
-
-    ``x1, x2, x1^2, x2^2, x1x2, sin_x1, sin_x2`` come from
-    :func:`neuralab.features.playground`, ``r`` and ``theta`` from
-    :func:`neuralab.features.polar`.
-    """
-    X = np.asarray(X, dtype=np.float32).reshape(-1, 2)
-    if X.shape[0] == 0:
-        return np.zeros((0, len(names)), dtype=np.float32)
-    maps = [n for n in names if n in PLAYGROUND_FEATURES]
-    cols: dict[str, np.ndarray] = dict(zip(maps, playground(X, maps).T, strict=True)) if maps \
-        else {}
-    if "r" in names or "theta" in names:
-        cols.update(zip(("r", "theta"), polar(X).T, strict=True))
-    return np.ascontiguousarray(np.stack([cols[n] for n in names], axis=1), dtype=np.float32)
-
-
-def grid_points(g: int) -> np.ndarray:
-    """The heatmaps' G×G sample points, (G², 2) float32, row-major from the top-left.
-
-    Pixel (row r, column c) samples the centre of its cell: ``x = -6 + (c + ½)·12/G``,
-    ``y = 6 - (r + ½)·12/G``.
-    """
-    centres = -DOMAIN + (np.arange(g) + 0.5) * (2 * DOMAIN / g)
-    xx, yy = np.meshgrid(centres, centres[::-1])  # rows: y from +6 down to -6
-    return np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
-
-
-def layer_outputs(model: Sequential, x: B.Array) -> list[B.Array]:
-    """Every layer's output for input ``x``, in eval mode, from one pass through the model.
-
-    The heatmaps of all neurons come from this single batched pass over the grid. The arrays
-    may be the layers' reused buffers: read them before the model runs again.
-    """
-    was_training = model.training
-    model.eval()
-    try:
-        outs = []
-        for layer in model.layers:
-            x = layer.forward(x)
-            outs.append(x)
-        return outs
-    finally:
-        model.train(was_training)
-
-
-def split_index(n: int, train_ratio: float) -> int:
-    """How many of ``n`` shuffled points go to training (the first ones)."""
-    return math.floor(n * train_ratio / 100.0 + 0.5)
-
-
-def _quantize(a: np.ndarray, lo: np.ndarray | float, hi: np.ndarray | float,
-              finite: bool = True) -> np.ndarray:
-    """``a`` mapped linearly from [lo, hi] to 0..255 (uint8, rounded, clipped); ``lo``/``hi``
-    broadcast per column. A column with hi == lo maps to 0. ``finite=False`` when ``a`` may
-    hold NaN/inf (a diverged network): NaN then maps to 0."""
-    lo = np.asarray(lo, dtype=np.float32)
-    span = np.asarray(hi, dtype=np.float32) - lo
-    scale = np.divide(np.float32(255.0), span, out=np.zeros_like(span), where=span > 0)
-    q = a * scale  # two passes for the affine map: q = a·s + (½ − lo·s)
-    q += np.float32(0.5) - lo * scale
-    if not finite:
-        np.nan_to_num(q, copy=False, nan=0.0, posinf=255.0, neginf=0.0)
-    np.clip(q, 0.0, 255.0, out=q)
-    return q.astype(np.uint8)
 
 
 def _quiet(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -157,77 +73,6 @@ def _quiet(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _num(x: Any) -> float | None:
-    """A JSON-safe float: ``None`` for NaN/inf (JSON has neither)."""
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-def _json_array(a: np.ndarray, decimals: int = 6) -> list[Any]:
-    """Nested lists of rounded floats (``None`` where not finite)."""
-    a = np.asarray(a, dtype=np.float64)
-    if np.isfinite(a).all():
-        return np.round(a, decimals).tolist()
-    out = np.round(a, decimals).astype(object)
-    out[~np.isfinite(a)] = None
-    return out.tolist()
-
-
-# --------------------------------------------------------------------------- state pieces
-@dataclass
-class _Data:
-    """The points: positions (N, 2) float32, labels int64 (classes) or float32 (targets)."""
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-
-
-@dataclass
-class _Block:
-    """One hidden layer: Linear -> [BatchNorm] -> activation -> [Dropout]."""
-
-    linear: Linear
-    bn: BatchNorm | None
-    act: Layer
-    dropout: Dropout | None
-    units: int
-
-
-def generate_data(config: PlaygroundConfig) -> _Data:
-    """The config's toy data set, split train/test by ``train_ratio`` (first points train)."""
-    classes = config.classes if config.classification else None
-    X, y = toy(config.dataset, n=config.n_points, noise=config.noise / 100.0,
-               seed=config.data_seed, classes=classes)
-    k = split_index(len(X), config.train_ratio)
-    return _Data(X[:k], y[:k], X[k:], y[k:])
-
-
-def build_network(config: PlaygroundConfig) -> tuple[list[_Block], Linear, np.random.Generator]:
-    """Hidden blocks and the output layer, with weights from ``config.seed``.
-
-    The same construction as :func:`neuralab.models.build` (one generator; Linear, [BatchNorm],
-    activation, [Dropout with a child generator] per layer), so with one activation and one
-    dropout rate the network equals ``models.mlp(..., seed=config.seed)``. The generator is
-    returned so that dropout layers added later (a live change) get child streams of it.
-    """
-    rng = B.make_rng(config.seed)
-    blocks = []
-    width = len(config.features)
-    for i, units in enumerate(config.hidden):
-        act = config.activation_at(i)
-        linear = Linear(width, activation_width(act, units), init=INIT, rng=rng)
-        bn = BatchNorm(linear.out_features) if config.batchnorm else None
-        p = config.dropout_at(i)
-        dropout = Dropout(p, rng=rng.spawn(1)[0]) if p > 0 else None
-        blocks.append(_Block(linear, bn, make_activation(act), dropout, units))
-        width = units
-    head = Linear(width, config.n_outputs, init=INIT, rng=rng)
-    return blocks, head, rng
-
-
-# --------------------------------------------------------------------------- the session
 class Session:
     """A playground session: one per browser tab (PROTOCOL.md).
 
@@ -258,12 +103,11 @@ class Session:
         self.playing = False
         self.custom_data = False  # points edited or imported: not reproducible from data_seed
         self._data = generate_data(config)
-        self._grid_cache: tuple[tuple[Any, ...], np.ndarray, bytes, list[dict]] | None = None
+        self._grid_key: tuple[Any, ...] | None = None
+        self._grid: GridFeatures | None = None
         self._eval_x: np.ndarray | None = None
         self._data_changed()
-        self._loss_fn = get_loss(config.loss)
-        self._regularizer: Regularizer = get_regularizer(config.reg, config.lam, config.beta)
-        self._optimizer: Optimizer | None = None
+        self._make_loss_and_reg()
         self._build()
 
     # -- messages ----------------------------------------------------------------------------
@@ -301,27 +145,21 @@ class Session:
         return handler(message)
 
     def _on_config(self, message: ConfigMessage) -> list[Outgoing]:
-        old = self.config
-        new = resolve_config(old, message.config)
-        changed = {k for k in type(new).model_fields if getattr(new, k) != getattr(old, k)}
-        extra: list[Outgoing] = []
-        if changed & DATA_FIELDS:
-            data = generate_data(new)  # may raise: nothing has changed yet
-            self.config, self._data, self.custom_data = new, data, False
-            self._data_changed()
-            self._make_loss_and_reg()
-            self._build()
-            extra.append(self.points())
-        elif changed & NET_FIELDS:
-            self.config = new
-            if "features" in changed:
-                self._data_changed()
-            self._make_loss_and_reg()
-            self._build()
-        else:
-            self.config = new
+        new = resolve_config(self.config, message.config)
+        changed = {k for k in type(new).model_fields if getattr(new, k) != getattr(self.config, k)}
+        # new data first: generating them may raise, and nothing has changed yet
+        data = generate_data(new) if changed & DATA_FIELDS else None
+        self.config = new
+        if not changed & (DATA_FIELDS | NET_FIELDS):
             self._apply_live(changed)
-        return [self.config_message(), *extra, self.frame()]
+            return [self.config_message(), self.frame()]
+        if data is not None:
+            self._data, self.custom_data = data, False
+        if data is not None or "features" in changed:
+            self._data_changed()
+        self._make_loss_and_reg()
+        self._build()
+        return [self.config_message(), *([] if data is None else [self.points()]), self.frame()]
 
     def _on_play(self, message: Message) -> list[Outgoing]:
         self.playing = not self._at_cap()
@@ -342,7 +180,19 @@ class Session:
 
     def _on_regenerate(self, message: Message) -> list[Outgoing]:
         new = resolve_config(self.config, {"data_seed": (self.config.data_seed + 1) % 2**32})
-        self._data, self.config, self.custom_data = generate_data(new), new, False
+        return self._replace_data(new, generate_data(new), custom=False)
+
+    def _on_import_csv(self, message: ImportCsvMessage) -> list[Outgoing]:
+        c = self.config
+        data, classes = parse_points_csv(message.text, c.classification, c.data_seed,
+                                         c.train_ratio)
+        return self._replace_data(c.model_copy(update={"classes": classes}) if classes else c,
+                                  data, custom=True)
+
+    def _replace_data(self, config: PlaygroundConfig, data: Points,
+                      custom: bool) -> list[Outgoing]:
+        """New points (and config): the network starts again from ``seed``."""
+        self.config, self._data, self.custom_data = config, data, custom
         self._data_changed()
         self._build()
         return [self.config_message(), self.points(), self.frame()]
@@ -359,17 +209,11 @@ class Session:
             raise ProtocolError(f"the data already has {MAX_POINTS} points, the most allowed; "
                                 f"delete some first", "x")
         label = self._check_label(message.label)
-        X_new = np.array([[message.x, message.y]], dtype=np.float32)
-        y_new = np.array([label], dtype=d.y_train.dtype)
-        if message.split == "train":
-            d.X_train, d.y_train = np.concatenate([d.X_train, X_new]), np.concatenate(
-                [d.y_train, y_new])
-        else:
-            d.X_test, d.y_test = np.concatenate([d.X_test, X_new]), np.concatenate(
-                [d.y_test, y_new])
-        self.custom_data = True
-        self._data_changed()
-        return [self.points(), self.frame()]
+        X, y = d.split(message.split)
+        d.set_split(message.split,
+                    np.concatenate([X, np.array([[message.x, message.y]], dtype=np.float32)]),
+                    np.concatenate([y, np.array([label], dtype=y.dtype)]))
+        return self._points_edited()
 
     def _check_label(self, label: int | float) -> int | float:
         if not self.config.classification:
@@ -383,7 +227,8 @@ class Session:
         d = self._data
         target = np.array([message.x, message.y], dtype=np.float32)
         best: tuple[float, str, int] | None = None
-        for split, X in (("train", d.X_train), ("test", d.X_test)):
+        for split in ("train", "test"):
+            X, _ = d.split(split)
             if len(X):
                 dist = np.hypot(*(X - target).T)
                 i = int(np.argmin(dist))
@@ -392,28 +237,18 @@ class Session:
         if best is None:
             return []  # nothing near: a click on empty space is not an error
         _, split, i = best
-        if split == "train":
-            d.X_train, d.y_train = np.delete(d.X_train, i, 0), np.delete(d.y_train, i)
-        else:
-            d.X_test, d.y_test = np.delete(d.X_test, i, 0), np.delete(d.y_test, i)
+        X, y = d.split(split)
+        d.set_split(split, np.delete(X, i, 0), np.delete(y, i))
+        return self._points_edited()
+
+    def _points_edited(self) -> list[Outgoing]:
+        """After a point was added or deleted: training goes on with the edited points."""
         self.custom_data = True
         self._data_changed()
         return [self.points(), self.frame()]
 
-    def _on_import_csv(self, message: ImportCsvMessage) -> list[Outgoing]:
-        c = self.config
-        *arrays, classes = parse_points_csv(message.text, c.classification, c.data_seed,
-                                            c.train_ratio)
-        data = _Data(*arrays)
-        old = self.config
-        self.config = old.model_copy(update={"classes": classes}) if classes else old
-        self._data, self.custom_data = data, True
-        self._data_changed()
-        self._build()
-        return [self.config_message(), self.points(), self.frame()]
-
     def _on_set_weight(self, message: SetWeightMessage) -> list[Outgoing]:
-        linears = [b.linear for b in self._blocks] + [self._head]
+        linears = self._linears()
         if message.layer >= len(linears):
             raise ProtocolError(f"layer={message.layer} does not exist; the network has "
                                 f"{len(linears)} Linear layers (0-{len(linears) - 1})", "layer")
@@ -521,31 +356,21 @@ class Session:
         """(Re)build the network from ``seed`` and restart training at epoch 0."""
         self._blocks, self._head, self._init_rng = build_network(self.config)
         self._assemble()
-        self._optimizer = get_optimizer(self.config.optimizer, self._params, self.config.lr)
+        self._optimizer: Optimizer = get_optimizer(self.config.optimizer, self._params,
+                                                   self.config.lr)
         self.epoch = self.step = self._offset = 0
         self._order: np.ndarray | None = None
 
     def _assemble(self) -> None:
         """The Sequential from the blocks (after a block gained or lost a layer)."""
-        layers: list[Layer] = []
-        self._act_index: list[int] = []
-        for block in self._blocks:
-            layers.append(block.linear)
-            if block.bn is not None:
-                layers.append(block.bn)
-            layers.append(block.act)
-            self._act_index.append(len(layers) - 1)
-            if block.dropout is not None:
-                layers.append(block.dropout)
-        layers.append(self._head)
-        self.model = Sequential(*layers).train()
+        self.model, self._act_index = assemble(self._blocks, self._head)
         self._params: list[Param] = self.model.params()
 
     def _make_loss_and_reg(self) -> None:
         """Loss and regularizer for the current config (the optimizer comes with _build)."""
         c = self.config
         self._loss_fn = get_loss(c.loss)
-        self._regularizer = get_regularizer(c.reg, c.lam, c.beta)
+        self._regularizer: Regularizer = get_regularizer(c.reg, c.lam, c.beta)
 
     def _apply_live(self, changed: set[str]) -> None:
         """Apply live fields to the running network; its weights stay as they are."""
@@ -554,25 +379,13 @@ class Session:
             self._loss_fn = get_loss(c.loss)
         if changed & {"reg", "lam", "beta"}:
             self._regularizer = get_regularizer(c.reg, c.lam, c.beta)
-        structure = False
-        for i, block in enumerate(self._blocks):
-            p = c.dropout_at(i)
-            if p == 0 and block.dropout is not None:
-                block.dropout, structure = None, True
-            elif p > 0 and block.dropout is None:
-                block.dropout, structure = Dropout(p, rng=self._init_rng.spawn(1)[0]), True
-            elif block.dropout is not None:
-                block.dropout.p = p
-            if c.batchnorm and block.bn is None:
-                block.bn, structure = BatchNorm(block.linear.out_features), True  # γ=1, β=0
-            elif not c.batchnorm and block.bn is not None:
-                block.bn, structure = None, True
+        structure = restructure(self._blocks, c, self._init_rng)
         if structure:
             self._assemble()
         if "optimizer" in changed:
             self._optimizer = get_optimizer(c.optimizer, self._params, c.lr)
         elif structure:
-            self._optimizer = _carry_over(self._optimizer, self._params)
+            self._optimizer = carry_over(self._optimizer, self._params)
         self._optimizer.lr = c.lr
         if "grid" in changed:
             self._eval_x = None
@@ -593,22 +406,17 @@ class Session:
         self._eval_x = None
 
     # -- frames ------------------------------------------------------------------------------
-    def _grid(self) -> tuple[np.ndarray, bytes, list[dict[str, Any]]]:
-        """Grid features (G², D), their heatmap bytes and entries — fixed per (features, G)."""
+    def _grid_features(self) -> GridFeatures:
+        """The grid's features and their maps, computed again only when features or G change."""
         key = (tuple(self.config.features), self.config.grid)
-        if self._grid_cache is None or self._grid_cache[0] != key:
-            g = self.config.grid
-            F = featurize(grid_points(g), self.config.features)
-            lo, hi = F.min(axis=0), F.max(axis=0)
-            q = _quantize(F, lo, hi).T  # (D, G²): one contiguous map per feature
-            entries = [{"id": f"F{k}", "width": g, "height": g, "channels": 1,
-                        "lo": _num(lo[k]), "hi": _num(hi[k])} for k in range(F.shape[1])]
-            self._grid_cache = (key, F, np.ascontiguousarray(q).tobytes(), entries)
-        return self._grid_cache[1], self._grid_cache[2], self._grid_cache[3]
+        if self._grid is None or self._grid_key != key:
+            self._grid_key, self._grid = key, grid_features(self.config.features,
+                                                            self.config.grid)
+        return self._grid
 
     def _eval_inputs(self) -> np.ndarray:
         """Grid, train and test rows stacked: one forward pass gives heatmaps and metrics."""
-        grid_x, _, _ = self._grid()
+        grid_x = self._grid_features().inputs
         if self._eval_x is None or self._eval_x.shape[0] != (
                 grid_x.shape[0] + self._F_train.shape[0] + self._F_test.shape[0]):
             self._eval_x = np.concatenate([grid_x, self._F_train, self._F_test])
@@ -619,90 +427,46 @@ class Session:
         """The binary frame of PROTOCOL.md: header (epoch, metrics, weights ...) + heatmaps.
 
         One eval-mode forward pass over the grid, train and test rows at once
-        (:func:`layer_outputs`) gives the output map, every neuron's map and the metrics.
+        (:func:`~neuralab.playground.network.layer_outputs`) gives the output map, every
+        neuron's map and the metrics.
         """
         c = self.config
-        g = c.grid
-        g2 = g * g
-        n_train = self._F_train.shape[0]
-        _, feature_bytes, feature_entries = self._grid()
+        g2 = c.grid ** 2
+        features = self._grid_features()
         outs = layer_outputs(self.model, self._eval_inputs())
-        scores = outs[-1]
-        grid_scores = scores[:g2]
-        # every map's range first: the header (with offsets) then the payload, written once
-        k = c.classes if c.classification else 1
-        out_lo, out_hi = (0.0, 1.0) if c.classification else (-1.0, 1.0)
-        entries: list[dict[str, Any]] = [{"id": "output", "width": g, "height": g,
-                                          "channels": k, "lo": out_lo, "hi": out_hi,
-                                          "offset": 0}]
-        offset = g2 * k
-        entries += [{**e, "offset": offset + i * g2} for i, e in enumerate(feature_entries)]
-        offset += len(feature_bytes)
-        layers = []
-        for layer, index in enumerate(self._act_index, start=1):
-            act = outs[index][:g2]  # (G², H) activations of hidden layer `layer`
-            lo, hi = act.min(axis=0), act.max(axis=0)
-            layers.append((act, lo, hi, offset))
-            entries += [{"id": f"L{layer}N{unit}", "width": g, "height": g, "channels": 1,
-                         "lo": _num(lo[unit]), "hi": _num(hi[unit]),
-                         "offset": offset + unit * g2} for unit in range(act.shape[1])]
-            offset += act.shape[1] * g2
-        payload = np.empty(offset, dtype=np.uint8)
-        finite = bool(np.isfinite(grid_scores).all())
-        values = softmax(grid_scores) if c.classification else grid_scores
-        payload[: g2 * k] = _quantize(values, out_lo, out_hi, finite).ravel()  # HWC
-        payload[g2 * k : g2 * k + len(feature_bytes)] = np.frombuffer(feature_bytes, np.uint8)
-        for act, lo, hi, start in layers:
-            h = act.shape[1]
-            q = _quantize(act, lo, hi, bool(np.isfinite(lo).all() and np.isfinite(hi).all()))
-            payload[start : start + h * g2].reshape(h, g2)[...] = q.T  # one map per neuron
+        grid_scores = outs[-1][:g2]
+        if c.classification:
+            output, output_range = softmax(grid_scores), (0.0, 1.0)
+        else:
+            output, output_range = grid_scores, (-1.0, 1.0)
+        entries, payload = heatmaps(c.grid, output, output_range, features,
+                                    [outs[index][:g2] for index in self._act_index])
         header = {
             "type": "frame", "epoch": self.epoch, "step": self.step,
-            **self._metrics(scores[g2 : g2 + n_train], scores[g2 + n_train :]),
+            **self._metrics(outs[-1]),
             "playing": self.playing,
-            "weights": [_json_array(lin.weight.value) for lin in self._linears()],
-            "biases": [_json_array(lin.bias.value) for lin in self._linears()],
+            "weights": [json_array(lin.weight.value) for lin in self._linears()],
+            "biases": [json_array(lin.bias.value) for lin in self._linears()],
             "hyperplanes": self._hyperplanes(),
             "heatmaps": entries,
         }
         return encode_frame(header, payload)
 
+    @_quiet
+    def metrics(self) -> dict[str, Any]:
+        """The frame's metrics: losses and accuracies of both splits, the test confusion
+        matrix (classification), R² and RMSE on the test split (regression)."""
+        return self._metrics(layer_outputs(self.model, self._eval_inputs())[-1])
+
+    def _metrics(self, scores: np.ndarray) -> dict[str, Any]:
+        """The metrics from the scores of the stacked grid, train and test rows."""
+        start = self.config.grid ** 2
+        end = start + self._F_train.shape[0]
+        return frame_metrics(self.config, self._loss_fn, (scores[start:end], self._y_train),
+                             (scores[end:], self._y_test))
+
     def _linears(self) -> list[Linear]:
         return [b.linear for b in self._blocks] + [self._head]
-
-    def _metrics(self, train_scores: np.ndarray, test_scores: np.ndarray) -> dict[str, Any]:
-        """Losses and accuracy on both splits; confusion (test), or R² and RMSE (test)."""
-        m: dict[str, Any] = {}
-        for split, s, y in (("train", train_scores, self._y_train),
-                            ("test", test_scores, self._y_test)):
-            m[f"{split}_loss"] = self._loss_value(s, y)
-            m[f"{split}_accuracy"] = (
-                _num(np.mean(np.argmax(s, axis=1) == y)) if self.config.classification
-                and len(y) else None)
-        m["r2"] = m["rmse"] = m["confusion"] = None
-        y = self._y_test
-        if not len(y):
-            return m
-        if self.config.classification:
-            k = self.config.classes
-            pred = np.argmax(test_scores, axis=1)
-            m["confusion"] = np.bincount(y * k + pred, minlength=k * k).reshape(k, k).tolist()
-        else:
-            resid = test_scores - y
-            ss_res = float(np.sum(resid.astype(np.float64) ** 2))
-            ss_tot = float(np.sum((y - y.mean()).astype(np.float64) ** 2))
-            m["rmse"] = _num(math.sqrt(ss_res / len(y))) if math.isfinite(ss_res) else None
-            m["r2"] = _num(1.0 - ss_res / ss_tot) if ss_tot > 0 and math.isfinite(ss_res) \
-                else None
-        return m
-
-    def _loss_value(self, scores: np.ndarray, y: np.ndarray) -> float | None:
-        if not len(y):
-            return None
-        try:
-            return _num(self._loss_fn(scores, y)[0])
-        except NonFiniteScores:
-            return None
 
     def _hyperplanes(self) -> list[list[float | None]] | None:
         """``[w1, w2, b]`` per output unit for a linear model on raw x1, x2, else None."""
@@ -711,239 +475,13 @@ class Session:
             return None
         w, b = self._head.weight.value, self._head.bias.value
         i1, i2 = feats.index("x1"), feats.index("x2")
-        return [[_num(w[i1, k]), _num(w[i2, k]), _num(b[k])] for k in range(w.shape[1])]
-
-    @_quiet
-    def metrics(self) -> dict[str, Any]:
-        """The frame's metrics: losses and accuracies of both splits, the test confusion
-        matrix (classification), R² and RMSE on the test split (regression)."""
-        g2 = self.config.grid ** 2
-        n_train = self._F_train.shape[0]
-        scores = layer_outputs(self.model, self._eval_inputs())[-1]
-        return self._metrics(scores[g2 : g2 + n_train], scores[g2 + n_train :])
+        return [[json_number(w[i1, k]), json_number(w[i2, k]), json_number(b[k])]
+                for k in range(w.shape[1])]
 
     # -- exports -----------------------------------------------------------------------------
     def export(self, what: str) -> dict[str, Any]:
         """The ``export`` reply: ``model`` (base64 safetensors, loadable by
-        :func:`neuralab.io.load`), ``script`` (a standalone Python script) or ``csv``. Nothing
-        is written on the server."""
-        if what == "model":
-            content = base64.b64encode(self.model_bytes()).decode("ascii")
-            return {"type": "export", "what": what, "filename": "playground-model.safetensors",
-                    "content": content}
-        if what == "script":
-            return {"type": "export", "what": what, "filename": "playground_experiment.py",
-                    "content": experiment_script(self)}
-        if what == "csv":
-            return {"type": "export", "what": what, "filename": "playground-points.csv",
-                    "content": format_points_csv(self._data.X_train, self._data.y_train,
-                                                 self._data.X_test, self._data.y_test,
-                                                 self.config.classification)}
-        raise ProtocolError(f"what={what!r} is not allowed; choose one of: model, script, csv",
-                            "what")
-
-    def model_bytes(self) -> bytes:
-        """The network as a safetensors file in :func:`neuralab.io.save`'s format (eval mode),
-        plus the playground config under the ``playground`` metadata key."""
-        tensors = {name: np.ascontiguousarray(B.to_numpy(a))
-                   for name, a in self.model.state_dict().items()}
-        metadata = {
-            "neuralab": json.dumps(self.model.get_config()),
-            "format_version": FORMAT_VERSION,
-            "dtype": ",".join(sorted({str(t.dtype) for t in tensors.values()})),
-            "training": "false",
-            "playground": json.dumps(self.config.model_dump()),
-        }
-        return safetensors.numpy.save(tensors, metadata=metadata)
-
-
-def _carry_over(old: Optimizer, params: list[Param]) -> Optimizer:
-    """A new optimizer of ``old``'s kind over ``params``, keeping the step count and the
-    per-parameter state (momentum, Adam moments) of every Param still present."""
-    new = type(old).__new__(type(old))
-    new.__dict__.update({k: v for k, v in old.__dict__.items() if k != "_ws"})
-    index = {id(p): i for i, p in enumerate(old.params)}
-    new.params = list(params)
-    new.state = {name: [slots[index[id(p)]] if id(p) in index else None for p in params]
-                 for name, slots in old.state.items()}
-    return new
-
-
-# --------------------------------------------------------------------------- script export
-def experiment_script(session: Session) -> str:
-    """A standalone Python script that rebuilds the session's experiment with the neuralab
-    API: the same data (regenerated from its seeds, or embedded when edited), the same network
-    from the same seed, the same minibatch loop, then the final losses and accuracy."""
-    c = session.config
-    epochs = session.epoch or c.epoch_cap or 100
-    layers = range(len(c.hidden))
-    uniform = (len({c.activation_at(i) for i in layers}) <= 1
-               and len({c.dropout_at(i) for i in layers}) <= 1)
-    config_text = "\n".join(f"    {k}: {json.dumps(v)}" for k, v in c.model_dump().items())
-    parts = [_SCRIPT_HEAD.format(
-        epoch=session.epoch, config=config_text, modules=", ".join(sorted({
-            "backend", "features", "losses", "optim", "regularizers",
-            "models" if uniform else "nn", *(() if session.custom_data else ("data",))})),
-        epochs=epochs, batch=c.batch_size, seed=c.seed, features=json.dumps(c.features),
-        batchnorm=c.batchnorm, classification=c.classification,
-    )]
-    parts.append(_FEATURIZE)
-    parts.append(_script_data(session))
-    parts.append(_script_model(c, uniform))
-    parts.append(_SCRIPT_LOOP.format(
-        loss=json.dumps(c.loss), reg=json.dumps(c.reg), lam=c.lam, beta=c.beta,
-        optimizer=json.dumps(c.optimizer), lr=c.lr,
-    ))
-    return "".join(parts)
-
-
-_SCRIPT_HEAD = '''"""A neuralab playground experiment, rebuilt with the neuralab API.
-
-Exported at epoch {epoch} from this playground configuration:
-
-{config}
-
-The script regenerates the data, builds the same network from the same seed and trains it
-with the playground's minibatch loop for EPOCHS epochs, then prints the losses and the
-accuracy. Changes made while the playground trained (a new learning rate mid-run, edited
-weights) are not replayed: this is the experiment as configured now, trained from scratch.
-
-Run it with:  python playground_experiment.py
-"""
-
-import numpy as np
-
-from neuralab import {modules}
-
-EPOCHS = {epochs}
-BATCH_SIZE = {batch}
-SEED = {seed}  # the weights, the dropout masks and the order of the minibatches
-FEATURES = {features}
-BATCHNORM = {batchnorm}
-CLASSIFICATION = {classification}
-'''
-
-_FEATURIZE = '''
-
-def featurize(X):
-    """The network's inputs: the playground's feature maps of the points (x1, x2)."""
-    X = np.asarray(X, dtype=np.float32)
-    maps = [name for name in FEATURES if name in features.PLAYGROUND_FEATURES]
-    cols = dict(zip(maps, features.playground(X, maps).T)) if maps else {}
-    if "r" in FEATURES or "theta" in FEATURES:
-        cols.update(zip(("r", "theta"), features.polar(X).T))
-    return np.stack([cols[name] for name in FEATURES], axis=1).astype(np.float32)
-'''
-
-
-def _script_data(session: Session) -> str:
-    c, d = session.config, session._data
-    head = "\n\n# ---------------------------------------------------------------- data\n"
-    if not session.custom_data:
-        classes = c.classes if c.classification else None
-        return head + (
-            f"# noise {c.noise:g} % is the library's noise={c.noise / 100:g}; the first "
-            f"{c.train_ratio:g} % of the (shuffled) points train\n"
-            f"X, y = data.toy({json.dumps(c.dataset)}, n={c.n_points}, noise={c.noise / 100!r}, "
-            f"seed={c.data_seed}, classes={classes})\n"
-            f"n_train = int(np.floor(len(X) * {c.train_ratio!r} / 100 + 0.5))\n"
-            "X_train, y_train, X_test, y_test = X[:n_train], y[:n_train], X[n_train:], "
-            "y[n_train:]\n"
-        )
-    label_type = "np.int64" if c.classification else "np.float32"
-
-    def rows(X: np.ndarray) -> str:
-        return ",\n    ".join(f"[{_f32(a)}, {_f32(b)}]" for a, b in X.tolist()) or ""
-
-    def labels(y: np.ndarray) -> str:
-        return ", ".join(str(int(v)) if c.classification else _f32(v) for v in y.tolist())
-
-    return head + (
-        "# the points as edited in the playground\n"
-        f"X_train = np.array([\n    {rows(d.X_train)}\n], dtype=np.float32).reshape(-1, 2)\n"
-        f"y_train = np.array([{labels(d.y_train)}], dtype={label_type})\n"
-        f"X_test = np.array([\n    {rows(d.X_test)}\n], dtype=np.float32).reshape(-1, 2)\n"
-        f"y_test = np.array([{labels(d.y_test)}], dtype={label_type})\n"
-    )
-
-
-def _script_model(c: PlaygroundConfig, uniform: bool) -> str:
-    head = "\n# ---------------------------------------------------------------- model\n"
-    n_in, n_out = len(c.features), c.n_outputs
-    if uniform:
-        act = c.activation_at(0)
-        p = c.dropout_at(0) if c.hidden else 0.0
-        return head + (
-            f"model = models.mlp({n_in}, {n_out}, hidden={list(c.hidden)}, "
-            f"activation={json.dumps(act)}, "
-            f"dropout={p!r}, batchnorm=BATCHNORM, seed=SEED)\n"
-        )
-    acts = [c.activation_at(i) for i in range(len(c.hidden))]
-    drops = [c.dropout_at(i) for i in range(len(c.hidden))]
-    return head + (
-        "# one generator for the weights (and child streams for the dropout masks), layer by\n"
-        "# layer: the construction models.mlp uses, with an activation and a rate per layer\n"
-        "rng = np.random.default_rng(SEED)\n"
-        "layers = []\n"
-        f"width = {n_in}\n"
-        f"for units, act, p in zip({list(c.hidden)}, {json.dumps(acts)}, {drops}):\n"
-        f"    linear = nn.Linear(width, nn.activation_width(act, units), init={json.dumps(INIT)}, "
-        "rng=rng)\n"
-        "    layers.append(linear)\n"
-        "    if BATCHNORM:\n"
-        "        layers.append(nn.BatchNorm(linear.out_features))\n"
-        "    layers.append(nn.make_activation(act))\n"
-        "    if p > 0:\n"
-        "        layers.append(nn.Dropout(p, rng=rng.spawn(1)[0]))\n"
-        "    width = units\n"
-        f"layers.append(nn.Linear(width, {n_out}, init={json.dumps(INIT)}, rng=rng))\n"
-        "model = nn.Sequential(*layers)\n"
-    )
-
-
-_SCRIPT_LOOP = '''
-# ---------------------------------------------------------------- training
-loss_fn = losses.get_loss({loss})
-regularizer = regularizers.get_regularizer({reg}, lam={lam!r}, beta={beta!r})
-optimizer = optim.get_optimizer({optimizer}, model.params(), lr={lr!r})
-
-F_train, F_test = featurize(X_train), featurize(X_test)
-if CLASSIFICATION:
-    t_train, t_test = y_train.astype(np.int64), y_test.astype(np.int64)
-else:  # mse compares (N, 1) predictions with (N, 1) targets
-    t_train, t_test = y_train.reshape(-1, 1), y_test.reshape(-1, 1)
-n = len(F_train)
-data_loss = float("nan")
-model.train()
-for epoch in range(1, EPOCHS + 1):
-    order = backend.epoch_permutation(SEED, epoch, n)  # a fresh shuffle every epoch
-    start = 0
-    while start < n:
-        end = min(start + BATCH_SIZE, n)
-        if BATCHNORM and n - end == 1:  # batch norm needs two examples per batch
-            end = n
-        idx = order[start:end]
-        scores = model.forward(F_train[idx])
-        data_loss, dscores = loss_fn(scores, t_train[idx])
-        model.backward(dscores, need_dx=False)
-        regularizer.add_grad(model.params())
-        optimizer.step()
-        start = end
-    if epoch % max(1, EPOCHS // 10) == 0 or epoch == EPOCHS:
-        print(f"epoch {{epoch:5d}}   last minibatch loss {{data_loss:.4f}}")
-
-# ---------------------------------------------------------------- evaluation
-model.eval()
-for name, F, t in (("train", F_train, t_train), ("test", F_test, t_test)):
-    if not len(F):
-        continue
-    scores = model.forward(F)
-    line = f"{{name}} loss: {{loss_fn(scores, t)[0]:.4f}}"
-    if CLASSIFICATION:
-        line += f"   {{name}} accuracy: {{np.mean(scores.argmax(axis=1) == t):.4f}}"
-    else:
-        rmse = float(np.sqrt(np.mean((scores - t) ** 2)))
-        r2 = 1.0 - float(np.sum((scores - t) ** 2) / np.sum((t - t.mean()) ** 2))
-        line += f"   {{name}} rmse: {{rmse:.4f}}   {{name}} r2: {{r2:.4f}}"
-    print(line)
-'''
+        :func:`neuralab.io.load`), ``script`` (a standalone Python script) or ``csv``
+        (:mod:`~neuralab.playground.export`). Nothing is written on the server."""
+        return export_message(what, self.config, self._data, self.model, self.epoch,
+                              self.custom_data)

@@ -1,0 +1,233 @@
+"""The ``export`` message's three files: the model (safetensors), a standalone Python script
+that rebuilds the experiment, and the points (CSV). Nothing is written on the server."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import numpy as np
+import safetensors.numpy
+
+from .. import backend as B
+from ..io import FORMAT_VERSION
+from ..nn import Sequential
+from .network import INIT
+from .points import Points
+from .points_csv import float32_text, format_points_csv
+from .protocol import PlaygroundConfig, ProtocolError
+
+__all__ = ["FILENAMES", "experiment_script", "export_message", "model_bytes"]
+
+FILENAMES = {"model": "playground-model.safetensors", "script": "playground_experiment.py",
+             "csv": "playground-points.csv"}
+
+
+def export_message(what: str, config: PlaygroundConfig, points: Points, model: Sequential,
+                   epoch: int, custom_data: bool) -> dict[str, Any]:
+    """The ``export`` reply: ``model`` (base64 safetensors, loadable by
+    :func:`neuralab.io.load`), ``script`` (a standalone Python script) or ``csv``."""
+    if what == "model":
+        content = base64.b64encode(model_bytes(model, config)).decode("ascii")
+    elif what == "script":
+        content = experiment_script(config, points, epoch, custom_data)
+    elif what == "csv":
+        content = format_points_csv(points, config.classification)
+    else:
+        raise ProtocolError(f"what={what!r} is not allowed; choose one of: model, script, csv",
+                            "what")
+    return {"type": "export", "what": what, "filename": FILENAMES[what], "content": content}
+
+
+def model_bytes(model: Sequential, config: PlaygroundConfig) -> bytes:
+    """The network as a safetensors file in :func:`neuralab.io.save`'s format (eval mode),
+    plus the playground config under the ``playground`` metadata key."""
+    tensors = {name: np.ascontiguousarray(B.to_numpy(a))
+               for name, a in model.state_dict().items()}
+    metadata = {
+        "neuralab": json.dumps(model.get_config()),
+        "format_version": FORMAT_VERSION,
+        "dtype": ",".join(sorted({str(t.dtype) for t in tensors.values()})),
+        "training": "false",
+        "playground": json.dumps(config.model_dump()),
+    }
+    return safetensors.numpy.save(tensors, metadata=metadata)
+
+
+# --------------------------------------------------------------------------- the script
+def experiment_script(config: PlaygroundConfig, points: Points, epoch: int,
+                      custom_data: bool) -> str:
+    """A standalone Python script that rebuilds the experiment with the neuralab API: the same
+    data (regenerated from its seeds, or embedded when edited), the same network from the same
+    seed, the same minibatch loop, then the final losses and accuracy."""
+    c = config
+    layers = range(len(c.hidden))
+    uniform = (len({c.activation_at(i) for i in layers}) <= 1
+               and len({c.dropout_at(i) for i in layers}) <= 1)
+    config_text = "\n".join(f"    {k}: {json.dumps(v)}" for k, v in c.model_dump().items())
+    modules = {"backend", "features", "losses", "optim", "regularizers",
+               "models" if uniform else "nn", *(() if custom_data else ("data",))}
+    head = _SCRIPT_HEAD.format(
+        epoch=epoch, config=config_text, modules=", ".join(sorted(modules)),
+        epochs=epoch or c.epoch_cap or 100, batch=c.batch_size, seed=c.seed,
+        features=json.dumps(c.features), batchnorm=c.batchnorm, classification=c.classification,
+    )
+    loop = _SCRIPT_LOOP.format(
+        loss=json.dumps(c.loss), reg=json.dumps(c.reg), lam=c.lam, beta=c.beta,
+        optimizer=json.dumps(c.optimizer), lr=c.lr,
+    )
+    data = _script_points(points, c.classification) if custom_data else _script_toy(c)
+    return head + _FEATURIZE + data + _script_model(c, uniform) + loop
+
+
+_SCRIPT_HEAD = '''"""A neuralab playground experiment, rebuilt with the neuralab API.
+
+Exported at epoch {epoch} from this playground configuration:
+
+{config}
+
+The script regenerates the data, builds the same network from the same seed and trains it
+with the playground's minibatch loop for EPOCHS epochs, then prints the losses and the
+accuracy. Changes made while the playground trained (a new learning rate mid-run, edited
+weights) are not replayed: this is the experiment as configured now, trained from scratch.
+
+Run it with:  python playground_experiment.py
+"""
+
+import numpy as np
+
+from neuralab import {modules}
+
+EPOCHS = {epochs}
+BATCH_SIZE = {batch}
+SEED = {seed}  # the weights, the dropout masks and the order of the minibatches
+FEATURES = {features}
+BATCHNORM = {batchnorm}
+CLASSIFICATION = {classification}
+'''
+
+_FEATURIZE = '''
+
+def featurize(X):
+    """The network's inputs: the playground's feature maps of the points (x1, x2)."""
+    X = np.asarray(X, dtype=np.float32)
+    maps = [name for name in FEATURES if name in features.PLAYGROUND_FEATURES]
+    cols = dict(zip(maps, features.playground(X, maps).T)) if maps else {}
+    if "r" in FEATURES or "theta" in FEATURES:
+        cols.update(zip(("r", "theta"), features.polar(X).T))
+    return np.stack([cols[name] for name in FEATURES], axis=1).astype(np.float32)
+'''
+
+
+_DATA_HEAD = "\n\n# ---------------------------------------------------------------- data\n"
+
+
+def _script_toy(c: PlaygroundConfig) -> str:
+    """The data section for generated data: the same call with the same seed."""
+    classes = c.classes if c.classification else None
+    return _DATA_HEAD + (
+        f"# noise {c.noise:g} % is the library's noise={c.noise / 100:g}; the first "
+        f"{c.train_ratio:g} % of the (shuffled) points train\n"
+        f"X, y = data.toy({json.dumps(c.dataset)}, n={c.n_points}, noise={c.noise / 100!r}, "
+        f"seed={c.data_seed}, classes={classes})\n"
+        f"n_train = int(np.floor(len(X) * {c.train_ratio!r} / 100 + 0.5))\n"
+        "X_train, y_train, X_test, y_test = X[:n_train], y[:n_train], X[n_train:], "
+        "y[n_train:]\n"
+    )
+
+
+def _script_points(points: Points, classification: bool) -> str:
+    """The data section for edited data: the points themselves."""
+    label_type = "np.int64" if classification else "np.float32"
+    lines = ["# the points as edited in the playground\n"]
+    for split in ("train", "test"):
+        X, y = points.split(split)
+        xy = ",\n    ".join(f"[{float32_text(a)}, {float32_text(b)}]" for a, b in X.tolist())
+        labels = ", ".join(str(int(v)) if classification else float32_text(v)
+                           for v in y.tolist())
+        lines.append(f"X_{split} = np.array([\n    {xy}\n], dtype=np.float32).reshape(-1, 2)\n"
+                     f"y_{split} = np.array([{labels}], dtype={label_type})\n")
+    return _DATA_HEAD + "".join(lines)
+
+
+def _script_model(c: PlaygroundConfig, uniform: bool) -> str:
+    head = "\n# ---------------------------------------------------------------- model\n"
+    n_in, n_out = len(c.features), c.n_outputs
+    if uniform:
+        act = c.activation_at(0)
+        p = c.dropout_at(0) if c.hidden else 0.0
+        return head + (
+            f"model = models.mlp({n_in}, {n_out}, hidden={list(c.hidden)}, "
+            f"activation={json.dumps(act)}, "
+            f"dropout={p!r}, batchnorm=BATCHNORM, seed=SEED)\n"
+        )
+    acts = [c.activation_at(i) for i in range(len(c.hidden))]
+    drops = [c.dropout_at(i) for i in range(len(c.hidden))]
+    return head + (
+        "# one generator for the weights (and child streams for the dropout masks), layer by\n"
+        "# layer: the construction models.mlp uses, with an activation and a rate per layer\n"
+        "rng = np.random.default_rng(SEED)\n"
+        "layers = []\n"
+        f"width = {n_in}\n"
+        f"for units, act, p in zip({list(c.hidden)}, {json.dumps(acts)}, {drops}):\n"
+        f"    linear = nn.Linear(width, nn.activation_width(act, units), init={json.dumps(INIT)}, "
+        "rng=rng)\n"
+        "    layers.append(linear)\n"
+        "    if BATCHNORM:\n"
+        "        layers.append(nn.BatchNorm(linear.out_features))\n"
+        "    layers.append(nn.make_activation(act))\n"
+        "    if p > 0:\n"
+        "        layers.append(nn.Dropout(p, rng=rng.spawn(1)[0]))\n"
+        "    width = units\n"
+        f"layers.append(nn.Linear(width, {n_out}, init={json.dumps(INIT)}, rng=rng))\n"
+        "model = nn.Sequential(*layers)\n"
+    )
+
+
+_SCRIPT_LOOP = '''
+# ---------------------------------------------------------------- training
+loss_fn = losses.get_loss({loss})
+regularizer = regularizers.get_regularizer({reg}, lam={lam!r}, beta={beta!r})
+optimizer = optim.get_optimizer({optimizer}, model.params(), lr={lr!r})
+
+F_train, F_test = featurize(X_train), featurize(X_test)
+if CLASSIFICATION:
+    t_train, t_test = y_train.astype(np.int64), y_test.astype(np.int64)
+else:  # mse compares (N, 1) predictions with (N, 1) targets
+    t_train, t_test = y_train.reshape(-1, 1), y_test.reshape(-1, 1)
+n = len(F_train)
+data_loss = float("nan")
+model.train()
+for epoch in range(1, EPOCHS + 1):
+    order = backend.epoch_permutation(SEED, epoch, n)  # a fresh shuffle every epoch
+    start = 0
+    while start < n:
+        end = min(start + BATCH_SIZE, n)
+        if BATCHNORM and n - end == 1:  # batch norm needs two examples per batch
+            end = n
+        idx = order[start:end]
+        scores = model.forward(F_train[idx])
+        data_loss, dscores = loss_fn(scores, t_train[idx])
+        model.backward(dscores, need_dx=False)
+        regularizer.add_grad(model.params())
+        optimizer.step()
+        start = end
+    if epoch % max(1, EPOCHS // 10) == 0 or epoch == EPOCHS:
+        print(f"epoch {{epoch:5d}}   last minibatch loss {{data_loss:.4f}}")
+
+# ---------------------------------------------------------------- evaluation
+model.eval()
+for name, F, t in (("train", F_train, t_train), ("test", F_test, t_test)):
+    if not len(F):
+        continue
+    scores = model.forward(F)
+    line = f"{{name}} loss: {{loss_fn(scores, t)[0]:.4f}}"
+    if CLASSIFICATION:
+        line += f"   {{name}} accuracy: {{np.mean(scores.argmax(axis=1) == t):.4f}}"
+    else:
+        rmse = float(np.sqrt(np.mean((scores - t) ** 2)))
+        r2 = 1.0 - float(np.sum((scores - t) ** 2) / np.sum((t - t.mean()) ** 2))
+        line += f"   {{name}} rmse: {{rmse:.4f}}   {{name}} r2: {{r2:.4f}}"
+    print(line)
+'''

@@ -1,0 +1,152 @@
+"""The binary frame of PROTOCOL.md: ``uint32 LE header length | UTF-8 JSON header | heatmaps``.
+
+Encoding and decoding, and the heatmaps: the G×G grid they sample, their 8-bit quantization
+and their layout in the payload (the output map, one map per input feature, one per hidden
+neuron).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .points import featurize
+from .protocol import DOMAIN
+
+__all__ = ["GridFeatures", "decode_frame", "encode_frame", "grid_features", "grid_points",
+           "heatmaps", "json_array", "json_number", "quantize"]
+
+_HEADER_LENGTH = struct.Struct("<I")
+
+
+def encode_frame(header: dict[str, Any], payload: bytes | np.ndarray) -> bytes:
+    """``uint32 LE header length | UTF-8 JSON header | heatmap bytes`` (PROTOCOL.md's frame).
+
+    ``header`` must hold only finite numbers (JSON has no NaN): the session writes ``null``
+    for a metric it cannot compute. ``payload`` is any bytes-like object (a uint8 array too).
+    """
+    head = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return b"".join((_HEADER_LENGTH.pack(len(head)), head, payload))
+
+
+def decode_frame(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Split a binary frame into its header and its heatmaps, each ``(height, width, channels)``
+    uint8 keyed by id (``"output"``, ``"F0"``, ``"L1N0"`` ...). The inverse of
+    :func:`encode_frame`; what a client does in JavaScript."""
+    (length,) = _HEADER_LENGTH.unpack_from(data, 0)
+    header = json.loads(bytes(data[4 : 4 + length]).decode("utf-8"))
+    body = memoryview(data)[4 + length :]
+    maps = {}
+    for h in header["heatmaps"]:
+        size = h["width"] * h["height"] * h["channels"]
+        chunk = np.frombuffer(body[h["offset"] : h["offset"] + size], dtype=np.uint8)
+        maps[h["id"]] = chunk.reshape(h["height"], h["width"], h["channels"])
+    return header, maps
+
+
+def json_number(x: Any) -> float | None:
+    """A JSON-safe float: ``None`` for NaN/inf (JSON has neither)."""
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def json_array(a: np.ndarray, decimals: int = 6) -> list[Any]:
+    """Nested lists of rounded floats (``None`` where not finite)."""
+    a = np.asarray(a, dtype=np.float64)
+    if np.isfinite(a).all():
+        return np.round(a, decimals).tolist()
+    out = np.round(a, decimals).astype(object)
+    out[~np.isfinite(a)] = None
+    return out.tolist()
+
+
+# --------------------------------------------------------------------------- heatmaps
+def grid_points(g: int) -> np.ndarray:
+    """The heatmaps' G×G sample points, (G², 2) float32, row-major from the top-left.
+
+    Pixel (row r, column c) samples the centre of its cell: ``x = -6 + (c + ½)·12/G``,
+    ``y = 6 - (r + ½)·12/G``.
+    """
+    centres = -DOMAIN + (np.arange(g) + 0.5) * (2 * DOMAIN / g)
+    xx, yy = np.meshgrid(centres, centres[::-1])  # rows: y from +6 down to -6
+    return np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
+
+
+def quantize(a: np.ndarray, lo: np.ndarray | float, hi: np.ndarray | float,
+             finite: bool = True) -> np.ndarray:
+    """``a`` mapped linearly from [lo, hi] to 0..255 (uint8, rounded, clipped); ``lo``/``hi``
+    broadcast per column. A column with hi == lo maps to 0. ``finite=False`` when ``a`` may
+    hold NaN/inf (a diverged network): NaN then maps to 0."""
+    lo = np.asarray(lo, dtype=np.float32)
+    span = np.asarray(hi, dtype=np.float32) - lo
+    scale = np.divide(np.float32(255.0), span, out=np.zeros_like(span), where=span > 0)
+    q = a * scale  # two passes for the affine map: q = a·s + (½ − lo·s)
+    q += np.float32(0.5) - lo * scale
+    if not finite:
+        np.nan_to_num(q, copy=False, nan=0.0, posinf=255.0, neginf=0.0)
+    np.clip(q, 0.0, 255.0, out=q)
+    return q.astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class GridFeatures:
+    """The grid's network inputs (G², D), their ranges (D,) and their heatmaps, one after the
+    other ((D·G²,) uint8): fixed for given features and G."""
+
+    inputs: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    maps: np.ndarray
+
+
+def grid_features(features: list[str] | tuple[str, ...], g: int) -> GridFeatures:
+    """The :class:`GridFeatures` of the G×G grid."""
+    F = featurize(grid_points(g), features)
+    lo, hi = F.min(axis=0), F.max(axis=0)
+    return GridFeatures(F, lo, hi, np.ascontiguousarray(quantize(F, lo, hi).T).ravel())
+
+
+def _entry(map_id: str, g: int, channels: int, lo: float | None, hi: float | None,
+           offset: int) -> dict[str, Any]:
+    return {"id": map_id, "width": g, "height": g, "channels": channels, "lo": lo, "hi": hi,
+            "offset": offset}
+
+
+def heatmaps(g: int, output: np.ndarray, output_range: tuple[float, float],
+             features: GridFeatures, hidden: list[np.ndarray]) -> tuple[list[dict[str, Any]],
+                                                                        np.ndarray]:
+    """The frame's heatmap entries and payload (uint8) on the G×G grid.
+
+    ``output`` (G², K) is quantized over the fixed ``output_range`` into one K-channel map
+    (HWC); the features' maps follow, then one map per hidden neuron of ``hidden`` (a (G², H)
+    array of activations per layer), each over its own range on the grid.
+    """
+    g2 = g * g
+    k = output.shape[1]
+    entries = [_entry("output", g, k, *output_range, 0)]
+    offset = g2 * k
+    entries += [_entry(f"F{i}", g, 1, json_number(lo), json_number(hi), offset + i * g2)
+                for i, (lo, hi) in enumerate(zip(features.lo, features.hi, strict=True))]
+    offset += features.maps.size
+    ranges = []  # every map's range first: the entries (with offsets), then the payload
+    for layer, act in enumerate(hidden, start=1):
+        lo, hi = act.min(axis=0), act.max(axis=0)
+        ranges.append((lo, hi, offset))
+        entries += [_entry(f"L{layer}N{unit}", g, 1, json_number(lo[unit]),
+                           json_number(hi[unit]), offset + unit * g2)
+                    for unit in range(act.shape[1])]
+        offset += act.shape[1] * g2
+    payload = np.empty(offset, dtype=np.uint8)
+    finite = bool(np.isfinite(output).all())
+    payload[: g2 * k] = quantize(output, *output_range, finite).ravel()  # HWC
+    payload[g2 * k : g2 * k + features.maps.size] = features.maps
+    for act, (lo, hi, start) in zip(hidden, ranges, strict=True):
+        h = act.shape[1]
+        q = quantize(act, lo, hi, bool(np.isfinite(lo).all() and np.isfinite(hi).all()))
+        payload[start : start + h * g2].reshape(h, g2)[...] = q.T  # one map per neuron
+    return entries, payload
