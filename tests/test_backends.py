@@ -150,3 +150,20 @@ def test_random_helpers_are_reproducible_and_backend_independent() -> None:
 def test_make_rng_refuses_non_integer_seeds() -> None:
     with pytest.raises(TypeError, match="seed"):
         B.make_rng(1.5)
+
+
+@pytest.mark.parametrize("shape", [(7,), (100, 200), (600, 500)])  # small, one slice, several
+def test_axpy_matches_the_plain_formula_on_every_path(shape: tuple[int, ...]) -> None:
+    rng = np.random.default_rng(0)
+    y, x = rng.normal(size=shape), rng.normal(size=shape)
+    expected = y + 0.37 * x
+    out = B.axpy_(y, x, 0.37)
+    assert out is y  # in place
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_relu_kernel_keeps_nan_and_dtype() -> None:
+    x = np.array([[-1.0, 0.0, 2.0, np.nan]], dtype=np.float32)
+    out = B.maximum(x, 0.0, out=np.empty_like(x))
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, [[0.0, 0.0, 2.0, np.nan]])

@@ -1,0 +1,342 @@
+"""Training-step throughput of a fully-connected net: neuralab vs PyTorch vs scikit-learn.
+
+One step = forward, mean softmax cross-entropy, L2 penalty, backward, plain SGD update, in
+float32 on the CPU. The three libraries (and the GEMM floor, see below) are timed in turn in
+ONE process over several rounds, so a noisy or shared machine slows all of them alike; the
+table reports per-round medians and the ratios of those medians.
+
+* **neuralab**: ``Sequential(Linear, ReLU, ..., Linear)``, ``losses.softmax_cross_entropy``,
+  ``regularizers.L2(lam)``, ``optim.SGD``.
+* **PyTorch**: ``torch.nn.Sequential`` + ``F.cross_entropy`` + ``torch.optim.SGD`` with
+  ``weight_decay = 2·lam`` on the weights only (our L2 is λ·ΣW², gradient 2λW), default threads.
+* **scikit-learn**: ``MLPClassifier(solver="sgd", batch_size=N, momentum=0).partial_fit`` on one
+  batch = one step; ``alpha = 2·lam·N`` (sklearn's penalty is α/(2N)·ΣW²).
+* **GEMM floor**: only the step's matrix products, with numpy into preallocated outputs:
+  ``x @ W`` and ``dW = xᵀ @ dout`` for every layer, ``dx = dout @ Wᵀ`` for all but the first.
+  ``vs floor`` = floor time / our step time: how much of our step is matrix products.
+
+Each timed block starts after a short idle pause (``--pause``): OpenBLAS's worker threads keep
+spinning for ~0.1 s after numpy's last matrix product and would otherwise steal a core from
+PyTorch's OpenMP threads (without the pause PyTorch looks up to ~2x slower than it is).
+
+Run ``python benchmarks/bench_mlp.py`` (``--quick`` for a smoke run, ``--rounds R``; on a
+machine shared with other jobs add ``--wait-idle 30`` to rerun blocks they disturbed).
+It prints, never asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+
+NETS = (  # (name, layer sizes, batch size)
+    ("3072-100-10", (3072, 100, 10), 200),
+    ("3072-512-512-10", (3072, 512, 512, 10), 256),
+)
+LAM, LR = 1e-4, 1e-3
+
+Step = Callable[[], None]
+
+
+# --------------------------------------------------------------------------- the contenders
+def neuralab_step(sizes: tuple[int, ...], x: np.ndarray, y: np.ndarray) -> Step:
+    from neuralab.losses import softmax_cross_entropy
+    from neuralab.nn import Linear, ReLU, Sequential
+    from neuralab.optim import SGD
+    from neuralab.regularizers import L2
+
+    layers = []
+    for i, (d_in, d_out) in enumerate(pairwise(sizes)):
+        layers.append(Linear(d_in, d_out, rng=i))
+        if i < len(sizes) - 2:
+            layers.append(ReLU())
+    model = Sequential(*layers)
+    params = model.params()
+    reg, opt = L2(LAM), SGD(params, lr=LR)
+
+    def step() -> None:
+        scores = model.forward(x)
+        loss, d = softmax_cross_entropy(scores, y)
+        loss += reg.penalty(params)
+        model.backward(d, need_dx=False)
+        reg.add_grad(params)
+        opt.step()
+
+    return step
+
+
+def torch_step(sizes: tuple[int, ...], x: np.ndarray, y: np.ndarray) -> Step:
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    mods: list[nn.Module] = []
+    for i, (d_in, d_out) in enumerate(pairwise(sizes)):
+        mods.append(nn.Linear(d_in, d_out))
+        if i < len(sizes) - 2:
+            mods.append(nn.ReLU())
+    model = nn.Sequential(*mods)
+    weights = [m.weight for m in model if isinstance(m, nn.Linear)]
+    biases = [m.bias for m in model if isinstance(m, nn.Linear)]
+    opt = torch.optim.SGD(
+        [{"params": weights, "weight_decay": 2 * LAM}, {"params": biases, "weight_decay": 0.0}],
+        lr=LR,
+    )
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step() -> None:
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(xt), yt)
+        loss.backward()
+        opt.step()
+        loss.item()  # neuralab hands back a Python float too
+
+    return step
+
+
+def sklearn_step(sizes: tuple[int, ...], x: np.ndarray, y: np.ndarray) -> tuple[Step, str]:
+    import warnings
+
+    from sklearn.neural_network import MLPClassifier
+
+    n = x.shape[0]
+    clf = MLPClassifier(
+        hidden_layer_sizes=sizes[1:-1], solver="sgd", batch_size=n, alpha=2 * LAM * n,
+        learning_rate_init=LR, momentum=0.0, nesterovs_momentum=False, shuffle=False,
+        random_state=0,
+    )
+    classes = np.arange(sizes[-1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.partial_fit(x, y, classes=classes)  # first call builds the layers
+    dtype = str(clf.coefs_[0].dtype)
+
+    def step() -> None:
+        clf.partial_fit(x, y)
+
+    return step, dtype
+
+
+def gemm_floor_step(sizes: tuple[int, ...], n: int) -> Step:
+    """Only the step's matrix products, numpy into preallocated float32 outputs."""
+    rng = np.random.default_rng(0)
+    f32 = np.float32
+    ws = [rng.standard_normal((a, b), dtype=f32) for a, b in pairwise(sizes)]
+    acts = [rng.standard_normal((n, d), dtype=f32) for d in sizes]  # layer inputs/outputs
+    dws = [np.empty_like(w) for w in ws]
+    dxs = [np.empty((n, d), dtype=f32) for d in sizes]
+
+    def step() -> None:
+        for i, w in enumerate(ws):  # forward
+            np.matmul(acts[i], w, out=acts[i + 1])
+        for i in range(len(ws) - 1, -1, -1):  # backward
+            dout = acts[i + 1]  # same shape as the real dout
+            np.matmul(acts[i].T, dout, out=dws[i])
+            if i > 0:
+                np.matmul(dout, ws[i].T, out=dxs[i])
+
+    return step
+
+
+# --------------------------------------------------------------------------- timing
+def _cpu_counters() -> tuple[float, float] | None:
+    """(CPU seconds used by the whole machine, by this process) so far; None off Linux."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:8]]
+    except (OSError, ValueError):
+        return None
+    busy = sum(fields) - fields[3] - fields[4]  # all but idle and iowait, in clock ticks
+    own = os.times()
+    return busy / os.sysconf("SC_CLK_TCK"), own.user + own.system
+
+
+def timed_block(step: Step, steps: int, pause: float, patience: float) -> tuple[float, bool]:
+    """Seconds per step over ``steps`` steps, after ``pause`` seconds of idling (which lets the
+    previous contender's BLAS/OpenMP threads stop spinning).
+
+    With ``patience`` > 0 (a shared machine), a block during which other processes used more
+    than 5 % of the machine's CPU time is thrown away and run again after another pause, for up
+    to ``patience`` seconds. Returns the time and whether the block ran undisturbed.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        time.sleep(pause)
+        before = _cpu_counters()
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        wall = time.perf_counter() - t0
+        after = _cpu_counters()
+        if patience <= 0 or before is None or after is None:
+            return wall / steps, True
+        others = (after[0] - before[0]) - (after[1] - before[1])
+        if others <= 0.05 * wall * _ncpu():
+            return wall / steps, True
+        if time.monotonic() > deadline:
+            return wall / steps, False
+
+
+def time_block(step: Step, steps: int) -> float:
+    """Seconds per step over a block of ``steps`` consecutive steps."""
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return (time.perf_counter() - t0) / steps
+
+
+@dataclass
+class Result:
+    net: str
+    batch: int
+    times: dict[str, list[float]]  # seconds per step, one entry per round
+    noisy: int = 0  # blocks disturbed by other processes even after --wait-idle
+
+    def median(self, who: str) -> float:
+        return statistics.median(self.times[who])
+
+    def throughput(self, who: str) -> float:
+        return self.batch / self.median(who)
+
+    def paired(self, who: str) -> float:
+        """Median over rounds of who's step time / neuralab's (robust to slow drifts)."""
+        ours = self.times["neuralab"]
+        return statistics.median(t / o for t, o in zip(self.times[who], ours, strict=True))
+
+
+def bench_net(
+    name: str, sizes: tuple[int, ...], n: int, rounds: int, block_s: float, warmup: int,
+    pause: float, patience: float,
+) -> tuple[Result, str]:
+    rng = np.random.default_rng(42)
+    x = rng.standard_normal((n, sizes[0]), dtype=np.float32)
+    y = rng.integers(0, sizes[-1], size=n, dtype=np.int64)
+    sk_step, sk_dtype = sklearn_step(sizes, x, y)
+    contenders: dict[str, Step] = {
+        "neuralab": neuralab_step(sizes, x, y),
+        "torch": torch_step(sizes, x, y),
+        "sklearn": sk_step,
+        "floor": gemm_floor_step(sizes, n),
+    }
+    for step in contenders.values():
+        for _ in range(warmup):
+            step()
+    # One block ~ block_s of neuralab time; every contender runs the same number of steps.
+    per_step = time_block(contenders["neuralab"], 3)
+    steps = max(3, round(block_s / per_step))
+    times: dict[str, list[float]] = {k: [] for k in contenders}
+    order = list(contenders)
+    noisy = 0
+    for r in range(rounds):
+        # rotate the order each round so no contender always follows the same one
+        for who in order[r % len(order):] + order[: r % len(order)]:
+            t, quiet = timed_block(contenders[who], steps, pause, patience)
+            times[who].append(t)
+            noisy += not quiet
+    return Result(name, n, times, noisy), sk_dtype
+
+
+# --------------------------------------------------------------------------- reporting
+def environment() -> list[str]:
+    import sklearn
+    import threadpoolctl
+    import torch
+
+    cpu = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    lines = [
+        f"CPU: {cpu} ({_ncpu()} logical cores available)",
+        f"Python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}"
+        f" ({torch.get_num_threads()} threads, MKL {torch.backends.mkl.is_available()}), "
+        f"scikit-learn {sklearn.__version__}",
+    ]
+    for info in threadpoolctl.threadpool_info():
+        if info.get("user_api") == "blas":
+            lines.append(
+                f"BLAS: {info.get('internal_api')} {info.get('version')}, kernel "
+                f"{info.get('architecture')}, {info.get('num_threads')} threads "
+                f"({info.get('filepath', '').rsplit('/', 1)[-1]})"
+            )
+    return lines
+
+
+def _ncpu() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def table(results: list[Result]) -> str:
+    head = (
+        "| net (batch) | neuralab | PyTorch | scikit-learn | neuralab / PyTorch "
+        "| neuralab / sklearn | GEMM floor | neuralab vs floor |"
+    )
+    rows = [head, "|" + "---|" * 8]
+    for r in results:
+        ours = r.throughput("neuralab")
+        rows.append(
+            f"| {r.net} ({r.batch}) | {ours:,.0f} | {r.throughput('torch'):,.0f} "
+            f"| {r.throughput('sklearn'):,.0f} | {ours / r.throughput('torch'):.2f}× "
+            f"| {ours / r.throughput('sklearn'):.2f}× | {r.throughput('floor'):,.0f} "
+            f"| {100 * r.median('floor') / r.median('neuralab'):.0f} % |"
+        )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--rounds", type=int, default=7, help="timed rounds per contender (7)")
+    ap.add_argument("--block", type=float, default=0.5,
+                    help="seconds of neuralab steps per timed block (0.5)")
+    ap.add_argument("--warmup", type=int, default=5, help="untimed steps per contender (5)")
+    ap.add_argument("--pause", type=float, default=0.2,
+                    help="seconds of idle before each timed block (0.2)")
+    ap.add_argument("--wait-idle", type=float, default=0.0, metavar="SECONDS",
+                    help="on a shared machine: rerun a block that other processes disturbed, "
+                         "for up to SECONDS per block (default 0: keep every block)")
+    ap.add_argument("--quick", action="store_true", help="smoke run: 2 rounds of short blocks")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.rounds, args.block, args.warmup = 2, 0.1, 2
+
+    env = environment()
+    print("\n".join(env))
+    results, dtypes = [], []
+    for name, sizes, n in NETS:
+        res, sk_dtype = bench_net(
+            name, sizes, n, args.rounds, args.block, args.warmup, args.pause, args.wait_idle
+        )
+        results.append(res)
+        dtypes.append(f"{name}: {sk_dtype}")
+        spread = ", ".join(
+            f"{who} {1e3 * res.median(who):.2f} ({1e3 * min(t):.2f}–{1e3 * max(t):.2f})"
+            for who, t in res.times.items()
+        )
+        paired = ", ".join(
+            f"{who}/neuralab {res.paired(who):.2f}" for who in ("torch", "sklearn", "floor")
+        )
+        print(f"{name} batch {n}: ms/step, median (min–max) of {args.rounds} rounds: {spread}")
+        print(f"  median of per-round time ratios: {paired}")
+        if args.wait_idle > 0:
+            print(f"  blocks still disturbed by other processes: {res.noisy} of "
+                  f"{args.rounds * len(res.times)}")
+    print(f"scikit-learn computes in: {'; '.join(dtypes)}")
+    print()
+    print("Training-step throughput, samples/s (median of "
+          f"{args.rounds} rounds; float32; forward + softmax loss + L2 + backward + SGD):")
+    print()
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
