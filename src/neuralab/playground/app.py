@@ -30,6 +30,7 @@ from fastapi.responses import FileResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from .poly_api import router as poly_router
 from .protocol import MAX_FPS, error_message, parse_message
 from .session import Outgoing, Session
 
@@ -204,6 +205,7 @@ def create_app(
     async def poly() -> Response:
         return page("poly.html")
 
+    app.include_router(poly_router)  # POST /api/poly/fit: the polynomial page's fits
     app.mount("/static", StaticFiles(directory=static, check_dir=False), name="static")
 
     @app.websocket("/ws")
