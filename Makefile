@@ -25,7 +25,6 @@ bench: $(STAMP) torch
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks
-	$(PY) -m ruff format --check src tests benchmarks
 
 # CPU build of PyTorch: the oracle for tests and the peer for benchmarks (optional for users).
 torch: $(STAMP)
