@@ -5,14 +5,21 @@ Table 1 -- HOG throughput. 10,000 random 32x32 images (uniform [0, 1) float64, R
 stated; random pixels are a worst case for branch prediction, not for correctness), 9
 orientations, 8x8-pixel cells, L2-Hys, blocks (2, 2) -- and (3, 3), which also fits 32x32 with
 8x8 cells (4x4 cells, one 3x3 window per 2x2 position). ``neuralab.features.hog`` runs on the
-whole batch; scikit-image's ``skimage.feature.hog`` runs in a Python loop over a 1,000-image
-subset and its rate is scaled (images/s). Both are timed in turn in ONE process over several
-rounds (a shared machine slows both alike); the table reports per-round medians and the ratio
-of the medians. ``max |Δ|`` is the largest difference between the two on the subset.
+whole batch twice: with ``n_jobs=1`` (the calling thread only) and with the default ``n_jobs``
+(one thread per CPU the process may use, printed in the header). scikit-image's
+``skimage.feature.hog`` runs in a plain Python loop over a 1,000-image subset, one image after
+the other on one thread -- as users run it -- and its rate is scaled (images/s). So "ratio,
+threads" compares our batched code using the machine's cores with skimage's per-image loop
+as it is, and "ratio, 1 thread" compares one thread with one thread. All three are timed in
+turn in ONE process over several rounds (a shared machine slows them alike); the table reports
+per-round medians and ratios of the medians. ``max abs diff`` is the largest difference between
+neuralab and skimage on the subset; the threaded result is checked equal, bit for bit, to the
+``n_jobs=1`` one.
 
 Table 2 -- colour histogram (hue, 10 bins) of 10,000 random 32x32 uint8 RGB images:
-``neuralab.features.color_histogram`` vs a loop of ``matplotlib.colors.rgb_to_hsv(img / 255)``
-+ ``np.histogram`` per image (on 1,000 images, scaled).
+``neuralab.features.color_histogram`` (``n_jobs=1`` and default) vs a loop of
+``matplotlib.colors.rgb_to_hsv(img / 255)`` + ``np.histogram`` per image (on 1,000 images,
+scaled).
 
 Table 3 -- MNIST (if ``--mnist`` points at IDX files; default /work/shared/data/mnist): every
 image loaded with ``neuralab.data.load("mnist", root=...)`` (10k test files only -> all 10k),
@@ -50,13 +57,22 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def default_threads() -> int:
+    """The number of threads neuralab's feature functions use by default (``n_jobs=None``),
+    for a batch of many chunks."""
+    from neuralab.features.hog import resolve_n_jobs
+
+    return resolve_n_jobs(None, 1 << 30)
+
+
 def machine() -> str:
     import matplotlib
     import skimage
 
     return (f"{_cpu_name()}, {os.cpu_count()} CPUs visible; Python {platform.python_version()}, "
             f"numpy {np.__version__}, scikit-image {skimage.__version__}, matplotlib "
-            f"{matplotlib.__version__}; single-threaded numpy ufuncs")
+            f"{matplotlib.__version__}; numpy ufuncs are single-threaded, neuralab's default "
+            f"n_jobs runs {default_threads()} threads here")
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -76,14 +92,22 @@ def rounds(contenders: dict[str, tuple[Callable[[], object], int]], n_rounds: in
 
 
 # --------------------------------------------------------------------------- HOG
+def _rate_cells(rate: dict[str, float], ref: str) -> str:
+    """``ours 1 thread | ours threads | reference | ratio 1 thread | ratio threads`` cells."""
+    return (f"{rate['one']:,.0f} | {rate['threads']:,.0f} | {rate[ref]:,.0f} | "
+            f"{rate['one'] / rate[ref]:.1f}x | **{rate['threads'] / rate[ref]:.1f}x** |")
+
+
 def bench_hog(n: int, n_sk: int, n_rounds: int) -> list[str]:
     from skimage.feature import hog as skhog
 
     rng = np.random.default_rng(0)
     rgb = rng.random((n, 32, 32, 3))
     gray = np.ascontiguousarray(rgb[..., 0])
-    rows = ["| images | blocks | dtype | neuralab img/s | skimage loop img/s | ratio | "
-            "max abs diff |", "|---|---|---|---:|---:|---:|---:|"]
+    t = default_threads()
+    rows = [f"| images | blocks | dtype | neuralab n_jobs=1 img/s | neuralab {t} threads img/s | "
+            "skimage loop (1 thread) img/s | ratio, 1 thread | ratio, threads | max abs diff |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     configs = [("RGB", rgb, -1, (2, 2), np.float64), ("RGB", rgb, -1, (2, 2), np.float32),
                ("RGB", rgb, -1, (3, 3), np.float64), ("gray", gray, None, (2, 2), np.float64)]
     for kind, images, axis, block, dtype in configs:
@@ -91,18 +115,23 @@ def bench_hog(n: int, n_sk: int, n_rounds: int) -> list[str]:
         kw = {"orientations": 9, "pixels_per_cell": (8, 8), "cells_per_block": block,
               "block_norm": "L2-Hys"}
 
-        def ours(batch=batch, axis=axis, kw=kw, dtype=dtype) -> np.ndarray:
+        def one(batch=batch, axis=axis, kw=kw, dtype=dtype) -> np.ndarray:
+            return features.hog(batch, channel_axis=axis, dtype=dtype, n_jobs=1, **kw)
+
+        def threads(batch=batch, axis=axis, kw=kw, dtype=dtype) -> np.ndarray:
             return features.hog(batch, channel_axis=axis, dtype=dtype, **kw)
 
         def theirs(batch=batch, axis=axis, kw=kw) -> np.ndarray:
             return np.stack([skhog(im, channel_axis=axis, **kw) for im in batch[:n_sk]])
 
-        ours()  # warm-up (tables, allocator)
-        rate = rounds({"ours": (ours, n), "skimage": (theirs, n_sk)}, n_rounds)
-        diff = np.abs(ours()[:n_sk] - theirs()).max()
+        ours = one()  # also the warm-up (tables, allocator)
+        if not np.array_equal(threads(), ours):
+            raise AssertionError("hog: threads and n_jobs=1 differ")  # never expected
+        rate = rounds({"one": (one, n), "threads": (threads, n), "skimage": (theirs, n_sk)},
+                      n_rounds)
+        diff = np.abs(ours[:n_sk] - theirs()).max()
         rows.append(f"| {n:,} {kind} 32x32 | {block} | {np.dtype(dtype).name} | "
-                    f"{rate['ours']:,.0f} | {rate['skimage']:,.0f} | "
-                    f"{rate['ours'] / rate['skimage']:.1f}x | {diff:.1e} |")
+                    f"{_rate_cells(rate, 'skimage')} {diff:.1e} |")
     return rows
 
 
@@ -112,20 +141,26 @@ def bench_color(n: int, n_ref: int, n_rounds: int) -> list[str]:
 
     images = np.random.default_rng(1).integers(0, 256, (n, 32, 32, 3), dtype=np.uint8)
 
-    def ours() -> np.ndarray:
+    def one() -> np.ndarray:
+        return features.color_histogram(images, bins=10, channel="hue", n_jobs=1)
+
+    def threads() -> np.ndarray:
         return features.color_histogram(images, bins=10, channel="hue")
 
     def theirs() -> np.ndarray:
         return np.stack([np.histogram(rgb_to_hsv(im / 255.0)[..., 0], bins=10, range=(0, 1))[0]
                          / (32 * 32) for im in images[:n_ref]])
 
-    ours()
-    rate = rounds({"ours": (ours, n), "ref": (theirs, n_ref)}, n_rounds)
-    diff = np.abs(ours()[:n_ref] - theirs()).max()
-    return ["| images | neuralab img/s | matplotlib + np.histogram loop img/s | ratio | "
-            "max abs diff |", "|---|---:|---:|---:|---:|",
-            f"| {n:,} uint8 RGB 32x32, hue, 10 bins | {rate['ours']:,.0f} | "
-            f"{rate['ref']:,.0f} | {rate['ours'] / rate['ref']:.1f}x | {diff:.1e} |"]
+    ours = one()
+    if not np.array_equal(threads(), ours):
+        raise AssertionError("color_histogram: threads and n_jobs=1 differ")  # never expected
+    rate = rounds({"one": (one, n), "threads": (threads, n), "ref": (theirs, n_ref)}, n_rounds)
+    diff = np.abs(ours[:n_ref] - theirs()).max()
+    t = default_threads()
+    return [f"| images | neuralab n_jobs=1 img/s | neuralab {t} threads img/s | matplotlib + "
+            "np.histogram loop (1 thread) img/s | ratio, 1 thread | ratio, threads | "
+            "max abs diff |", "|---|---:|---:|---:|---:|---:|---:|",
+            f"| {n:,} uint8 RGB 32x32, hue, 10 bins | {_rate_cells(rate, 'ref')} {diff:.1e} |"]
 
 
 # --------------------------------------------------------------------------- MNIST accuracy
@@ -186,11 +221,14 @@ def main() -> None:
     print(f"Machine: {machine()}\n")
     print(f"### HOG, {n:,} random 32x32 images, 9 orientations, 8x8 cells, L2-Hys\n")
     print(f"skimage timed on the first {n_sk:,} images and scaled; medians of {n_rounds} "
-          "rounds.\n")
+          f"rounds. \"1 thread\": neuralab with n_jobs=1; \"threads\": neuralab's default "
+          f"n_jobs ({default_threads()} threads on this machine); skimage always runs its usual "
+          "per-image loop on one thread. Threaded results equal n_jobs=1 bit for bit.\n")
     print("\n".join(bench_hog(n, n_sk, n_rounds)))
     print(f"\n### Colour histogram, {n:,} images\n")
-    print(f"Reference loop timed on the first {n_sk:,} images and scaled; medians of "
-          f"{n_rounds} rounds.\n")
+    print(f"Reference loop (one thread) timed on the first {n_sk:,} images and scaled; "
+          f"medians of {n_rounds} rounds; neuralab with n_jobs=1 and with its default "
+          f"({default_threads()} threads).\n")
     print("\n".join(bench_color(n, n_sk, n_rounds)))
     if any(args.mnist.glob("*idx3-ubyte*")):
         print("\n### MNIST: raw pixels vs HOG features\n")

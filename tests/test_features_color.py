@@ -3,6 +3,8 @@ image, scaling rules, bad input."""
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -99,3 +101,24 @@ def test_hand_computed_hues():
 def test_bad_input(call, exc, message):
     with pytest.raises(exc, match=message):
         call()
+
+
+@pytest.mark.parametrize("channel", ["hue", "saturation", "value"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64])
+def test_threads_give_bit_identical_results(monkeypatch, channel, dtype):
+    color_module = importlib.import_module("neuralab.features.color")
+    rng = np.random.default_rng(4)
+    x = _tricky_images(np.float64, rng)
+    x = np.concatenate([x, rng.random((25, 9, 11, 3))])  # 37 images
+    x = (x * 255).astype(np.uint8) if dtype == np.uint8 else x.astype(dtype)
+    monkeypatch.setattr(color_module, "_CHUNK_PIXELS", 3 * 9 * 11)  # 13 chunks of <= 3 images
+    single = features.color_histogram(x, bins=7, channel=channel, n_jobs=1)
+    for n_jobs in (2, 3, 16, None):
+        np.testing.assert_array_equal(
+            features.color_histogram(x, bins=7, channel=channel, n_jobs=n_jobs), single)
+
+
+@pytest.mark.parametrize("bad", [0, -2, 2.0, False, "4"])
+def test_bad_n_jobs(bad):
+    with pytest.raises(ValueError, match=r"n_jobs=.*integer >= 1"):
+        features.color_histogram(np.zeros((2, 4, 4, 3)), n_jobs=bad)

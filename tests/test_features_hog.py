@@ -171,9 +171,102 @@ def test_chunking_does_not_change_results(monkeypatch, batches):
     images = np.concatenate([batches[(32, 32, "rgb")]] * 5)  # 15 images
     whole = features.hog(images, 9, (8, 8), (2, 2), channel_axis=-1)
     monkeypatch.setattr(hog_module, "_CHUNK_PIXELS", 3 * 32 * 32)  # chunks of 3 images
-    monkeypatch.setattr(hog_module, "_NORM_CHUNK", 4)
     np.testing.assert_array_equal(features.hog(images, 9, (8, 8), (2, 2), channel_axis=-1),
                                   whole)
+
+
+# ------------------------------------------------------------------ threads (n_jobs)
+@pytest.mark.parametrize("norm", NORMS)
+@pytest.mark.parametrize("kind", ["gray", "rgb"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_threads_give_bit_identical_results(monkeypatch, batches, norm, kind, dtype):
+    # Many small chunks, so that every thread gets several and they interleave.
+    base = batches[(37, 29, kind)]
+    images = np.concatenate([base, base[::-1] * 0.5, base ** 2, base[:, ::-1]] * 3)  # 36
+    axis = -1 if kind == "rgb" else None
+    monkeypatch.setattr(hog_module, "_CHUNK_PIXELS", 2 * 37 * 29)  # 18 chunks of 2 images
+    kw = {"channel_axis": axis, "dtype": dtype, "transform_sqrt": norm == "L1"}
+    single = features.hog(images, 9, (4, 4), (2, 2), norm, n_jobs=1, **kw)
+    for n_jobs in (2, 3, 7, 64, None):
+        np.testing.assert_array_equal(features.hog(images, 9, (4, 4), (2, 2), norm,
+                                                   n_jobs=n_jobs, **kw), single)
+
+
+def test_threads_at_the_default_chunk_size():
+    # 32x32 images: 64 per chunk, so 300 images make 5 chunks (the last one partial).
+    images = np.random.default_rng(5).random((300, 32, 32, 3))
+    single = features.hog(images, 9, (8, 8), (3, 3), channel_axis=-1, n_jobs=1)
+    for n_jobs in (None, 2, 5):
+        np.testing.assert_array_equal(
+            features.hog(images, 9, (8, 8), (3, 3), channel_axis=-1, n_jobs=n_jobs), single)
+
+
+def test_run_chunks_gives_each_thread_its_state_and_each_chunk_once():
+    import threading
+
+    states, done, lock = [], [], threading.Lock()
+
+    def make_state():
+        state = {"thread": threading.get_ident()}
+        with lock:
+            states.append(state)
+        return state
+
+    def work(state, i):
+        with lock:
+            done.append((i, state["thread"] == threading.get_ident()))
+
+    hog_module.run_chunks(40, 3, make_state, work)
+    # One state per worker; the calling thread is one of them and the pool runs the others
+    # (on one or two threads: an idle pool thread may take the next worker).
+    assert len(states) == 3 and len({s["thread"] for s in states}) >= 2
+    assert threading.get_ident() in {s["thread"] for s in states}
+    assert sorted(i for i, _ in done) == list(range(40)) and all(ok for _, ok in done)
+    states.clear()
+    done.clear()
+    hog_module.run_chunks(5, 1, make_state, work)  # n_jobs=1: the calling thread, no pool
+    assert [s["thread"] for s in states] == [threading.get_ident()]
+    assert sorted(i for i, _ in done) == list(range(5))
+
+
+def test_run_chunks_raises_the_first_error_and_stops():
+    done = []
+
+    def work(state, i):
+        if i == 3:
+            raise RuntimeError("chunk 3 failed")
+        done.append(i)
+
+    with pytest.raises(RuntimeError, match="chunk 3 failed"):
+        hog_module.run_chunks(1000, 2, dict, work)
+    assert len(done) < 999  # the other thread stopped early
+
+
+def test_resolve_n_jobs():
+    import os
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert hog_module.resolve_n_jobs(None, 1000) == min(cpus, 1000)
+    assert hog_module.resolve_n_jobs(None, 1) == 1
+    assert hog_module.resolve_n_jobs(8, 3) == 3
+    assert hog_module.resolve_n_jobs(np.int64(2), 3) == 2
+    assert hog_module.resolve_n_jobs(4, 0) == 1
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_bad_n_jobs(bad):
+    with pytest.raises(ValueError, match=r"n_jobs=.*integer >= 1"):
+        features.hog(np.zeros((2, 16, 16)), 9, (8, 8), (2, 2), n_jobs=bad)
+    with pytest.raises(ValueError, match=r"n_jobs=.*integer >= 1"):
+        features.hog(np.zeros((0, 16, 16)), 9, (8, 8), (2, 2), n_jobs=bad)
+
+
+def test_non_finite_values_are_reported_with_their_index_from_threads(monkeypatch):
+    monkeypatch.setattr(hog_module, "_CHUNK_PIXELS", 16 * 16)  # one image per chunk
+    x = np.zeros((9, 16, 16, 3))
+    x[7, 3, 4, 1] = np.nan
+    with pytest.raises(ValueError, match=r"images must be finite.*\(7, 3, 4, 1\)"):
+        features.hog(x, 9, (8, 8), (2, 2), channel_axis=-1, n_jobs=3)
 
 
 # ------------------------------------------------------------------ hand-computed fixtures

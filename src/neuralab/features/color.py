@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from neuralab.features._checks import check_batch, check_choice, check_finite, check_int
+from neuralab.features.hog import resolve_n_jobs, run_chunks
 
 __all__ = ["HSV_CHANNELS", "color_histogram", "rgb_to_hsv"]
 
@@ -178,7 +179,8 @@ def _hsv_parts(r: np.ndarray, g: np.ndarray, b: np.ndarray, which: tuple[str, ..
 
 
 def color_histogram(
-    images: Any, bins: int = 10, channel: str = "hue", *, pixel_max: float | None = None
+    images: Any, bins: int = 10, channel: str = "hue", *, pixel_max: float | None = None,
+    n_jobs: int | None = 1,
 ) -> np.ndarray:
     """Normalized histogram of one HSV channel per image.
 
@@ -191,6 +193,10 @@ def color_histogram(
     channel : {"hue", "saturation", "value"}
     pixel_max : float, optional
         Divide the images by this first (in float64); e.g. 255 for float 0..255 data.
+    n_jobs : int or None
+        Threads that share the work, as in :func:`neuralab.features.hog`: chunks of ~32k
+        pixels; ``None`` = one thread per CPU, capped at the number of chunks; ``1`` (default)
+        runs in the calling thread alone. The result does not depend on ``n_jobs``.
 
     Returns
     -------
@@ -212,29 +218,37 @@ def color_histogram(
     n, h, w, _ = x.shape
     if h * w == 0:
         raise ValueError(f"images must have at least one pixel, got shape {x.shape}")
-    counts = np.zeros((n, bins), dtype=np.intp)
-    chunk = min(n, max(1, _CHUNK_PIXELS // (h * w)))
+    chunk = max(1, min(n, _CHUNK_PIXELS // (h * w)))
+    n_chunks = -(-n // chunk)
+    jobs = resolve_n_jobs(n_jobs, n_chunks)
+    out = np.empty((n, bins), dtype=np.float64)
     edges = np.linspace(0, 1, bins + 1, endpoint=True, dtype=work)
-    buf = _Buffers(chunk * h * w, work)
+    # Upper edges, the last one +inf: the last bin includes 1.0, the others exclude their edge.
+    upper = np.append(edges[1:-1], np.inf).astype(edges.dtype)
     # Image i of a chunk counts into bins i·B .. i·B + B - 1: one bincount for the chunk.
     offsets = np.repeat(np.arange(chunk) * bins, h * w)
-    for start in range(0, n, chunk):  # chunks of images keep temporaries in cache
-        stop = min(start + chunk, n)
+
+    def one_chunk(buf: _Buffers, i: int) -> None:
+        # Chunks of images keep temporaries in cache; each writes its own rows of ``out``.
+        start, stop = i * chunk, min((i + 1) * chunk, n)
         size = (stop - start) * h * w
         (values,) = _hsv_parts(*_planes(x[start:stop], divisor, buf), (channel,), buf)
-        index = _histogram_index(values, bins, edges, buf)
+        index = _histogram_index(values, bins, edges, upper, buf)
         index += offsets[:size]
-        counts[start:stop] = np.bincount(index, minlength=(stop - start) * bins).reshape(-1, bins)
-    return counts / (h * w)
+        counts = np.bincount(index, minlength=(stop - start) * bins).reshape(-1, bins)
+        np.divide(counts, h * w, out=out[start:stop])
+
+    run_chunks(n_chunks, jobs, lambda: _Buffers(chunk * h * w, work), one_chunk)
+    return out
 
 
-def _histogram_index(values: np.ndarray, bins: int, edges: np.ndarray, buf: _Buffers
-                     ) -> np.ndarray:
+def _histogram_index(values: np.ndarray, bins: int, edges: np.ndarray, upper: np.ndarray,
+                     buf: _Buffers) -> np.ndarray:
     """Bin of each value in [0, 1] by ``np.histogram``'s rule for ``range=(0, 1)``: edges
     ``linspace(0, 1, B + 1)`` in the values' dtype; ``edges[k] <= v < edges[k+1]``, the last
     bin closed. numpy computes ``int(v · B)`` and then corrects by one where rounding put a
     value on the wrong side of an edge; so does this, in ``buf`` (rows 0 and 1 of ``f``, the
-    r and g planes, are free by now)."""
+    r and g planes, are free by now). ``upper``: the upper edges, the last one +inf."""
     size = values.shape[0]
     f, e = buf.f[0, :size], buf.f[1, :size]
     mask, index = buf.b[0, :size], buf.i[:size]
@@ -245,8 +259,6 @@ def _histogram_index(values: np.ndarray, bins: int, edges: np.ndarray, buf: _Buf
     np.take(edges, index, out=e, mode="clip")  # in range; "clip" skips the bounds check
     np.less(values, e, out=mask)
     index -= mask
-    # Upper edges, the last one +inf: the last bin includes 1.0, the others exclude their edge.
-    upper = np.append(edges[1:-1], np.inf).astype(edges.dtype)
     np.take(upper, index, out=e, mode="clip")
     np.greater_equal(values, e, out=mask)
     index += mask
