@@ -5,7 +5,7 @@ Table 1 -- HOG throughput. 10,000 random 32x32 images (uniform [0, 1) float64, R
 stated; random pixels are a worst case for branch prediction, not for correctness), 9
 orientations, 8x8-pixel cells, L2-Hys, blocks (2, 2) -- and (3, 3), which also fits 32x32 with
 8x8 cells (4x4 cells, one 3x3 window per 2x2 position). ``neuralab.features.hog`` runs on the
-whole batch twice: with ``n_jobs=1`` (the calling thread only) and with the default ``n_jobs``
+whole batch twice: with ``n_jobs=1`` (the calling thread only) and with ``n_jobs=None``
 (one thread per CPU the process may use, printed in the header). scikit-image's
 ``skimage.feature.hog`` runs in a plain Python loop over a 1,000-image subset, one image after
 the other on one thread -- as users run it -- and its rate is scaled (images/s). So "ratio,
@@ -17,7 +17,7 @@ neuralab and skimage on the subset; the threaded result is checked equal, bit fo
 ``n_jobs=1`` one.
 
 Table 2 -- colour histogram (hue, 10 bins) of 10,000 random 32x32 uint8 RGB images:
-``neuralab.features.color_histogram`` (``n_jobs=1`` and default) vs a loop of
+``neuralab.features.color_histogram`` (``n_jobs=1`` and ``n_jobs=None``) vs a loop of
 ``matplotlib.colors.rgb_to_hsv(img / 255)`` + ``np.histogram`` per image (on 1,000 images,
 scaled).
 
@@ -58,8 +58,8 @@ def _cpu_name() -> str:
 
 
 def default_threads() -> int:
-    """The number of threads neuralab's feature functions use by default (``n_jobs=None``),
-    for a batch of many chunks."""
+    """The number of threads neuralab's feature functions use by default with ``n_jobs=None`` (one
+    per CPU), for a batch of many chunks."""
     from neuralab.features.hog import resolve_n_jobs
 
     return resolve_n_jobs(None, 1 << 30)
@@ -71,8 +71,8 @@ def machine() -> str:
 
     return (f"{_cpu_name()}, {os.cpu_count()} CPUs visible; Python {platform.python_version()}, "
             f"numpy {np.__version__}, scikit-image {skimage.__version__}, matplotlib "
-            f"{matplotlib.__version__}; numpy ufuncs are single-threaded, neuralab's default "
-            f"n_jobs runs {default_threads()} threads here")
+            f"{matplotlib.__version__}; numpy ufuncs are single-threaded, neuralab's "
+            f"n_jobs=None runs {default_threads()} threads here")
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -119,7 +119,7 @@ def bench_hog(n: int, n_sk: int, n_rounds: int) -> list[str]:
             return features.hog(batch, channel_axis=axis, dtype=dtype, n_jobs=1, **kw)
 
         def threads(batch=batch, axis=axis, kw=kw, dtype=dtype) -> np.ndarray:
-            return features.hog(batch, channel_axis=axis, dtype=dtype, **kw)
+            return features.hog(batch, channel_axis=axis, dtype=dtype, n_jobs=None, **kw)
 
         def theirs(batch=batch, axis=axis, kw=kw) -> np.ndarray:
             return np.stack([skhog(im, channel_axis=axis, **kw) for im in batch[:n_sk]])
@@ -145,7 +145,7 @@ def bench_color(n: int, n_ref: int, n_rounds: int) -> list[str]:
         return features.color_histogram(images, bins=10, channel="hue", n_jobs=1)
 
     def threads() -> np.ndarray:
-        return features.color_histogram(images, bins=10, channel="hue")
+        return features.color_histogram(images, bins=10, channel="hue", n_jobs=None)
 
     def theirs() -> np.ndarray:
         return np.stack([np.histogram(rgb_to_hsv(im / 255.0)[..., 0], bins=10, range=(0, 1))[0]
