@@ -227,7 +227,7 @@ def main() -> None:
     print("\n".join(bench_hog(n, n_sk, n_rounds)))
     print(f"\n### Colour histogram, {n:,} images\n")
     print(f"Reference loop (one thread) timed on the first {n_sk:,} images and scaled; "
-          f"medians of {n_rounds} rounds; neuralab with n_jobs=1 and with its default "
+          f"medians of {n_rounds} rounds; neuralab with n_jobs=1 and with n_jobs=None "
           f"({default_threads()} threads).\n")
     print("\n".join(bench_color(n, n_sk, n_rounds)))
     if any(args.mnist.glob("*idx3-ubyte*")):
