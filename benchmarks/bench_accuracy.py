@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import platform
 import statistics
 import time
@@ -57,6 +56,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from machine import cpu_count, cpu_name
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MNIST = REPO.parent / "shared" / "data" / "mnist"
@@ -333,13 +334,8 @@ def environment() -> list[str]:
 
     import neuralab
 
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpu = cpu_name()
+    ncpu = cpu_count()
     lines = [
         f"CPU: {cpu} ({ncpu} logical cores available)",
         f"Python {platform.python_version()}, neuralab {getattr(neuralab, '__version__', '?')}, "

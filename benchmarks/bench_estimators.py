@@ -49,6 +49,8 @@ from typing import Any
 
 import numpy as np
 
+from machine import cpu_count, cpu_name
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MNIST = REPO.parent / "shared" / "data" / "mnist"
 SPLIT_SEED = 0
@@ -221,13 +223,8 @@ def environment() -> list[str]:
 
     import neuralab
 
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpu = cpu_name()
+    ncpu = cpu_count()
     lines = [f"CPU: {cpu} ({ncpu} logical cores available); load average "
              f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}",
              f"Python {platform.python_version()}, neuralab {neuralab.__version__}, "

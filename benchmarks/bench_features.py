@@ -44,17 +44,8 @@ from pathlib import Path
 
 import numpy as np
 
+from machine import cpu_name
 from neuralab import features
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def default_threads() -> int:
@@ -69,7 +60,7 @@ def machine() -> str:
     import matplotlib
     import skimage
 
-    return (f"{_cpu_name()}, {os.cpu_count()} CPUs visible; Python {platform.python_version()}, "
+    return (f"{cpu_name()}, {os.cpu_count()} CPUs visible; Python {platform.python_version()}, "
             f"numpy {np.__version__}, scikit-image {skimage.__version__}, matplotlib "
             f"{matplotlib.__version__}; numpy ufuncs are single-threaded, neuralab's "
             f"n_jobs=None runs {default_threads()} threads here")

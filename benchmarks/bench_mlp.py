@@ -37,6 +37,8 @@ from itertools import pairwise
 
 import numpy as np
 
+from machine import cpu_count, cpu_name
+
 NETS = (  # (name, layer sizes, batch size)
     ("3072-100-10", (3072, 100, 10), 200),
     ("3072-512-512-10", (3072, 512, 512, 10), 256),
@@ -179,7 +181,7 @@ def timed_block(step: Step, steps: int, pause: float, patience: float) -> tuple[
         if patience <= 0 or before is None or after is None:
             return wall / steps, True
         others = (after[0] - before[0]) - (after[1] - before[1])
-        if others <= 0.05 * wall * _ncpu():
+        if others <= 0.05 * wall * cpu_count():
             return wall / steps, True
         if time.monotonic() > deadline:
             return wall / steps, False
@@ -250,14 +252,9 @@ def environment() -> list[str]:
     import threadpoolctl
     import torch
 
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    cpu = cpu_name()
     lines = [
-        f"CPU: {cpu} ({_ncpu()} logical cores available)",
+        f"CPU: {cpu} ({cpu_count()} logical cores available)",
         f"Python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}"
         f" ({torch.get_num_threads()} threads, MKL {torch.backends.mkl.is_available()}), "
         f"scikit-learn {sklearn.__version__}",
@@ -271,9 +268,6 @@ def environment() -> list[str]:
             )
     return lines
 
-
-def _ncpu() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 def table(results: list[Result]) -> str:

@@ -13,78 +13,25 @@ from __future__ import annotations
 
 import math
 import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
+from browser import ROOT, run_chromium, run_server, skip_without_browser
 from neuralab import data, poly
 
-CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[1]
+sync_api = skip_without_browser()
 SCREENSHOT = ROOT / "docs" / "poly.png"
-
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="the playwright package is missing (pip install playwright)"
-)
-pytest.importorskip("fastapi", reason="the playground server needs fastapi")
-pytest.importorskip("uvicorn", reason="the playground server needs uvicorn")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
-    exe = Path(sys.executable).parent / "neuralab"
-    base = [str(exe)] if exe.exists() else [sys.executable, "-m", "neuralab"]
-    proc = subprocess.Popen(
-        [*base, "playground", "--no-browser", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            if proc.poll() is not None:
-                out = proc.stdout.read() if proc.stdout else ""
-                pytest.fail(f"`neuralab playground` exited with {proc.returncode}:\n{out}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("the playground server did not answer within 30 s")
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    yield from run_server()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
+    yield from run_chromium(sync_api)
 
 
 @pytest.fixture
