@@ -1,0 +1,38 @@
+"""PolySolve's x–y table generator behind :meth:`PolyFit.table`."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .polyfit import PolyFit
+
+_MAX_TABLE_ROWS = 100_000
+
+
+def _table(f: PolyFit, start: float, end: float, step: float, decimals: int) -> str:
+    """The body of :meth:`PolyFit.table` (see there)."""
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if not isinstance(v, int | float | np.number) or not math.isfinite(float(v)):
+            raise ValueError(f"{name}={v!r} must be a finite number")
+    if isinstance(decimals, bool) or not isinstance(decimals, int | np.integer) \
+            or not 0 <= decimals <= 17:
+        raise ValueError(f"decimals={decimals!r} is out of range; allowed: integers 0..17")
+    span = float(end) - float(start)
+    if step == 0 or (span != 0 and (span > 0) != (step > 0)):
+        raise ValueError(f"step={step!r} must be non-zero and go from start={start!r} "
+                         f"towards end={end!r}")
+    # the 1e-9 slack keeps `end` when (end − start)/step is an integer up to rounding
+    rows = math.floor(span / float(step) + 1e-9) + 1
+    if rows > _MAX_TABLE_ROWS:
+        raise ValueError(f"step={step!r} gives {rows} rows; allowed: at most "
+                         f"{_MAX_TABLE_ROWS}")
+    xs = float(start) + float(step) * np.arange(rows)
+    ys = np.asarray(f.predict(xs))
+    xt = [f"{v:.{decimals}f}" for v in xs]
+    yt = [f"{v:.{decimals}f}" for v in ys]
+    wx, wy = max(map(len, xt)), max(map(len, yt))
+    return "".join(f"{a:>{wx}}  {b:>{wy}}\n" for a, b in zip(xt, yt, strict=True))
