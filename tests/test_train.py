@@ -202,3 +202,12 @@ def test_killed_run_resumes_to_exactly_the_uninterrupted_parameters(tmp_path: Pa
     straight.fit(X, y)
     for name, value in straight.model.state_dict().items():
         np.testing.assert_array_equal(resumed.model.state_dict()[name], value, err_msg=name)
+
+
+def test_a_last_batch_of_one_with_batch_norm_fails_before_training() -> None:
+    X, y = blobs(65)
+    trainer = Trainer(mlp(4, 3, (8,), batchnorm=True, seed=0), epochs=1, batch_size=32)
+    with pytest.raises(ValueError, match="batch_size=32 leaves a last batch of 1"):
+        trainer.fit(X, y)
+    assert trainer.epoch_ == 0  # nothing was trained
+    Trainer(mlp(4, 3, (8,), seed=0), epochs=1, batch_size=32).fit(X, y)  # fine without BN

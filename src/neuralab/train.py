@@ -184,6 +184,7 @@ class Trainer:
             self.load_checkpoint(resume)
         n = self.n_train_ = X.shape[0]
         steps = math.ceil(n / self.batch_size)
+        self._check_last_batch(n)
         params = self.model.params()
         self.stop_training = False
         self.model.train()
@@ -291,6 +292,19 @@ class Trainer:
         self.load_state_dict(arrays, meta["checkpoint"])
 
     # -- helpers -----------------------------------------------------------------------------
+    def _check_last_batch(self, n: int) -> None:
+        """Fail before training, not mid-epoch, when the last batch would hold one example:
+        batch norm cannot estimate a variance from a single example."""
+        from .nn import BatchNorm
+
+        if n > 1 and n % self.batch_size == 1 and any(
+            isinstance(layer, BatchNorm) for layer in self.model
+        ):
+            raise ValueError(
+                f"batch_size={self.batch_size} leaves a last batch of 1 example out of N={n}, "
+                f"which BatchNorm cannot normalize; choose a batch_size with N % batch_size != 1"
+            )
+
     def _to_model(self, X: Any, y: Any, xname: str, yname: str | None) -> tuple[Array, Array]:
         """X (and y) moved to the model's backend; shapes checked against each other."""
         like = self.model.params()[0].value
