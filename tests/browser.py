@@ -71,6 +71,16 @@ def run_server() -> Iterator[str]:
             proc.wait()
 
 
+def open_page(browser: Any, **context_options: Any) -> Iterator[Any]:
+    """A 1280×800 page in a fresh context; ``page.errors`` collects uncaught page errors."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, **context_options)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda err: page.errors.append(str(err)))
+    yield page
+    context.close()
+
+
 def run_chromium(sync_api: Any) -> Iterator[Any]:
     """Launch Debian's chromium headless through Playwright (never a downloaded browser)."""
     with sync_api.sync_playwright() as pw:

@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from browser import ROOT, run_chromium, run_server, skip_without_browser
+from browser import ROOT, open_page, run_chromium, run_server, skip_without_browser
 
 sync_api = skip_without_browser()
 SCREENSHOT = ROOT / "docs" / "playground.png"
@@ -45,13 +45,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda err: errors.append(str(err)))
-    pg.errors = errors
-    yield pg
-    context.close()
+    yield from open_page(browser, accept_downloads=True)
 
 
 def _open(pg, url: str) -> None:

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from browser import ROOT, run_chromium, run_server, skip_without_browser
+from browser import ROOT, open_page, run_chromium, run_server, skip_without_browser
 from neuralab import data, poly
 
 sync_api = skip_without_browser()
@@ -36,14 +36,10 @@ def browser():
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.rstrip("/"))
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda err: errors.append(str(err)))
-    pg.errors = errors
-    yield pg
-    context.close()
+    for pg in open_page(browser):
+        pg.context.grant_permissions(["clipboard-read", "clipboard-write"],
+                                     origin=server.rstrip("/"))
+        yield pg
 
 
 def _open(pg, url: str) -> None:

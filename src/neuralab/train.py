@@ -29,7 +29,7 @@ from . import backend as B
 from .backend import Array
 from .config import check_positive_int
 from .losses import NonFiniteScores, get_loss
-from .nn import Sequential
+from .nn import BatchNorm, Sequential
 from .optim import Optimizer, Schedule, get_optimizer
 from .regularizers import NoReg, Regularizer
 
@@ -295,8 +295,6 @@ class Trainer:
     def _check_last_batch(self, n: int) -> None:
         """Fail before training, not mid-epoch, when the last batch would hold one example:
         batch norm cannot estimate a variance from a single example."""
-        from .nn import BatchNorm
-
         if n > 1 and n % self.batch_size == 1 and any(
             isinstance(layer, BatchNorm) for layer in self.model
         ):

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from neuralab.data.images import CIFAR10_CLASSES
+
 
 def write_idx(path: str | Path, array: np.ndarray, *, gz: bool | None = None) -> Path:
     """Write ``array`` (uint8) as an IDX file: magic ``0x0000 08 <ndim>``, big-endian dims, data.
@@ -155,18 +157,7 @@ def write_fake_cifar10(
     dicts with Python 3's ``pickle.dumps(protocol=4)``. ``format="binary"``: ``.bin`` files of
     3073-byte records plus ``batches.meta.txt``.
     """
-    names = [
-        "airplane",
-        "automobile",
-        "bird",
-        "cat",
-        "deer",
-        "dog",
-        "frog",
-        "horse",
-        "ship",
-        "truck",
-    ]
+    names = CIFAR10_CLASSES
     if format in ("python", "python3"):
         dumps = py2_pickle if format == "python" else lambda o: pickle.dumps(o, protocol=4)
         out = Path(folder) / "cifar-10-batches-py"
