@@ -231,3 +231,59 @@ def test_get_loss_by_name_and_unknown_names():
     assert get_loss("mse") is mse
     with pytest.raises(ValueError, match="loss='hinge' is not allowed; choose one of: softmax"):
         get_loss("hinge")
+
+
+# --------------------------------------------------------------------------- training-step forms
+@pytest.mark.parametrize("name", ["softmax", "svm"])
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_step_forms_match_the_public_losses(name, backend, rng):
+    if backend == "torch":
+        pytest.importorskip("torch", reason="the torch path of the step losses")
+    from neuralab import backend as B
+    from neuralab.losses import one_hot
+
+    scores_np = rng.normal(scale=5.0, size=(7, 4))
+    y_np = rng.integers(0, 4, size=7)
+    scores = B.get_backend(backend).asarray(scores_np)
+    y = B.asarray(y_np, like=scores)
+    loss, grad = get_loss(name, step=True)(scores, one_hot(y, 4, scores))
+    ref_loss, ref_grad = get_loss(name)(scores_np, y_np)
+    if backend == "torch":
+        assert type(loss) is type(scores) and loss.ndim == 0  # left on the device
+    assert float(loss) == pytest.approx(ref_loss, rel=1e-12)
+    np.testing.assert_allclose(B.to_numpy(grad), ref_grad, rtol=1e-12, atol=1e-15)
+
+
+def test_mse_step_matches_mse(rng):
+    from neuralab.losses import mse_step
+
+    pred, target = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
+    loss, grad = mse_step(pred, target)
+    ref_loss, ref_grad = mse(pred, target)
+    assert float(loss) == pytest.approx(ref_loss, rel=1e-12)
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_log_softmax_is_stable_and_matches_torch(backend, torch):
+    from neuralab import backend as B
+
+    scores_np = np.array([[1e4, -1e4, 0.0], [1.0, 2.0, 3.0]])
+    out = B.to_numpy(B.log_softmax(B.get_backend(backend).asarray(scores_np)))
+    expected = torch.log_softmax(torch.tensor(scores_np), dim=1).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    assert np.isfinite(out[1]).all() and out[0, 0] == 0.0
+
+
+def test_one_hot_validates_labels():
+    from neuralab.losses import one_hot
+
+    like = np.zeros((1, 3), dtype=np.float32)
+    assert one_hot(np.array([2, 0]), 3, like).tolist() == [[0, 0, 1], [1, 0, 0]]
+    assert one_hot(np.array([2, 0]), 3, like).dtype == np.float32
+    with pytest.raises(ValueError, match=r"label 3, outside the 3 classes \[0, 2\]"):
+        one_hot(np.array([0, 3]), 3, like)
+    with pytest.raises(ValueError, match="integer class labels"):
+        one_hot(np.array([0.5]), 3, like)
+    with pytest.raises(ValueError, match="1-D array"):
+        one_hot(np.zeros((2, 2), dtype=int), 3, like)

@@ -132,6 +132,9 @@ def train(
     patience: int = typer.Option(None, help="Early stopping after this many epochs without a "
                                  "better validation loss."),
     seed: int = typer.Option(None, help="Seed for the split, weights, dropout and shuffling."),
+    device: str = typer.Option(None, help="cpu | cuda | cuda:N  [default: cpu]"),
+    backend: str = typer.Option(None, help="Array library: numpy | torch | cupy  [default: numpy "
+                                "on cpu, torch on cuda]"),
     out: Path = typer.Option(None, help="Run directory. [default: runs/<data>-<model>-<time>]"),
     config: Path = typer.Option(None, help="A TOML file of these options (flags override it)."),
     resume: Path = typer.Option(None, help="Continue the run in this directory from its last "
@@ -152,6 +155,8 @@ def train(
 --hog-block 2 --model linear
 
       neuralab train --config experiment.toml --epochs 50
+
+      neuralab train --data mnist --root ../shared/data/mnist --device cuda   # torch on a GPU
     """
     import json
     import tomllib
@@ -175,7 +180,7 @@ def train(
     flags = {"data": data, "root": None if root is None else str(root), "loss": loss, "reg": reg,
              "lam": lam, "beta": beta, "optimizer": optimizer, "lr": lr,
              "lr_schedule": lr_schedule, "epochs": epochs, "batch_size": batch_size,
-             "patience": patience, "seed": seed}
+             "patience": patience, "seed": seed, "device": device, "backend": backend}
     model_flags = {"kind": model, "activation": activation, "dropout": dropout,
                    "batchnorm": batchnorm, "hidden": None if hidden is None else _hidden(hidden)}
     if features is not None:

@@ -134,6 +134,8 @@ def _first_error(err: ValidationError, cls: type[BaseModel]) -> str:
     if e["type"] == "extra_forbidden":
         return f"unknown option {where!r}; allowed: {', '.join(cls.model_fields)}"
     msg = e["msg"].removeprefix("Value error, ")
+    if not where:
+        return msg  # a whole-model check (e.g. device with backend) names its fields itself
     if msg.startswith(where.rsplit(".", 1)[-1] + "="):
         return msg  # already one of our own messages
     return f"{where}={e.get('input')!r}: {msg}"
@@ -186,6 +188,8 @@ class TrainConfig(_Strict):
     batch_size: int = 64
     seed: int = 0
     patience: int | None = None  # early stopping on val loss; None: off
+    device: str | None = None  # cpu, cuda or cuda:N; None: cpu (cuda for backend="cupy")
+    backend: str | None = None  # numpy / torch / cupy; None: numpy on cpu, torch on cuda
 
     CHOICES: ClassVar = {"loss": LOSSES, "reg": REGULARIZERS, "optimizer": OPTIMIZERS,
                          "lr_schedule": SCHEDULES}
@@ -199,6 +203,13 @@ class TrainConfig(_Strict):
         from .features import check_feature_names  # numpy-only, but keep config import light
 
         return check_feature_names(v) if v else v
+
+    @model_validator(mode="after")
+    def _device(self) -> TrainConfig:
+        from .backend import resolve_backend  # names only: nothing is imported or started
+
+        resolve_backend(self.device, self.backend)
+        return self
 
     @model_validator(mode="after")
     def _feature_params(self) -> TrainConfig:

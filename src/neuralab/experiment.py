@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from . import io as nio
+from .backend import to_numpy
 from .callbacks import Checkpoint, EarlyStopping, ProgressBar
 from .config import TrainConfig
 from .data.preprocess import Standardizer
@@ -72,11 +73,12 @@ def flat(X: np.ndarray) -> np.ndarray:
 
 def run(
     config: TrainConfig, out: str | Path, *, resume: bool = False, progress: bool = True,
-    console: Any = None,
+    console: Any = None, pictures: bool = True,
 ) -> RunResult:
     """Train as ``config`` says and write the run directory ``out`` (see module docstring).
 
-    ``resume=True`` continues from ``out/checkpoints/last.safetensors``.
+    ``resume=True`` continues from ``out/checkpoints/last.safetensors``; ``pictures=False``
+    skips the PNGs (hyperparameter sweeps train many small runs and keep only their numbers).
     """
     out = Path(out)
     ckpt = Checkpoint(out / "checkpoints")
@@ -98,7 +100,7 @@ def run(
         model, loss=config.loss, regularizer=get_regularizer(config.reg, config.lam, config.beta),
         optimizer=optimizer, schedule=get_schedule(config.lr_schedule, config.lr, **_schedule_args(
             config)), epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
-        callbacks=callbacks,
+        callbacks=callbacks, device=config.device, backend=config.backend,
     )
     nio.atomic_write_text(out / "config.json", config.model_dump_json(indent=2))
     description = _raw_description(config, raw)
@@ -120,7 +122,8 @@ def run(
     save_standardizer(scaler, out / "preprocess.safetensors")
     history.to_csv(out / "history.csv")
     nio.atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2))
-    _pictures(out, trainer, history, ds, X_test, config)
+    if pictures:
+        _pictures(out, trainer, history, ds, X_test, config)
     return RunResult(out, metrics, history)
 
 
@@ -150,7 +153,7 @@ def _pictures(out: Path, trainer: Trainer, history: History, ds: Any, X_test: np
     viz.close(viz.plot_history(history, out / "curves.png"))
     if config.loss == "mse":
         return
-    pred = np.asarray(trainer.predict_scores(X_test)).argmax(axis=1)
+    pred = to_numpy(trainer.predict_scores(X_test)).argmax(axis=1)
     viz.close(viz.plot_confusion(ds.y_test, pred, ds.class_names, out / "confusion.png"))
     if config.model.kind == "linear" and ds.image_shape is not None:
         weight = trainer.model[0].weight.value

@@ -35,21 +35,31 @@ def _check_scores(scores: Array, name: str = "scores") -> None:
         )
 
 
+def one_hot(y: Array, n_classes: int, like: Array) -> Array:
+    """Integer labels y (N,) in [0, C) as a one-hot (N, C) matrix with ``like``'s dtype and
+    device; a clear ``ValueError`` for anything else."""
+    xp = B.namespace(like)
+    if y.ndim != 1:
+        raise ValueError(f"y must be a 1-D array of class labels, got shape {tuple(y.shape)}")
+    if not xp.isdtype(y.dtype, "integral"):
+        raise ValueError(f"y must hold integer class labels, got dtype {y.dtype}")
+    if y.shape[0]:
+        lo, hi = int(xp.min(y)), int(xp.max(y))
+        if lo < 0 or hi >= n_classes:
+            bad = lo if lo < 0 else hi
+            raise ValueError(f"y contains label {bad}, outside the {n_classes} classes "
+                             f"[0, {n_classes - 1}]")
+    classes = xp.arange(n_classes, device=B.device(like), dtype=y.dtype)
+    return xp.astype(y[:, None] == classes[None, :], like.dtype)
+
+
 def _one_hot(scores: Array, y: Array) -> Array:
     """Validate labels y (N,) against scores (N, C) and return the one-hot (N, C) matrix."""
-    xp = B.namespace(scores)
     n, c = scores.shape
     if y.ndim != 1 or y.shape[0] != n:
         raise ValueError(f"y must have shape ({n},) to match scores {tuple(scores.shape)}, "
                          f"got shape {tuple(y.shape)}")
-    if not xp.isdtype(y.dtype, "integral"):
-        raise ValueError(f"y must hold integer class labels, got dtype {y.dtype}")
-    lo, hi = int(xp.min(y)), int(xp.max(y))
-    if lo < 0 or hi >= c:
-        bad = lo if lo < 0 else hi
-        raise ValueError(f"y contains label {bad}, outside the {c} classes [0, {c - 1}]")
-    classes = xp.arange(c, device=B.device(scores), dtype=y.dtype)
-    return xp.astype(y[:, None] == classes[None, :], scores.dtype)
+    return one_hot(y, c, scores)
 
 
 def softmax(scores: Array) -> Array:
@@ -93,14 +103,7 @@ def multiclass_hinge(scores: Array, y: Array, delta: float = 1.0) -> tuple[float
     """
     check_range("delta", delta)
     _check_scores(scores)
-    xp = B.namespace(scores)
-    onehot = _one_hot(scores, y)
-    n = scores.shape[0]
-    s_y = xp.sum(scores * onehot, axis=1, keepdims=True)  # (N, 1)
-    margins = (scores - s_y + delta) * (1.0 - onehot)  # the j = y term is excluded
-    active = xp.astype(margins > 0, scores.dtype)  # (N, C)
-    loss = xp.sum(margins * active) / n
-    dscores = (active - onehot * xp.sum(active, axis=1, keepdims=True)) / n
+    loss, dscores = hinge_step(scores, _one_hot(scores, y), delta)
     return B.to_float(loss), dscores
 
 
@@ -113,10 +116,46 @@ def mse(pred: Array, target: Array) -> tuple[float, Array]:
         raise ValueError(f"target must have the shape of pred {tuple(pred.shape)}, "
                          f"got {tuple(target.shape)}")
     _check_scores(pred if pred.ndim == 2 else B.namespace(pred).reshape(pred, (-1, 1)), "pred")
+    loss, dpred = mse_step(pred, target)
+    return B.to_float(loss), dpred
+
+
+# --------------------------------------------------------------------------- training-step forms
+# ``*_step(scores, target) -> (loss, dscores)``: the same losses for the training loop, where the
+# labels were validated once for the whole training set and arrive as a one-hot (N, C) target.
+# They read nothing back to the host: ``loss`` stays a 0-d array on the scores' device, so a GPU
+# never stalls waiting for the CPU to look at it (the Trainer reads losses in batches).
+
+
+def softmax_step(scores: Array, onehot: Array) -> tuple[Array, Array]:
+    """Softmax loss and gradient in few passes: log p = log_softmax(s), L = −mean(log p_y),
+    dL/ds = (p − onehot) / N. (The public :func:`softmax_cross_entropy` keeps its precise log1p
+    form for tiny losses; both give the same gradient.)"""
+    xp = B.namespace(scores)
+    scale = 1.0 / scores.shape[0]
+    log_p = B.log_softmax(scores)  # (N, C)
+    loss = xp.sum(log_p * onehot) * -scale
+    return loss, (xp.exp(log_p) - onehot) * scale
+
+
+def hinge_step(scores: Array, onehot: Array, delta: float = 1.0) -> tuple[Array, Array]:
+    """Weston–Watkins hinge loss and subgradient from a one-hot target (see multiclass_hinge)."""
+    xp = B.namespace(scores)
+    n = scores.shape[0]
+    s_y = xp.sum(scores * onehot, axis=1, keepdims=True)  # (N, 1)
+    margins = (scores - s_y + delta) * (1.0 - onehot)  # the j = y term is excluded
+    active = xp.astype(margins > 0, scores.dtype)  # (N, C)
+    loss = xp.sum(margins * active) / n
+    dscores = (active - onehot * xp.sum(active, axis=1, keepdims=True)) / n
+    return loss, dscores
+
+
+def mse_step(pred: Array, target: Array) -> tuple[Array, Array]:
+    """Mean squared error and its gradient, pred and target (N, C)."""
     xp = B.namespace(pred, target)
     diff = pred - target
     size = B.prod(tuple(diff.shape))
-    return B.to_float(xp.sum(diff * diff) / size), (2.0 / size) * diff
+    return xp.sum(diff * diff) / size, (2.0 / size) * diff
 
 
 REGISTRY: dict[str, LossFn] = {
@@ -125,6 +164,13 @@ REGISTRY: dict[str, LossFn] = {
 assert tuple(REGISTRY) == LOSSES
 
 
-def get_loss(name: str) -> LossFn:
-    """A loss function by name: ``softmax``, ``svm`` or ``mse``."""
-    return REGISTRY[check_choice("loss", name, LOSSES)]
+STEP_REGISTRY: dict[str, LossFn] = {
+    "softmax": softmax_step, "svm": hinge_step, "mse": mse_step,
+}
+
+
+def get_loss(name: str, step: bool = False) -> LossFn:
+    """A loss function by name: ``softmax``, ``svm`` or ``mse``; ``step=True`` gives its
+    training-step form (one-hot target, loss left on the device)."""
+    check_choice("loss", name, LOSSES)
+    return (STEP_REGISTRY if step else REGISTRY)[name]

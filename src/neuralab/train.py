@@ -5,13 +5,19 @@ training set. The permutation is a pure function of ``(seed, epoch)`` and every 
 randomness (dropout masks) is saved in checkpoints, so a run killed at any point and resumed
 from its last checkpoint ends with exactly the parameters of an uninterrupted run.
 
-Each step::
+Each step (:func:`train_step`)::
 
     scores = model.forward(x)                       # (N, C)
-    data_loss, dscores = loss(scores, y)            # mean over the batch
+    data_loss, dscores = loss(scores, target)       # mean over the batch
     model.backward(dscores)                         # fills p.grad
     regularizer.add_grad(params)                    # + ∂R/∂W on weights
     optimizer.step()
+
+The same loop trains on any backend. ``Trainer(device="cuda")`` moves the model to the GPU; the
+data goes there once per ``fit``, each epoch's order once per epoch, and batches are gathered,
+dropout masks drawn and metrics summed on the device. Reading a value back to the host makes the
+CPU wait for the GPU, so on a GPU the step losses are read in groups of ``sync_every`` steps
+(step callbacks then run in groups too); on the CPU they are read after every step.
 """
 
 from __future__ import annotations
@@ -28,10 +34,12 @@ from typing import Any
 from . import backend as B
 from .backend import Array
 from .config import check_positive_int
-from .losses import NonFiniteScores, get_loss
+from .losses import NonFiniteScores, get_loss, one_hot
 from .nn import BatchNorm, Sequential
 from .optim import Optimizer, Schedule, get_optimizer
 from .regularizers import NoReg, Regularizer
+
+SYNC_STEPS = 32  # on a GPU: default steps between reads of the losses
 
 COLUMNS = ("epoch", "lr", "train_loss", "reg_loss", "train_accuracy", "val_loss",
            "val_accuracy", "seconds")
@@ -128,6 +136,16 @@ class Trainer:
     epochs, batch_size, seed : int
         ``seed`` fixes the shuffling (weights and dropout come from the model's own seed).
     callbacks : sequence of Callback
+    device : {"cpu", "cuda", "cuda:N"}, optional
+        Where to train; the model is moved there (in place). None: where the model already is.
+    backend : {"numpy", "torch", "cupy", "array_api_strict"}, optional
+        The array library: on ``cpu`` numpy by default (or torch CPU tensors), on ``cuda`` torch
+        by default (or CuPy). See :func:`neuralab.backend.resolve_backend`.
+    sync_every : int, optional
+        Read the step losses back every this many steps: check them (a NaN raises
+        :class:`TrainingDiverged` naming its step), add them up and pass them to the step
+        callbacks. 1 also stops on non-finite scores before the loss. None: 1 on the CPU,
+        ``SYNC_STEPS`` on a GPU (where each read stalls the device).
 
     Attributes
     ----------
@@ -142,8 +160,13 @@ class Trainer:
         self, model: Sequential, loss: str = "softmax", regularizer: Regularizer | None = None,
         optimizer: str | Optimizer = "adam", lr: float = 1e-3, schedule: Schedule | None = None,
         epochs: int = 10, batch_size: int = 64, seed: int = 0,
-        callbacks: Sequence[Callback] = (),
+        callbacks: Sequence[Callback] = (), device: str | None = None,
+        backend: str | None = None, sync_every: int | None = None,
     ) -> None:
+        target = B.resolve_backend(device, backend)
+        if target is not None:
+            B.get_backend(target)  # a missing library or GPU fails here, with what to install
+            model.to(target)
         self.model = model
         self.loss = loss
         self.regularizer = regularizer
@@ -154,13 +177,18 @@ class Trainer:
         self.batch_size = batch_size
         self.seed = seed
         self.callbacks = callbacks
-        self._loss_fn = get_loss(loss)
+        self.device = device
+        self.backend = backend
+        self.sync_every = sync_every
+        self._step_loss = get_loss(loss, step=True)
         self.regularizer_ = regularizer or NoReg()
         self.optimizer_ = (optimizer if isinstance(optimizer, Optimizer)
                            else get_optimizer(optimizer, model.params(), lr))
         self.schedule_ = schedule or Schedule(self.optimizer_.lr)
         check_positive_int("epochs", epochs)
         check_positive_int("batch_size", batch_size)
+        if sync_every is not None:
+            check_positive_int("sync_every", sync_every)
         self.history_ = History()
         self.epoch_ = 0
         self.stop_training = False
@@ -185,7 +213,11 @@ class Trainer:
         n = self.n_train_ = X.shape[0]
         steps = math.ceil(n / self.batch_size)
         self._check_last_batch(n)
-        params = self.model.params()
+        # The loss's target for every example, made once on the model's device: one-hot rows
+        # for the classification losses (labels validated here, not at every step), y for mse.
+        target = one_hot(y, self._n_outputs(), X) if self.classification else y
+        sync_every = self.sync_every or (1 if B.on_host(X) else SYNC_STEPS)
+        eager = sync_every == 1
         self.stop_training = False
         self.model.train()
         for cb in self.callbacks:
@@ -197,29 +229,22 @@ class Trainer:
                 cb.on_epoch_begin(self, epoch)
             start = time.perf_counter()
             order = B.epoch_permutation(self.seed, epoch, n)
-            loss_sum, correct = 0.0, 0.0
+            if not B.is_numpy(X):
+                order = B.asarray(order, like=X)  # to the device once per epoch
+            tally = _EpochTally(self, epoch)
             for step in range(steps):
                 idx = order[step * self.batch_size : (step + 1) * self.batch_size]
-                xb, yb = B.take_rows(X, idx), B.take_rows(y, idx)
-                scores = self.model.forward(xb)
-                try:
-                    data_loss, dscores = self._loss_fn(scores, yb)
-                except NonFiniteScores:
-                    raise TrainingDiverged(epoch, step, self.optimizer_.lr) from None
-                if not math.isfinite(data_loss):
-                    raise TrainingDiverged(epoch, step, self.optimizer_.lr)
-                self.model.backward(dscores, need_dx=False)
-                self.regularizer_.add_grad(params)
-                self.optimizer_.step()
-                loss_sum += data_loss * idx.shape[0]
-                if self.classification:
-                    correct += _count_correct(scores, yb)
-                for cb in self.callbacks:
-                    cb.on_step_end(self, epoch, step, data_loss)
+                xb, tb = B.take_rows(X, idx), B.take_rows(target, idx)
+                loss, scores = self.step(xb, tb, check_finite=eager, epoch=epoch, index=step)
+                tally.add(step, loss, idx.shape[0],
+                          _hits(scores, B.take_rows(y, idx)) if self.classification else None)
+                if len(tally.pending) == sync_every:
+                    tally.flush()
+            tally.flush()
             record: dict[str, Any] = {
-                "epoch": epoch, "lr": self.optimizer_.lr, "train_loss": loss_sum / n,
-                "reg_loss": self.regularizer_.penalty(params),
-                "train_accuracy": correct / n if self.classification else None,
+                "epoch": epoch, "lr": self.optimizer_.lr, "train_loss": tally.loss_sum / n,
+                "reg_loss": self.regularizer_.penalty(self.model.params()),
+                "train_accuracy": tally.correct() / n if self.classification else None,
             }
             if has_val:
                 val = self.evaluate(X_val, y_val)
@@ -232,6 +257,18 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_train_end(self)
         return self.history_
+
+    def step(
+        self, xb: Array, target: Array, *, check_finite: bool = True, epoch: int = 0,
+        index: int = 0,
+    ) -> tuple[Array, Array]:
+        """One training step on a batch (see :func:`train_step`); returns (loss as a 0-d array,
+        scores). ``check_finite`` stops at once on non-finite scores (cheap on the host)."""
+        try:
+            return train_step(self.model, self._step_loss, self.regularizer_, self.optimizer_,
+                              xb, target, check_finite=check_finite)
+        except NonFiniteScores:
+            raise TrainingDiverged(epoch, index, self.optimizer_.lr) from None
 
     @property
     def classification(self) -> bool:
@@ -303,6 +340,11 @@ class Trainer:
                 f"which BatchNorm cannot normalize; choose a batch_size with N % batch_size != 1"
             )
 
+    def _n_outputs(self) -> int:
+        """C: the width of the model's last Linear layer."""
+        return next(layer.out_features for layer in reversed(self.model.layers)
+                    if hasattr(layer, "out_features"))
+
     def _to_model(self, X: Any, y: Any, xname: str, yname: str | None) -> tuple[Array, Array]:
         """X (and y) moved to the model's backend; shapes checked against each other."""
         like = self.model.params()[0].value
@@ -317,6 +359,65 @@ class Trainer:
         if not self.classification and y.ndim == 1:
             y = B.namespace(y).reshape(y, (-1, 1))  # regression targets as (N, 1)
         return X, y
+
+
+def train_step(
+    model: Sequential, loss_fn: Any, regularizer: Regularizer, optimizer: Optimizer, xb: Array,
+    target: Array, *, check_finite: bool = False,
+) -> tuple[Array, Array]:
+    """One step of minibatch training: forward, loss, backward, regularizer, update.
+
+    xb (N, D) and target (N, C) live on the model's backend; ``loss_fn`` is a training-step
+    loss (``losses.get_loss(name, step=True)``). Returns the batch's mean data loss as a 0-d
+    array (not read back to the host) and the scores (N, C).
+    """
+    scores = model.forward(xb)
+    if check_finite and not B.all_finite(scores):
+        raise NonFiniteScores("scores contain NaN or inf")
+    loss, dscores = loss_fn(scores, target)
+    model.backward(dscores, need_dx=False)
+    regularizer.add_grad(optimizer.params)  # the optimizer's list: no per-step model walk
+    optimizer.step()
+    return loss, scores
+
+
+class _EpochTally:
+    """An epoch's running loss and accuracy. Step losses wait on the device in ``pending``
+    until :meth:`flush` reads them back together: then each is checked (a non-finite loss
+    raises :class:`TrainingDiverged` naming its step) and handed to the step callbacks."""
+
+    def __init__(self, trainer: Trainer, epoch: int) -> None:
+        self.trainer, self.epoch = trainer, epoch
+        self.pending: list[tuple[int, Array, int]] = []  # (step, loss, batch size)
+        self.loss_sum = 0.0
+        self._hits: Array | None = None  # correct predictions so far, summed on the device
+
+    def add(self, step: int, loss: Array, size: int, hits: Array | None) -> None:
+        self.pending.append((step, loss, size))
+        if hits is not None:
+            self._hits = hits if self._hits is None else self._hits + hits
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        values = B.to_floats([loss for _, loss, _ in self.pending])
+        trainer = self.trainer
+        for (step, _, size), value in zip(self.pending, values, strict=True):
+            if not math.isfinite(value):
+                raise TrainingDiverged(self.epoch, step, trainer.optimizer_.lr)
+            self.loss_sum += value * size
+            for cb in trainer.callbacks:
+                cb.on_step_end(trainer, self.epoch, step, value)
+        self.pending.clear()
+
+    def correct(self) -> float:
+        return 0.0 if self._hits is None else B.to_float(self._hits)
+
+
+def _hits(scores: Array, y: Array) -> Array:
+    """How many rows of scores (N, C) have their argmax at the label y (N,), as a 0-d array."""
+    xp = B.namespace(scores)
+    return xp.sum(xp.astype(xp.argmax(scores, axis=1) == y, xp.int64))
 
 
 def predict_scores(model: Sequential, X: Array, batch_size: int = 2048) -> Array:
@@ -341,5 +442,4 @@ def evaluate(model: Sequential, loss: str, X: Array, y: Array) -> dict[str, floa
 
 def _count_correct(scores: Array, y: Array) -> float:
     """How many rows of scores (N, C) have their argmax at the label y (N,)."""
-    xp = B.namespace(scores)
-    return float(xp.sum(xp.astype(xp.argmax(scores, axis=1) == y, xp.int64)))
+    return B.to_float(_hits(scores, y))

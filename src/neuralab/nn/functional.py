@@ -26,8 +26,7 @@ def affine_forward(x: Array, w: Array, b: Array, out: Array | None = None) -> tu
 
     x: (N, D), w: (D, H), b: (H,) -> out: (N, H). The cache keeps ``x`` and ``w``.
     """
-    out = B.matmul(x, w, out=out)  # (N, D) @ (D, H) -> (N, H)
-    out = B.add(out, b, out=out)  # bias broadcast over the N rows, in place on numpy
+    out = B.affine(x, w, b, out=out)  # (N, D) @ (D, H) + (H,) -> (N, H)
     return out, (x, w)
 
 
@@ -41,11 +40,11 @@ def affine_backward(
     of the step's three large matrix products).
     """
     x, w = cache
-    dw = B.matmul(B.namespace(x).matrix_transpose(x), dout, out=dw)  # (D, N) @ (N, H) -> (D, H)
+    dw = B.matmul(x.T, dout, out=dw)  # (D, N) @ (N, H) -> (D, H)
     db = B.sum_rows(dout, out=db)  # (N, H) -> (H,)
     if not need_dx:
         return None, dw, db
-    dx = B.matmul(dout, B.namespace(w).matrix_transpose(w), out=dx)  # (N, H) @ (H, D) -> (N, D)
+    dx = B.matmul(dout, w.T, out=dx)  # (N, H) @ (H, D) -> (N, D)
     return dx, dw, db
 
 
@@ -166,7 +165,7 @@ def dropout_forward(
     if mask is None:
         if rng is None:
             raise ValueError("dropout in training mode needs rng= (a numpy Generator) or mask=")
-        mask = B.bernoulli(rng, tuple(x.shape), 1.0 - p, like=x) / (1.0 - p)
+        mask = B.dropout_mask(rng, tuple(x.shape), 1.0 - p, like=x)
     return x * mask, mask
 
 

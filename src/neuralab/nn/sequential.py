@@ -39,7 +39,8 @@ class Sequential(Layer):
         """x (N, D) -> scores (N, C)."""
         for layer in self.layers:
             x = layer.forward(x)
-        return B.copy(x) if self._buffered and self.layers else x
+        # Only numpy kernels write into reused buffers; elsewhere the output is already fresh.
+        return B.copy(x) if self._buffered and B.is_numpy(x) and self.layers else x
 
     def backward(self, dout: Array, need_dx: bool = True) -> Array | None:
         """Backpropagate ``dout`` (N, C) and fill every Param's ``grad``; returns dx (N, D).
@@ -49,7 +50,7 @@ class Sequential(Layer):
         """
         for i in range(len(self.layers) - 1, -1, -1):
             dout = self.layers[i].backward(dout, need_dx=need_dx or i > 0)
-        if dout is None or not self._buffered:
+        if dout is None or not self._buffered or not B.is_numpy(dout):
             return dout
         return B.copy(dout)
 
