@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint torch clean
+.PHONY: run test bench lint torch docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(VENV)/bin/neuralab playground
 
 test: $(STAMP)
-	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m ruff check src tests benchmarks examples docs/hooks
 	$(PY) -m pytest -q
 
 # Every benchmark prints our figure, the peer's and the ratio; none asserts. ~15 minutes.
@@ -25,11 +25,24 @@ bench: $(STAMP) torch
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m ruff check src tests benchmarks examples docs/hooks
 
 # CPU build of PyTorch: the oracle for tests and the peer for benchmarks (optional for users).
 torch: $(STAMP)
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0
 
+# The documentation site (mkdocs.yml) into site/: tutorials are the notebooks of examples/,
+# executed; --strict turns every warning (a broken link, a bad docstring) into a failure.
+# Builds offline. NEURALAB_DOCS_EXECUTE=false renders the notebooks without running them;
+# MPLBACKEND is cleared so that the notebook kernels draw their figures inline.
+DOCS_STAMP := $(VENV)/.installed-docs
+
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	env -u MPLBACKEND NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist site .pytest_cache .ruff_cache

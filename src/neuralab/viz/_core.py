@@ -1,0 +1,92 @@
+"""Shared plumbing of :mod:`neuralab.viz`: a headless pyplot, atomic PNG writes, model
+wrappers and the class colours every picture uses."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..backend import to_numpy
+
+# One colour per class, the same in every picture (the playground's palette order).
+CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+                "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def in_jupyter_kernel() -> bool:
+    """Whether this process is a Jupyter kernel (ipykernel also sets MPLBACKEND to its inline
+    backend when the user has not chosen one)."""
+    return "ipykernel" in sys.modules or "inline" in os.environ.get("MPLBACKEND", "")
+
+
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the non-interactive Agg backend — except inside a Jupyter
+    kernel, whose backend is kept so that figures show in the notebook."""
+    import matplotlib
+
+    # Forcing Agg in a kernel would turn every figure into a "<Figure size ...>" line of text.
+    if not in_jupyter_kernel():
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save(fig: Any, path: str | Path | None) -> None:
+    """Write ``fig`` as a PNG to ``path`` atomically (nothing when ``path`` is None)."""
+    if path is None:
+        return
+    from ..io import atomic_write_bytes
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def close(fig: Any) -> None:
+    """Release a figure made by a ``neuralab.viz`` function (scripts and servers should)."""
+    pyplot().close(fig)
+
+
+def as_float(x: Any) -> np.ndarray:
+    """Any backend's array (or nested list) as a float64 numpy array."""
+    return np.asarray(to_numpy(x) if hasattr(x, "shape") else x, dtype=np.float64)
+
+
+def class_colors(n: int) -> list[str]:
+    """``n`` class colours, cycling after ten."""
+    return [CLASS_COLORS[k % len(CLASS_COLORS)] for k in range(n)]
+
+
+def predictor(model: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """A function ``X (N, D) -> labels (N,)`` for whatever classifier the caller has.
+
+    Accepts a neuralab model (a :class:`~neuralab.nn.Layer` such as a ``Sequential``: the argmax
+    of its scores in eval mode, its train/eval mode restored), an object with ``predict`` (a
+    scikit-learn or :mod:`neuralab.estimators` classifier), or a plain callable returning labels.
+    """
+    from ..nn import Layer
+
+    if isinstance(model, Layer):
+        from .. import backend as B
+        from ..train import predict_scores
+
+        like = model.params()[0].value
+
+        def predict(X: np.ndarray) -> np.ndarray:
+            scores = predict_scores(model, B.asarray(X, like=like))
+            return np.argmax(to_numpy(scores), axis=1)
+
+        return predict
+    if hasattr(model, "predict"):
+        return lambda X: np.asarray(model.predict(X))
+    if callable(model):
+        return lambda X: np.asarray(model(X))
+    raise TypeError(f"model must be a neuralab model, an estimator with predict() or a "
+                    f"callable X -> labels, got {type(model).__name__}")
