@@ -73,12 +73,14 @@ def flat(X: np.ndarray) -> np.ndarray:
 
 def run(
     config: TrainConfig, out: str | Path, *, resume: bool = False, progress: bool = True,
-    console: Any = None, pictures: bool = True,
+    console: Any = None, pictures: bool = True, checkpoints: bool = True,
 ) -> RunResult:
     """Train as ``config`` says and write the run directory ``out`` (see module docstring).
 
-    ``resume=True`` continues from ``out/checkpoints/last.safetensors``; ``pictures=False``
-    skips the PNGs (hyperparameter sweeps train many small runs and keep only their numbers).
+    ``resume=True`` continues from ``out/checkpoints/last.safetensors``. ``pictures=False``
+    skips the PNGs and ``checkpoints=False`` the per-epoch checkpoints (hyperparameter sweeps
+    train many small runs and keep only their numbers; two fsynced files per epoch are a good
+    part of a small run's time).
     """
     out = Path(out)
     ckpt = Checkpoint(out / "checkpoints")
@@ -91,7 +93,7 @@ def run(
     n_out = ds.n_classes if config.loss != "mse" else 1
     model = build(config.model, X_train.shape[1], n_out, seed=config.seed)
     optimizer = get_optimizer(config.optimizer, model.params(), config.lr)
-    callbacks: list[Any] = [ckpt]
+    callbacks: list[Any] = [ckpt] if checkpoints else []
     if config.patience is not None:
         callbacks.append(EarlyStopping(config.patience))
     if progress:
