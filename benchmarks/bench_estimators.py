@@ -31,7 +31,8 @@ BLAS is pinned to ONE thread for everybody (threadpoolctl): on a small shared ma
 threads fight other jobs and turn timings into noise. CPU time of the process is recorded too
 (it barely moves when other jobs steal cores); the ratio column uses wall time.
 
-Run ``python benchmarks/bench_estimators.py`` (``--quick``: one repeat). It prints, never asserts.
+Run ``python benchmarks/bench_estimators.py`` (``--quick``: one repeat; ``--kinds mlp``: only the
+MLP pair). It prints, never asserts.
 """
 
 from __future__ import annotations
@@ -277,6 +278,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--repeats", type=int, default=5, help="fits per contender (5)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 1 fit per contender")
+    ap.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS),
+                    help="which pairs to run (default: all three)")
     ap.add_argument("--select", action="store_true",
                     help="redo the choice of LINEAR on validation data, then stop")
     ap.add_argument("--mnist-root", type=Path, default=DEFAULT_MNIST,
@@ -297,7 +300,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     with threadpool_limits(1):
         for split in splits:
-            for kind in KINDS:
+            for kind in args.kinds:
                 rows.append(bench(kind, split, repeats))
                 print(f"  done: {split.name} / {kind}", flush=True)
     print(f"\nfit time: median of {repeats} run(s) (random_state 0..{repeats - 1}), wall clock, "

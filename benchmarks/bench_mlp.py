@@ -1,16 +1,24 @@
 """Training-step throughput of a fully-connected net: neuralab vs PyTorch vs scikit-learn.
 
-One step = forward, mean softmax cross-entropy, L2 penalty, backward, plain SGD update, in
-float32 on the CPU. The three libraries (and the GEMM floor, see below) are timed in turn in
-ONE process over several rounds, so a noisy or shared machine slows all of them alike; the
-table reports per-round medians and the ratios of those medians.
+One step = forward, mean softmax cross-entropy, backward, L2 gradient, plain SGD update, with
+the loss read back as a Python float, in float32 on the CPU. The three libraries (and the GEMM
+floor, see below) are timed in turn in ONE process over several rounds, so a noisy or shared
+machine slows all of them alike; the table reports per-round medians and the ratios of those
+medians.
 
-* **neuralab**: ``Sequential(Linear, ReLU, ..., Linear)``, ``losses.softmax_cross_entropy``,
-  ``regularizers.L2(lam)``, ``optim.SGD``.
+* **neuralab**: ``train.train_step`` — exactly what ``Trainer.fit`` runs for each batch — on
+  ``Sequential(Linear, ReLU, ..., Linear)`` with ``losses.softmax_step`` (one-hot targets made
+  once, as the Trainer does), ``regularizers.L2(lam)`` and ``optim.SGD``; the Trainer's scores
+  check (``check_finite``) included. The L2 gradient 2λW is folded into the SGD update as
+  weight decay (``SGD.step(weight_decay=2·lam)``), as train_step does for L2.
 * **PyTorch**: ``torch.nn.Sequential`` + ``F.cross_entropy`` + ``torch.optim.SGD`` with
   ``weight_decay = 2·lam`` on the weights only (our L2 is λ·ΣW², gradient 2λW), default threads.
 * **scikit-learn**: ``MLPClassifier(solver="sgd", batch_size=N, momentum=0).partial_fit`` on one
   batch = one step; ``alpha = 2·lam·N`` (sklearn's penalty is α/(2N)·ΣW²).
+
+The penalty's value λ·ΣW² is not part of neuralab's or PyTorch's step: neither needs it for the
+update (the Trainer computes it once per epoch for its History; torch's weight_decay never
+does). scikit-learn adds it to every step's loss, a dot product over the weights.
 * **GEMM floor**: only the step's matrix products, with numpy into preallocated outputs:
   ``x @ W`` and ``dW = xᵀ @ dout`` for every layer, ``dx = dout @ Wᵀ`` for all but the first.
   ``vs floor`` = floor time / our step time: how much of our step is matrix products.
@@ -50,10 +58,12 @@ Step = Callable[[], None]
 
 # --------------------------------------------------------------------------- the contenders
 def neuralab_step(sizes: tuple[int, ...], x: np.ndarray, y: np.ndarray) -> Step:
-    from neuralab.losses import softmax_cross_entropy
+    from neuralab import backend as B
+    from neuralab.losses import one_hot, softmax_step
     from neuralab.nn import Linear, ReLU, Sequential
     from neuralab.optim import SGD
     from neuralab.regularizers import L2
+    from neuralab.train import train_step
 
     layers = []
     for i, (d_in, d_out) in enumerate(pairwise(sizes)):
@@ -61,16 +71,12 @@ def neuralab_step(sizes: tuple[int, ...], x: np.ndarray, y: np.ndarray) -> Step:
         if i < len(sizes) - 2:
             layers.append(ReLU())
     model = Sequential(*layers)
-    params = model.params()
-    reg, opt = L2(LAM), SGD(params, lr=LR)
+    reg, opt = L2(LAM), SGD(model.params(), lr=LR)
+    target = one_hot(y, sizes[-1], x)  # the Trainer makes it once per fit
 
     def step() -> None:
-        scores = model.forward(x)
-        loss, d = softmax_cross_entropy(scores, y)
-        loss += reg.penalty(params)
-        model.backward(d, need_dx=False)
-        reg.add_grad(params)
-        opt.step()
+        loss, _ = train_step(model, softmax_step, reg, opt, x, target, check_finite=True)
+        B.to_float(loss)  # the Trainer reads each step's loss on the CPU; torch calls .item()
 
     return step
 
@@ -327,7 +333,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"scikit-learn computes in: {'; '.join(dtypes)}")
     print()
     print("Training-step throughput, samples/s (median of "
-          f"{args.rounds} rounds; float32; forward + softmax loss + L2 + backward + SGD):")
+          f"{args.rounds} rounds; float32; forward + softmax loss + backward + L2 gradient + "
+          "SGD):")
     print()
     print(table(results))
 

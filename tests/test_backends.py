@@ -167,3 +167,38 @@ def test_relu_kernel_keeps_nan_and_dtype() -> None:
     out = B.maximum(x, 0.0, out=np.empty_like(x))
     assert out.dtype == np.float32
     np.testing.assert_array_equal(out, [[0.0, 0.0, 2.0, np.nan]])
+
+
+@pytest.mark.parametrize("shape", [(7,), (100, 200), (600, 500)])  # small, one slice, several
+def test_fused_sgd_update_matches_the_plain_formula(shape: tuple[int, ...]) -> None:
+    rng = np.random.default_rng(0)
+    w, g = rng.normal(size=shape), rng.normal(size=shape)
+    g_before = g.copy()
+    expected = w - 0.1 * (g + 0.02 * w)
+    out = B.sgd_update_(w, g, 0.1, weight_decay=0.02)
+    assert out is w  # in place
+    np.testing.assert_allclose(out, expected, rtol=1e-14, atol=1e-15)
+    np.testing.assert_array_equal(g, g_before)  # the gradient is left alone
+
+
+def test_sum_rows_and_count_hits_agree_across_backends() -> None:
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=(50, 7)).astype(np.float32)
+    y = rng.integers(0, 7, size=50)
+    expected_hits = int((scores.argmax(axis=1) == y).sum())
+    np.testing.assert_allclose(B.sum_rows(scores), scores.sum(axis=0), rtol=1e-5)
+    out = np.empty(7, dtype=np.float32)
+    assert B.sum_rows(scores, out=out) is out
+    np.testing.assert_array_equal(out, B.sum_rows(scores))  # reused buffer, same bits
+    for name in _backends():
+        like = B.get_backend(name).asarray(scores)
+        assert int(B.count_hits(like, B.asarray(y, like=like))) == expected_hits, name
+        np.testing.assert_allclose(B.to_numpy(B.sum_rows(like)), scores.sum(axis=0), rtol=1e-5)
+
+
+def test_all_finite_sees_nan_and_inf() -> None:
+    for bad in (np.nan, np.inf, -np.inf):
+        a = np.ones((3, 4), dtype=np.float32)
+        assert B.all_finite(a)
+        a[2, 1] = bad
+        assert not B.all_finite(a)

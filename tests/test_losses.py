@@ -264,6 +264,26 @@ def test_mse_step_matches_mse(rng):
     np.testing.assert_allclose(grad, ref_grad, rtol=1e-12)
 
 
+@pytest.mark.parametrize("n_classes", [3, 100])  # the numpy path's two ways to the row max
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_softmax_step_is_stable_and_matches_torch(backend, n_classes, rng, torch):
+    from neuralab import backend as B
+    from neuralab.losses import one_hot, softmax_step
+
+    scores_np = rng.normal(scale=5.0, size=(6, n_classes))
+    scores_np[0, :3] = [1e4, -1e4, 0.0]  # no overflow, and a loss of exactly 0 stays finite
+    scores_np[1] += 1e4
+    y_np = rng.integers(0, n_classes, size=6)
+    y_np[0] = 0
+    scores = B.get_backend(backend).asarray(scores_np)
+    loss, grad = softmax_step(scores, one_hot(B.asarray(y_np, like=scores), n_classes, scores))
+    s = torch.tensor(scores_np, requires_grad=True)
+    expected = torch.nn.functional.cross_entropy(s, torch.tensor(y_np))
+    expected.backward()
+    assert float(loss) == pytest.approx(expected.item(), rel=1e-12)
+    np.testing.assert_allclose(B.to_numpy(grad), s.grad.numpy(), rtol=1e-10, atol=1e-15)
+
+
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
 def test_log_softmax_is_stable_and_matches_torch(backend, torch):
     from neuralab import backend as B

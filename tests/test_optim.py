@@ -33,7 +33,9 @@ from neuralab.optim import (
 from neuralab.regularizers import L2
 
 STEPS = 10
-SHAPES = ((3,), (2, 4), (100, 200))  # the last one exceeds backend._CHUNK = 16384 elements
+# The last shape is sliced by the numpy kernels (backend.axpy_, sgd_update_, adam_update_)
+# into several pieces under the ``slices`` fixture below, which lowers backend._CHUNK.
+SHAPES = ((3,), (2, 4), (100, 200))
 N_DENSE = 3 + 2 * 4  # w and M share the dense quadratic form
 
 
@@ -72,6 +74,15 @@ def problem() -> Quadratic:
     return Quadratic()
 
 
+@pytest.fixture(params=["whole", "sliced"])
+def slices(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the numpy kernels on whole arrays, or walking the 20000-element parameter in slices
+    of 4096 elements (four full ones and a shorter last one)."""
+    if request.param == "sliced":
+        monkeypatch.setattr(B, "_CHUNK", 4096)
+    return request.param
+
+
 def make_params(problem: Quadratic) -> list[Param]:
     # decay=False on the vector: it plays the bias, which regularizers leave alone
     return [Param(v.copy(), decay=i > 0) for i, v in enumerate(problem.init)]
@@ -80,6 +91,7 @@ def make_params(problem: Quadratic) -> list[Param]:
 def run_ours(
     problem: Quadratic, params: list[Param], opt: Optimizer, steps: int = STEPS,
     regularizer: L2 | None = None, lr_at: Callable[[int], float] | None = None,
+    weight_decay: float = 0.0,
 ) -> list[np.ndarray]:
     """``steps`` updates of ``opt`` on ``params``; gradients are computed in numpy."""
     for t in range(steps):
@@ -89,7 +101,7 @@ def run_ours(
             p.grad = B.asarray(g, like=p.value)
         if regularizer is not None:
             regularizer.add_grad(params)
-        opt.step()
+        opt.step(weight_decay=weight_decay)
     return [B.to_numpy(p.value).copy() for p in params]
 
 
@@ -130,7 +142,9 @@ ORACLE_CASES: list[tuple[str, Callable[[list[Param]], Optimizer], Callable[[Any,
 
 
 @pytest.mark.parametrize(("name", "ours", "theirs"), ORACLE_CASES, ids=[c[0] for c in ORACLE_CASES])
-def test_matches_torch_optim(problem: Quadratic, name: str, ours: Any, theirs: Any) -> None:
+def test_matches_torch_optim(
+    problem: Quadratic, name: str, ours: Any, theirs: Any, slices: str,
+) -> None:
     torch = pytest.importorskip("torch", reason="torch.optim is the oracle")
     params = make_params(problem)
     got = run_ours(problem, params, ours(params))
@@ -161,6 +175,83 @@ def test_l2_plus_sgd_equals_torch_weight_decay_2lam(problem: Quadratic, momentum
     no_two = run_torch(problem, lambda t: torch.optim.SGD(
         [{"params": t[:1]}, {"params": t[1:], "weight_decay": lam}], lr=lr, momentum=momentum))
     assert np.abs(got[1] - no_two[1]).max() > 1e-4
+
+
+# --------------------------------------------------------------------------- weight decay in step
+LAM = 0.3
+
+
+def _torch_groups(t: list[Any], wd: float) -> list[dict[str, Any]]:
+    """torch param groups: the "bias" (decay=False here) without weight decay."""
+    return [{"params": t[:1], "weight_decay": 0.0}, {"params": t[1:], "weight_decay": wd}]
+
+
+@pytest.mark.parametrize(("name", "ours", "theirs"), ORACLE_CASES, ids=[c[0] for c in ORACLE_CASES])
+def test_step_weight_decay_matches_torch_weight_decay(
+    problem: Quadratic, name: str, ours: Any, theirs: Any, slices: str,
+) -> None:
+    """step(weight_decay=c) is torch.optim's (coupled) weight_decay=c, for every optimizer."""
+    torch = pytest.importorskip("torch", reason="torch.optim is the oracle")
+    params = make_params(problem)
+    got = run_ours(problem, params, ours(params), weight_decay=2 * LAM)
+    want = run_torch(problem, lambda t: theirs(torch.optim, _torch_groups(t, 2 * LAM)))
+    assert_params_close(got, want, atol=1e-10)
+
+
+@pytest.mark.parametrize(("name", "ours", "theirs"), ORACLE_CASES, ids=[c[0] for c in ORACLE_CASES])
+def test_step_weight_decay_is_l2_add_grad_then_step(
+    problem: Quadratic, name: str, ours: Any, theirs: Any, slices: str,
+) -> None:
+    """The two ways of applying L2(λ): add 2λW to the gradients, or fold c = 2λ into the step."""
+    added = make_params(problem)
+    want = run_ours(problem, added, ours(added), regularizer=L2(LAM))
+    folded = make_params(problem)
+    got = run_ours(problem, folded, ours(folded), weight_decay=L2(LAM).weight_decay())
+    assert_params_close(got, want, atol=1e-12)
+    # without decay the runs differ: the fold is not a no-op
+    plain = make_params(problem)
+    assert np.abs(run_ours(problem, plain, ours(plain))[2] - got[2]).max() > 1e-3
+
+
+@pytest.mark.parametrize(("name", "ours", "theirs"), ORACLE_CASES, ids=[c[0] for c in ORACLE_CASES])
+def test_step_weight_decay_leaves_grad_and_no_decay_params_alone(
+    problem: Quadratic, name: str, ours: Any, theirs: Any,
+) -> None:
+    params = make_params(problem)
+    grads = problem.grads([p.value for p in params])
+    for p, g in zip(params, grads, strict=True):
+        p.grad = g.copy()
+    opt = ours(params)
+    opt.step(weight_decay=2 * LAM)
+    for p, g in zip(params, grads, strict=True):
+        np.testing.assert_array_equal(p.grad, g)  # the data gradient, untouched
+    # the decay=False "bias" moved exactly as without weight decay
+    bias = make_params(problem)[:1]
+    bias[0].grad = grads[0].copy()
+    ours(bias).step()
+    np.testing.assert_array_equal(params[0].value, bias[0].value)
+
+
+@pytest.mark.parametrize("bad", [-1e-3, float("nan")])
+def test_step_rejects_a_negative_weight_decay(problem: Quadratic, bad: float) -> None:
+    params = make_params(problem)
+    with pytest.raises(ValueError, match="weight_decay must be >= 0"):
+        SGD(params, lr=0.1).step(weight_decay=bad)
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_numpy_kernels_and_the_generic_path_agree(problem: Quadratic, name: str) -> None:
+    """A non-contiguous parameter (a transposed view) takes the array-API path of the fused
+    numpy kernels: the same parameters up to rounding."""
+    def run(transposed: bool) -> list[np.ndarray]:
+        params = make_params(problem)
+        if transposed:  # same values, Fortran order: not C-contiguous
+            params[2].value = np.ascontiguousarray(params[2].value.T).T
+            assert not params[2].value.flags.c_contiguous
+        opt = get_optimizer(name, params, 0.05)
+        return run_ours(problem, params, opt, weight_decay=2 * LAM)
+
+    assert_params_close(run(True), run(False), atol=1e-12)
 
 
 # --------------------------------------------------------------------------- the lecture's form

@@ -92,6 +92,23 @@ def test_noreg_adds_nothing(rng):
     assert all((p.grad == 1.0).all() for p in params)
 
 
+@pytest.mark.parametrize("name", [*REGULARIZERS, "none"])
+def test_weight_decay_is_the_gradient_as_a_multiple_of_w(name, rng):
+    """weight_decay() is c with add_grad adding c·W (L2: 2λ, none: 0), or None when the
+    gradient is no multiple of W (then the optimizer cannot fold it in)."""
+    reg = REGULARIZERS[name][0] if name != "none" else NoReg()
+    c = reg.weight_decay()
+    assert c == {"l2": 2 * LAM, "none": 0.0, "l1": None, "elastic": None}[name]
+    if c is None:
+        return
+    params = make_params(rng)
+    for p in params:
+        p.grad = np.zeros_like(p.value)
+    reg.add_grad(params)
+    for p in params:
+        np.testing.assert_allclose(p.grad, c * p.value if p.decay else 0.0, rtol=1e-15)
+
+
 def test_get_regularizer_by_name():
     assert isinstance(get_regularizer("none"), NoReg)
     assert isinstance(get_regularizer("l1", 0.2), L1) and get_regularizer("l1", 0.2).lam == 0.2

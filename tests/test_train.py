@@ -56,6 +56,38 @@ def test_training_learns_and_records_history(tmp_path: Path) -> None:
     assert (tmp_path / "h.csv").read_text().splitlines()[0].startswith("epoch,lr,train_loss")
 
 
+def test_train_step_folds_l2_into_the_update_and_adds_other_penalties() -> None:
+    """train_step with L2 gives the parameters of add_grad + step, and leaves the data gradient
+    in p.grad; a penalty that is no multiple of W (L1) still goes through add_grad."""
+    from neuralab import backend as B
+    from neuralab.losses import get_loss, one_hot
+    from neuralab.optim import Adam
+    from neuralab.regularizers import L1
+    from neuralab.train import train_step
+
+    X, y = blobs(32)
+    X64 = X.astype(np.float64)
+    target = one_hot(y, 3, X64)
+    loss_fn = get_loss("softmax", step=True)
+    for reg in (L2(0.05), L1(0.05)):
+        folded = mlp(4, 3, (8,), seed=1).to("numpy", dtype="float64")
+        manual = mlp(4, 3, (8,), seed=1).to("numpy", dtype="float64")
+        opt_f, opt_m = Adam(folded.params(), lr=0.1), Adam(manual.params(), lr=0.1)
+        for _ in range(3):
+            train_step(folded, loss_fn, reg, opt_f, X64, target)
+            scores = manual.forward(X64)
+            manual.backward(loss_fn(scores, target)[1], need_dx=False)
+            data_grads = [B.copy(p.grad) for p in manual.params()]
+            reg.add_grad(manual.params())
+            opt_m.step()
+        for (name, a), b in zip(folded.state_dict().items(), manual.state_dict().values(),
+                                strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14, err_msg=name)
+        grads = data_grads if isinstance(reg, L2) else [p.grad for p in manual.params()]
+        for p, g in zip(folded.params(), grads, strict=True):
+            np.testing.assert_allclose(p.grad, g, rtol=1e-12, atol=1e-14)
+
+
 def test_reshuffles_every_epoch_from_the_seed() -> None:
     X, y = blobs(64)
 

@@ -128,14 +128,11 @@ def mse(pred: Array, target: Array) -> tuple[float, Array]:
 
 
 def softmax_step(scores: Array, onehot: Array) -> tuple[Array, Array]:
-    """Softmax loss and gradient in few passes: log p = log_softmax(s), L = −mean(log p_y),
-    dL/ds = (p − onehot) / N. (The public :func:`softmax_cross_entropy` keeps its precise log1p
-    form for tiny losses; both give the same gradient.)"""
-    xp = B.namespace(scores)
-    scale = 1.0 / scores.shape[0]
-    log_p = B.log_softmax(scores)  # (N, C)
-    loss = xp.sum(log_p * onehot) * -scale
-    return loss, (xp.exp(log_p) - onehot) * scale
+    """Softmax loss and gradient in few passes (:func:`neuralab.backend.softmax_xent`):
+    L = −mean(log p_y) with p = softmax(s), dL/ds = (p − onehot) / N; scores and onehot (N, C).
+    (The public :func:`softmax_cross_entropy` keeps its precise log1p form for tiny losses;
+    both give the same gradient.)"""
+    return B.softmax_xent(scores, onehot)
 
 
 def hinge_step(scores: Array, onehot: Array, delta: float = 1.0) -> tuple[Array, Array]:

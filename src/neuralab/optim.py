@@ -2,8 +2,14 @@
 
 An optimizer updates its Params in place from their ``grad`` (filled by ``model.backward`` and
 ``regularizer.add_grad``). Notation: w a parameter, g its gradient, η the learning rate, t the
-step count starting at 1. Each rule below is the one ``torch.optim`` implements (weight decay
-and dampening left to the regularizers), so the two match step for step.
+step count starting at 1. Each rule below is the one ``torch.optim`` implements (dampening left
+out), so the two match step for step.
+
+An L2 penalty's gradient c·w can instead be folded into the update: ``step(weight_decay=c)``
+uses g + c·w for every Param with ``decay=True`` — torch.optim's ``weight_decay`` — without
+writing it into ``grad`` (on numpy without a pass of its own; see
+:meth:`neuralab.regularizers.Regularizer.weight_decay`, which gives c, and
+:func:`neuralab.train.train_step`, which does this).
 """
 
 from __future__ import annotations
@@ -32,14 +38,26 @@ class Optimizer:
         self.t = 0  # steps taken
         self.state: dict[str, list[Array | None]] = {}
 
-    def step(self) -> None:
-        """Apply one update to every Param that has a gradient."""
+    def step(self, weight_decay: float = 0.0) -> None:
+        """Apply one update to every Param that has a gradient.
+
+        Parameters
+        ----------
+        weight_decay : float
+            c ≥ 0: every Param with ``decay=True`` is updated as if its gradient were
+            ``grad + c·w`` — the gradient of the L2 penalty λ·ΣW² for c = 2λ, so that
+            ``L2(lam).add_grad(params); opt.step()`` and ``opt.step(weight_decay=2 * lam)``
+            give the same parameters (up to rounding). ``grad`` itself is not modified.
+        """
+        if not weight_decay >= 0.0:
+            raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
         self.t += 1
         for i, p in enumerate(self.params):
             if p.grad is not None:
-                self._update(i, p)
+                self._update(i, p, weight_decay if p.decay else 0.0)
 
-    def _update(self, i: int, p: Param) -> None:
+    def _update(self, i: int, p: Param, decay: float) -> None:
+        """Update Param ``i`` from ``p.grad + decay·p.value``."""
         raise NotImplementedError
 
     def _slot(self, name: str, i: int, like: Array) -> Array:
@@ -49,13 +67,20 @@ class Optimizer:
             slots[i] = B.namespace(like).zeros_like(like)
         return slots[i]
 
-    def _scratch(self, i: int, like: Array) -> Array | None:
-        """A reusable temporary for numpy's in-place path (not part of the state)."""
+    def _scratch(self, i: int, like: Array, key: str = "tmp") -> Array | None:
+        """A reusable temporary ``key`` for numpy's in-place path (not part of the state)."""
         if not hasattr(self, "_ws"):
             self._ws = [B.Workspace() for _ in self.params]
             for ws in self._ws:
                 ws.enabled = True
-        return self._ws[i].get("tmp", tuple(like.shape), like)
+        return self._ws[i].get(key, tuple(like.shape), like)
+
+    def _grad(self, i: int, p: Param, decay: float) -> Array:
+        """``p.grad + decay·p.value`` (on numpy in a reused buffer); ``p.grad`` itself when
+        decay is 0. For the rules without a fused numpy kernel."""
+        if not decay:
+            return p.grad
+        return B.add_scaled(p.grad, p.value, decay, out=self._scratch(i, p.grad, "decayed"))
 
     # -- checkpointing -----------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -100,11 +125,12 @@ class SGD(Optimizer):
             raise ValueError("nesterov=True needs momentum > 0, e.g. momentum=0.9")
         self.nesterov = bool(nesterov)
 
-    def _update(self, i: int, p: Param) -> None:
-        g = p.grad
+    def _update(self, i: int, p: Param, decay: float) -> None:
         if self.momentum == 0.0:
-            p.value = B.axpy_(p.value, g, -self.lr)
+            # one fused sweep on numpy, L2 term included
+            p.value = B.sgd_update_(p.value, p.grad, self.lr, decay)
             return
+        g = self._grad(i, p, decay)
         v = self._slot("v", i, p.value)
         v *= self.momentum
         v += g
@@ -131,8 +157,8 @@ class RMSProp(Optimizer):
         self.decay_rate = check_range("decay_rate", decay_rate, "momentum")
         self.eps = check_range("eps", eps)
 
-    def _update(self, i: int, p: Param) -> None:
-        g, rho = p.grad, self.decay_rate
+    def _update(self, i: int, p: Param, decay: float) -> None:
+        g, rho = self._grad(i, p, decay), self.decay_rate
         s = self._slot("s", i, p.value)
         tmp = B.square(g, out=self._scratch(i, g))
         s *= rho
@@ -158,18 +184,13 @@ class Adam(Optimizer):
         self.beta2 = check_range("beta2", beta2, "momentum")
         self.eps = check_range("eps", eps)
 
-    def _update(self, i: int, p: Param) -> None:
-        g, b1, b2 = p.grad, self.beta1, self.beta2
-        m, v = self._slot("m", i, p.value), self._slot("v", i, p.value)
-        m *= b1
-        m = B.axpy_(m, g, 1.0 - b1)
-        tmp = B.square(g, out=self._scratch(i, g))
-        v *= b2
-        v = B.axpy_(v, tmp, 1.0 - b2)
-        bc1, bc2 = 1.0 - b1**self.t, 1.0 - b2**self.t
-        # √v̂ + ε = √v / √bc2 + ε; the update is (η / bc1)·m / (√v̂ + ε)
-        denom = B.add(B.divide(B.sqrt(v, out=tmp), math.sqrt(bc2), out=tmp), self.eps, out=tmp)
-        p.value = B.axpy_(p.value, B.divide(m, denom, out=tmp), -self.lr / bc1)
+    def _update(self, i: int, p: Param, decay: float) -> None:
+        # the whole rule is one backend kernel: on numpy a few in-place passes, L2 term included
+        p.value = B.adam_update_(
+            p.value, p.grad, self._slot("m", i, p.value), self._slot("v", i, p.value),
+            lr=self.lr, beta1=self.beta1, beta2=self.beta2, eps=self.eps, step=self.t,
+            weight_decay=decay,
+        )
 
 
 def get_optimizer(name: str, params: Iterable[Param], lr: float, **kwargs: Any) -> Optimizer:

@@ -13,6 +13,11 @@ regularizer        penalty R(W)                     gradient added to ``p.grad``
 
 Note λ·ΣW² has no ½: the gradient is 2λW. (PyTorch's ``weight_decay=wd`` adds wd·W to the
 gradient, so L2(lam) equals ``weight_decay = 2·lam``.)
+
+A gradient that is a multiple c·W of the weights (L2, and 0 for NoReg) need not be added to
+``p.grad`` at all: :meth:`Regularizer.weight_decay` gives c, and ``optimizer.step(weight_decay=c)``
+folds it into the update (on numpy without a pass of its own over the weights). The training
+loop (:func:`neuralab.train.train_step`) does that, and calls ``add_grad`` for the others.
 """
 
 from __future__ import annotations
@@ -37,6 +42,12 @@ class Regularizer:
             if p.decay and p.grad is not None:
                 p.grad = self._add_grad(p.grad, p.value)
 
+    def weight_decay(self) -> float | None:
+        """c where the penalty's gradient is c·W (L2: 2λ; NoReg: 0), for
+        ``Optimizer.step(weight_decay=c)`` in place of :meth:`add_grad`; None when the
+        gradient is not a multiple of W (L1, elastic net), which :meth:`add_grad` must add."""
+        return None
+
     def _penalty(self, w: B.Array) -> float:
         raise NotImplementedError
 
@@ -57,6 +68,9 @@ class NoReg(Regularizer):
     def add_grad(self, params: Iterable[Param]) -> None:
         return None
 
+    def weight_decay(self) -> float:
+        return 0.0
+
 
 class L2(Regularizer):
     """R(W) = λ·ΣW², gradient 2λW ("weight decay")."""
@@ -69,6 +83,9 @@ class L2(Regularizer):
 
     def _add_grad(self, grad: B.Array, w: B.Array) -> B.Array:
         return B.axpy_(grad, w, 2.0 * self.lam)
+
+    def weight_decay(self) -> float:
+        return 2.0 * self.lam
 
 
 class L1(Regularizer):

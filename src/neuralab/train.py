@@ -10,8 +10,10 @@ Each step (:func:`train_step`)::
     scores = model.forward(x)                       # (N, C)
     data_loss, dscores = loss(scores, target)       # mean over the batch
     model.backward(dscores)                         # fills p.grad
-    regularizer.add_grad(params)                    # + ∂R/∂W on weights
-    optimizer.step()
+    optimizer.step(weight_decay=c)                  # L2: ∂R/∂W = c·W, folded into the update
+    # (other regularizers: regularizer.add_grad(params), then optimizer.step())
+
+R(W) itself is not needed for the update: it is computed once per epoch, for the History.
 
 The same loop trains on any backend. ``Trainer(device="cuda")`` moves the model to the GPU; the
 data goes there once per ``fit``, each epoch's order once per epoch, and batches are gathered,
@@ -370,14 +372,21 @@ def train_step(
     xb (N, D) and target (N, C) live on the model's backend; ``loss_fn`` is a training-step
     loss (``losses.get_loss(name, step=True)``). Returns the batch's mean data loss as a 0-d
     array (not read back to the host) and the scores (N, C).
+
+    A regularizer whose gradient is c·W (L2) is applied by the optimizer as weight decay c,
+    inside its update; ``p.grad`` then holds the data gradient alone. Any other regularizer
+    adds its gradient to ``p.grad`` first.
     """
     scores = model.forward(xb)
     if check_finite and not B.all_finite(scores):
         raise NonFiniteScores("scores contain NaN or inf")
     loss, dscores = loss_fn(scores, target)
     model.backward(dscores, need_dx=False)
-    regularizer.add_grad(optimizer.params)  # the optimizer's list: no per-step model walk
-    optimizer.step()
+    decay = regularizer.weight_decay()
+    if decay is None:
+        regularizer.add_grad(optimizer.params)  # the optimizer's list: no per-step model walk
+        decay = 0.0
+    optimizer.step(weight_decay=decay)
     return loss, scores
 
 
@@ -415,9 +424,9 @@ class _EpochTally:
 
 
 def _hits(scores: Array, y: Array) -> Array:
-    """How many rows of scores (N, C) have their argmax at the label y (N,), as a 0-d array."""
-    xp = B.namespace(scores)
-    return xp.sum(xp.astype(xp.argmax(scores, axis=1) == y, xp.int64))
+    """How many rows of scores (N, C) have their argmax at the label y (N,), left on the device
+    (see :func:`neuralab.backend.count_hits`)."""
+    return B.count_hits(scores, y)
 
 
 def predict_scores(model: Sequential, X: Array, batch_size: int = 2048) -> Array:
