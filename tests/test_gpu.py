@@ -60,6 +60,19 @@ def test_one_float64_step_equals_the_numpy_step(gpu: str) -> None:
                                    err_msg=name)
 
 
+def test_fused_step_kernels_match_numpy(gpu: str) -> None:
+    rng = np.random.default_rng(0)
+    y, x, out = (rng.normal(size=(64, 33)).astype(np.float32) for _ in range(3))
+    target = B.get_backend(gpu)
+    y_dev = target.asarray(y)
+    result = B.axpy_(y_dev, target.asarray(x), -0.3)
+    assert result is y_dev  # in place
+    # atol: the GPU fuses the multiply-add, numpy rounds the product first
+    np.testing.assert_allclose(B.to_numpy(result), y - 0.3 * x, rtol=1e-6, atol=1e-6)
+    grad = B.relu_grad(target.asarray(x), target.asarray(np.maximum(out, 0)))
+    np.testing.assert_array_equal(B.to_numpy(grad), np.where(out > 0, x, 0))
+
+
 def test_training_on_the_gpu_matches_the_cpu_without_dropout(gpu: str) -> None:
     cpu = fit_run(3, dropout=0.0, device="cpu")
     on_gpu = fit_run(3, dropout=0.0, **_device_kwargs(gpu))

@@ -82,6 +82,27 @@ def _is_cupy(x: Array) -> bool:
     return array_api_compat.is_cupy_array(x)
 
 
+# CuPy launches cost more Python than torch's, so on CuPy the two-kernel updates of the training
+# step run as one fused elementwise kernel each: (params, outputs, body) for cupy.ElementwiseKernel.
+_CUPY_SOURCES = {
+    "axpy": ("T x, T alpha", "T y", "y += alpha * x"),
+    "relu_grad": ("T dout, T out", "T dx", "dx = out > (T)0 ? dout : (T)0"),
+}
+_CUPY_KERNELS: dict[str, Any] = {}
+
+
+def _cupy_kernel(name: str) -> Any:
+    """The fused CuPy kernel ``name`` of ``_CUPY_SOURCES``, compiled on first use."""
+    kernel = _CUPY_KERNELS.get(name)
+    if kernel is None:
+        import cupy
+
+        params, outputs, body = _CUPY_SOURCES[name]
+        kernel = _CUPY_KERNELS[name] = cupy.ElementwiseKernel(
+            params, outputs, body, f"neuralab_{name}")
+    return kernel
+
+
 def on_host(x: Array) -> bool:
     """Whether ``x`` lives in host memory (numpy, array_api_strict, torch CPU tensors): reading
     a value back as a Python float is then free, whereas on a GPU it waits for the device."""
@@ -487,7 +508,7 @@ def relu_grad(dout: Array, out: Array, dx: Array | None = None) -> Array:
         # The one-kernel op torch's own ReLU backward runs: dout where out > 0, else 0.
         return torch.ops.aten.threshold_backward(dout, out, 0)
     if _is_cupy(dout):
-        return dout * (out > 0)  # CuPy multiplies by a bool mask directly: one kernel fewer
+        return _cupy_kernel("relu_grad")(dout, out)
     xp = namespace(dout, out)
     return dout * xp.astype(out > 0, dout.dtype)
 
@@ -570,6 +591,9 @@ def axpy_(y: Array, x: Array, alpha: float) -> Array:
         return y
     if _is_torch(y):
         return y.add_(x, alpha=alpha)  # one fused kernel
+    if _is_cupy(y):
+        _cupy_kernel("axpy")(x, y.dtype.type(alpha), y)  # one fused kernel, in place
+        return y
     y += alpha * x
     return y
 
