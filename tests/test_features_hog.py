@@ -95,7 +95,9 @@ def test_structured_images_equal_skimage(skhog):
     yy, xx = np.mgrid[0:32, 0:32].astype(float)
     gray = np.stack([xx, yy, -xx, -yy, xx + yy, xx - yy, np.zeros_like(xx), (xx // 4 + yy // 4) % 2,
                      np.hypot(xx - 16, yy - 16), np.sin(xx / 3) * np.cos(yy / 5)])
-    for o in (4, 9, 12):  # 4 and 12 put bin edges at 45°/90°/135°, hit exactly by ramps
+    # 4 and 12 put bin edges at 45°/90°/135°, hit exactly by ramps; for 26 the fast path's
+    # float32 scale cannot put 90° exactly on its edge (see _orientation_constants).
+    for o in (4, 9, 12, 26):
         ours = features.hog(gray, o, (8, 8), (2, 2), "L1")
         ref = _reference(skhog, gray, None, orientations=o, pixels_per_cell=(8, 8),
                          cells_per_block=(2, 2), block_norm="L1")
@@ -173,6 +175,9 @@ def test_chunking_does_not_change_results(monkeypatch, batches):
     monkeypatch.setattr(hog_module, "_CHUNK_PIXELS", 3 * 32 * 32)  # chunks of 3 images
     np.testing.assert_array_equal(features.hog(images, 9, (8, 8), (2, 2), channel_axis=-1),
                                   whole)
+    monkeypatch.setattr(hog_module, "_GROUP_PIXELS", 6 * 32 * 32)  # groups of 2 chunks
+    np.testing.assert_array_equal(features.hog(images, 9, (8, 8), (2, 2), channel_axis=-1),
+                                  whole)
 
 
 # ------------------------------------------------------------------ threads (n_jobs)
@@ -184,7 +189,8 @@ def test_threads_give_bit_identical_results(monkeypatch, batches, norm, kind, dt
     base = batches[(37, 29, kind)]
     images = np.concatenate([base, base[::-1] * 0.5, base ** 2, base[:, ::-1]] * 3)  # 36
     axis = -1 if kind == "rgb" else None
-    monkeypatch.setattr(hog_module, "_CHUNK_PIXELS", 2 * 37 * 29)  # 18 chunks of 2 images
+    monkeypatch.setattr(hog_module, "_CHUNK_PIXELS", 2 * 37 * 29)  # chunks of 2 images
+    monkeypatch.setattr(hog_module, "_GROUP_PIXELS", 4 * 37 * 29)  # 9 groups of 2 chunks
     kw = {"channel_axis": axis, "dtype": dtype, "transform_sqrt": norm == "L1"}
     single = features.hog(images, 9, (4, 4), (2, 2), norm, n_jobs=1, **kw)
     for n_jobs in (2, 3, 7, 64, None):
@@ -193,8 +199,8 @@ def test_threads_give_bit_identical_results(monkeypatch, batches, norm, kind, dt
 
 
 def test_threads_at_the_default_chunk_size():
-    # 32x32 images: 64 per chunk, so 300 images make 5 chunks (the last one partial).
-    images = np.random.default_rng(5).random((300, 32, 32, 3))
+    # 32x32 images: 512 per group, so 1100 images make 3 groups (the last one partial).
+    images = np.random.default_rng(5).random((1100, 32, 32, 3))
     single = features.hog(images, 9, (8, 8), (3, 3), channel_axis=-1, n_jobs=1)
     for n_jobs in (None, 2, 5):
         np.testing.assert_array_equal(
@@ -263,6 +269,7 @@ def test_bad_n_jobs(bad):
 
 def test_non_finite_values_are_reported_with_their_index_from_threads(monkeypatch):
     monkeypatch.setattr(hog_module, "_CHUNK_PIXELS", 16 * 16)  # one image per chunk
+    monkeypatch.setattr(hog_module, "_GROUP_PIXELS", 16 * 16)  # and per group
     x = np.zeros((9, 16, 16, 3))
     x[7, 3, 4, 1] = np.nan
     with pytest.raises(ValueError, match=r"images must be finite.*\(7, 3, 4, 1\)"):
@@ -277,24 +284,31 @@ def _cell_hist(images, orientations, cell=(8, 8)):
     return out * 1e-5 / (1 - out.sum(axis=1, keepdims=True))
 
 
-def test_horizontal_ramp_votes_into_the_0_degree_bin():
+@pytest.mark.parametrize("orientations", [1, 2, 9, 12, 13, 26, 180])
+def test_horizontal_ramp_votes_into_the_0_degree_bin(orientations):
     ramp = np.tile(np.arange(8.0), (8, 1))[None]  # I[r, c] = c
     # g_col = 2 in columns 1..6 (0 in the border columns), g_row = 0: 48 votes of 2 at 0°,
     # mean over the 64 pixels of the cell = 1.5.
-    expected = np.zeros(9)
+    expected = np.zeros(orientations)
     expected[0] = 1.5
-    np.testing.assert_allclose(_cell_hist(ramp, 9)[0], expected, rtol=1e-6, atol=1e-9)
-    # Decreasing: θ = 180°, the same unsigned orientation, bin 0.
-    np.testing.assert_allclose(_cell_hist(-ramp, 9)[0], expected, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(_cell_hist(ramp, orientations)[0], expected, rtol=1e-6,
+                               atol=1e-9)
+    # Decreasing: θ = 180°, the same unsigned orientation, bin 0 (for every number of bins:
+    # the fast path's float32 angle must land exactly on the bin, see _orientation_constants).
+    np.testing.assert_allclose(_cell_hist(-ramp, orientations)[0], expected, rtol=1e-6,
+                               atol=1e-9)
 
 
-@pytest.mark.parametrize(("orientations", "bin_"), [(9, 4), (12, 6), (4, 2)])
+@pytest.mark.parametrize(("orientations", "bin_"), [(9, 4), (12, 6), (4, 2), (26, 13), (2, 1)])
 def test_vertical_ramp_votes_into_the_90_degree_bin(orientations, bin_):
     ramp = np.tile(np.arange(8.0)[:, None], (1, 8))[None]  # I[r, c] = r
     # 90° lies inside [80°, 100°) for 9 bins and on the left edge of [90°, 105°) for 12.
     expected = np.zeros(orientations)
     expected[bin_] = 1.5
     np.testing.assert_allclose(_cell_hist(ramp, orientations)[0], expected, rtol=1e-6,
+                               atol=1e-9)
+    # Decreasing: θ = -90°, the same unsigned orientation.
+    np.testing.assert_allclose(_cell_hist(-ramp, orientations)[0], expected, rtol=1e-6,
                                atol=1e-9)
 
 
@@ -379,6 +393,22 @@ def test_non_finite_values_are_rejected_with_their_index(bad):
     x[5, 15, 15, 2] = bad
     with pytest.raises(ValueError, match=r"images must be finite.*\(5, 15, 15, 2\)"):
         features.hog(x, 9, (8, 8), (2, 2), channel_axis=-1)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("channel", [0, 1, 2, None])
+def test_non_finite_values_inside_an_image_are_rejected(bad, channel):
+    # Inside, every neighbour's gradient is non-finite, in the channel that wins (or not).
+    x = np.random.default_rng(2).random((4, 16, 16, 3))
+    if channel is None:
+        x = x[..., 0].copy()
+        x[2, 7, 9] = bad
+        where = r"\(2, 7, 9\)"
+    else:
+        x[2, 7, 9, channel] = bad
+        where = rf"\(2, 7, 9, {channel}\)"
+    with pytest.raises(ValueError, match="images must be finite.*" + where):
+        features.hog(x, 9, (8, 8), (2, 2), channel_axis=None if channel is None else -1)
 
 
 def test_non_numeric_images_raise_type_error():

@@ -33,21 +33,25 @@ bulk of the work runs on the differences rounded to float32, and wherever that r
 change a decision the pixel is recomputed in double precision. The votes travel in float32
 (relative error ~2e-7) and are summed in float64.
 
-Speed, without a Python loop over images or cells: ``atan2`` + ``mod`` over every pixel would
-cost more than everything else together, so the orientation bin comes from a lookup table
-indexed by a monotone "pseudo-angle" (one division, in float32). Table cells within a small
-margin of a bin edge are marked ambiguous; only their pixels (~0.2 % of random images) are binned
-with skimage's own double-precision formula. Likewise, colour pixels whose two best channels
-have nearly equal magnitude are re-decided with ``hypot`` as skimage does (``hypot`` and
-``g_row² + g_col²`` can order exact ties differently). Images are processed in chunks of
-~65k pixels whose temporaries stay in the CPU caches, histograms and block normalization
-alike; the chunks are independent, so ``n_jobs`` threads share them (numpy releases the GIL in
-its array operations) and the result is the same bit for bit with any number of threads.
+Speed, without a Python loop over images or cells (numpy's per-call overhead is what shapes the
+code): each chunk of ~32k pixels -- small enough for its temporaries to stay in the L2 cache --
+takes two subtractions for all the gradients (in the images' own interleaved layout), a few
+comparisons to pick each pixel's channel, two gathers for its gradient, float32 ``arctan2``
+(vectorized by numpy) for the orientation, and one ``np.bincount`` for every cell histogram.
+Orientations within a small margin of a bin edge (~0.01 % of random pixels), and colour
+pixels whose two best channels have nearly equal magnitude, are "deferred": they vote into a
+sink, and are redone with skimage's own double-precision formulas (``hypot``, ``arctan2``,
+``mod 180``), which can decide differently from float32 there. That exact path, the check for
+NaN/inf and the block normalization run once per group of ~500k pixels, not per chunk, as
+their cost is mostly numpy's fixed cost per call. Groups are independent, so ``n_jobs``
+threads share them (numpy releases the GIL in its array operations) and the result is the same
+bit for bit with any number of threads.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import threading
 from collections.abc import Callable
@@ -75,19 +79,22 @@ BLOCK_NORMS: tuple[str, ...] = ("L1", "L1-sqrt", "L2", "L2-Hys")
 
 _EPS = 1e-5  # skimage's block-normalization epsilon
 _HYS_CLIP = 0.2  # L2-Hys clipping threshold
-_TABLE_BITS = 12  # 4096 pseudo-angle cells: ~0.05° each, so few pixels are near an edge
-# Margin (degrees) around bin edges inside which the table defers to the exact formula: the fast
-# path works in float32, whose rounding moves a pseudo-angle by < 1e-4° (and the margin costs
-# almost nothing: a table cell is ~0.04° wide).
-_TABLE_MARGIN = 1e-3
-# Pixels per chunk: small enough that a chunk's temporaries stay in the CPU caches, large enough
-# that numpy's per-call overhead (~100 calls per chunk, ~1 µs each) stays small.
-_CHUNK_PIXELS = 1 << 16
+# Margin (degrees) around bin edges inside which the fast path defers to the exact formula. The
+# fast path's angle is float32 arctan2 of the float32-rounded gradient: off by < 1e-4° (the
+# rounding moves it by ~4e-6°, numpy's arctan2 errs by <= 4 ulp, ~2e-5° at 180°).
+_ANGLE_MARGIN = 1e-3
+# Pixels per chunk: small enough that a chunk's temporaries mostly stay in the CPU's L2 cache
+# (128k pixels cost ~20 % more per pixel than 32k), large enough that numpy's per-call overhead
+# (~40 calls per chunk, ~1 µs each) stays small (8k pixels cost ~20 % more too).
+_CHUNK_PIXELS = 1 << 15
+# Pixels per group of chunks: what has a fixed cost per numpy call and can wait -- the exact
+# path's ~30 calls (~100 µs whatever the number of pixels), the check for NaN/inf, the block
+# normalization -- runs once per group, while its images are still in the last-level cache
+# (512 images of 32x32 RGB float64: 12 MB).
+_GROUP_PIXELS = 1 << 19
 # Relative tolerance on squared magnitudes below which two colour channels count as tied: far
 # above the float32 rounding of g_row² + g_col² (~4e-7) and of skimage's hypot.
 _TIE_RTOL = 1e-5
-_SIGN32 = np.int32(-(2**31))  # the sign bit of a float32 seen as int32
-_TINY32 = np.finfo(np.float32).tiny  # the smallest normal float32
 
 
 @dataclass(frozen=True)
@@ -175,17 +182,18 @@ def hog(
         Take the square root of the images first (power-law compression); needs values >= 0.
     dtype : {float64, float32}
         Precision of the gradients and of the result. float64 (default) equals scikit-image's
-        result on the same images to ~1e-7. float32 is ~25 % faster and equals scikit-image run
+        result on the same images to ~1e-7. float32 is ~20 % faster and equals scikit-image run
         on ``images.astype(np.float32)`` (which is what skimage itself computes for float32
         input) to ~1e-7; it can differ from the float64 result where float32 rounding of a
         gradient moves its orientation across a bin edge.
     n_jobs : int or None
-        Threads that share the work: the batch is cut into chunks of ~65k pixels (64 images of
-        32x32) and each thread takes the next chunk until none is left (numpy releases the GIL
-        in its array operations, so the threads run in parallel). ``None``: one per CPU this
-        process may run on, capped at the number of chunks; ``1`` (default): the calling thread
-        only, no thread pool. The default is 1 because on the 2-vCPU machine we measure on,
-        threads gained 0.8–1.15× (the vCPUs share a core); try ``None`` on a real multi-core.
+        Threads that share the work: the batch is cut into groups of ~500k pixels (512 images
+        of 32x32) and each thread takes the next group until none is left (numpy releases the
+        GIL in its array operations, so the threads run in parallel). ``None``: one per CPU
+        this process may run on, capped at the number of groups; ``1`` (default): the calling
+        thread only, no thread pool. The default is 1 because on the shared 2-vCPU machine we
+        measure on, 2 threads gained 0.95–1.35× on 10,000 32x32 RGB images, depending on what
+        else ran there; try ``None`` on a real multi-core.
         The result does not depend on ``n_jobs``: every image's features are computed by the
         same operations whichever thread runs them, bit for bit.
 
@@ -243,29 +251,54 @@ def hog(
         )
 
     chunk = max(1, min(n, _CHUNK_PIXELS // (h * w)))
-    n_chunks = -(-n // chunk)
-    jobs = resolve_n_jobs(n_jobs, n_chunks)
+    group = chunk * max(1, _GROUP_PIXELS // (chunk * h * w))
+    n_groups = -(-n // group)
+    jobs = resolve_n_jobs(n_jobs, n_groups)
     out = np.empty((n, spec.n_features), dtype=work)
     if n == 0:
         return out
+    o = spec.orientations
 
-    def one_chunk(ws: _Workspace, i: int) -> None:
-        # Chunks of images bound memory and keep temporaries in cache; each is fully
-        # vectorized, and its images' rows of ``out`` depend on nothing else.
-        start, stop = i * chunk, min((i + 1) * chunk, n)
-        hist = ws.hist[: stop - start]
-        if not _cell_histograms(x[start:stop], spec, ws, transform_sqrt, out=hist):
-            check_finite("images", np.asarray(images))  # raises, naming the global index
-        _normalize_blocks(stop - start, spec, ws, out[start:stop])
+    def one_group(ws: _Workspace, i: int) -> None:
+        # Each group of chunks is fully vectorized, and its images' rows of ``out`` depend on
+        # nothing else. Cell histograms chunk by chunk (temporaries in cache); then, once per
+        # group, what has a fixed cost per numpy call: the check for NaN/inf, the exact votes
+        # of the deferred pixels and the block normalization.
+        start, stop = i * group, min((i + 1) * group, n)
+        sums = ws.sums[: stop - start]
+        deferred, finite = [], True
+        with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf: checked below
+            for lo in range(start, stop, chunk):
+                hi = min(lo + chunk, stop)
+                hist, exact = _chunk_votes(x[lo:hi], ws.views(hi - lo), transform_sqrt)
+                # NaN/inf anywhere in x makes some vote non-finite (every pixel of an image
+                # >= 3x3 enters some gradient; np.maximum propagates NaN; weight 0 times inf is
+                # NaN), and so the sums, sink included: only then look at x itself.
+                finite &= math.isfinite(np.add.reduce(hist))
+                _fold_slots(hist.reshape(hi - lo, *spec.n_cells, _slots(o)), o,
+                            out=sums[lo - start : hi - start])
+                deferred.append(exact + (lo - start) * h * w)  # flat pixel index in the group
+        if not finite or min(h, w) < 3:
+            if not _all_finite(x[start:stop]):
+                check_finite("images", np.asarray(images))  # raises, naming the global index
+            if not finite:  # finite pixels whose differences overflow float32: all exact
+                sums[...] = 0
+                deferred = [np.arange((stop - start) * h * w)]
+        # In pixel order, so the votes are added in the same order whatever the chunk size or
+        # the number of threads.
+        _add_exact_votes(x[start:stop], spec, work, transform_sqrt, np.concatenate(deferred),
+                         sums)
+        _normalize_blocks(sums, spec, ws, out[start:stop])
 
-    run_chunks(n_chunks, jobs, lambda: _Workspace(chunk, h, w, c, spec, work), one_chunk)
+    run_chunks(n_groups, jobs, lambda: _Workspace(chunk, group, (h, w, c), spec, work),
+               one_group)
     return out
 
 
 # --------------------------------------------------------------------------- threads
 #
 # Shared with color.py. A pool per call (its cost, 0.1-0.3 ms, is ~0.1 % of a 10k-image batch;
-# batches of one chunk never start one), no global state: each thread owns its buffers and
+# batches of one group never start one), no global state: each thread owns its buffers and
 # writes its own rows of the result.
 
 _State = TypeVar("_State")
@@ -329,218 +362,323 @@ def run_chunks(n_chunks: int, n_jobs: int, make_state: Callable[[], _State],
 #
 # Precision plan. Each gradient is a difference taken in the working dtype (double by default)
 # and rounded once to float32; the bulk work -- squared magnitudes, channel choice, magnitudes,
-# fast orientation binning -- runs on those (half the memory traffic of float64). Decisions that
-# float32 rounding could flip are deferred: the table defers every angle within _TABLE_MARGIN
-# of a bin edge, channel choices within _TIE_RTOL count as ties, and squared magnitudes that
-# overflow float32 send the whole chunk. Those pixels get their gradients recomputed from the
-# image in the working dtype and are re-decided exactly as skimage does: channel by argmax of
-# hypot, vote by hypot, orientation by degrees(arctan2) % 180, in float64.
+# orientations -- runs on those (half the memory traffic of float64). Decisions that float32
+# rounding could flip are deferred: every angle within _ANGLE_MARGIN of a bin edge, channel
+# choices within _TIE_RTOL (ties), and every pixel of a group where a squared magnitude
+# overflows float32. Deferred pixels vote into their cell's sink slot; once a group's
+# histograms are counted, their gradients are recomputed from the image in the working dtype
+# and re-decided exactly as skimage does: channel by argmax of hypot, vote by hypot,
+# orientation by degrees(arctan2) % 180, in float64.
 
 
 class _Workspace:
-    """Buffers for one chunk of ``n`` images, reused by every chunk: allocating fresh
-    temporaries per chunk would cost more (page faults) than the arithmetic itself.
+    """Buffers for chunks of up to ``n`` images, reused by every chunk (allocating fresh
+    temporaries per chunk would cost more, in page faults, than the arithmetic itself), and
+    for the block normalization of groups of up to ``group`` images.
 
-    Per-pixel arrays are flat over the chunk, ``S = n·H·W`` pixels, channel-major ``(C, S)``
-    so that every array operation runs over one long contiguous stretch of memory.
+    Per-pixel arrays are flat over the chunk, ``S = n·H·W`` pixels. The gradients keep the
+    images' interleaved layout ``(S, C)`` (flattened), so that each is one subtraction over one
+    contiguous stretch of memory; the squared magnitudes are channel-major ``(C, S)``, so that
+    the per-channel comparisons run over contiguous memory too.
     """
 
-    def __init__(self, n: int, h: int, w: int, c: int, spec: _Spec, work: np.dtype) -> None:
-        (ch, cw), (ncy, ncx), o1 = spec.cell, spec.n_cells, spec.orientations + 1
-        size = n * h * w
-        self.work = work
-        self.planar = np.empty((c, size), dtype=work)
-        self.m2 = np.empty((c, size), dtype=np.float32)
-        self.best_m2 = np.empty(size, dtype=np.float32)
-        self.flag = np.empty(size, dtype=bool)
-        self.tie = np.empty(size, dtype=bool)
-        self.sq = np.empty((c, size), dtype=np.float32) if c > 1 else None
-        # The gradients, rounded to float32 (the exact path recomputes the few it needs).
-        self.r32 = np.empty((c, size), dtype=np.float32)
-        self.c32 = np.empty((c, size), dtype=np.float32)
-        self.f32 = np.empty((4, size), dtype=np.float32)
-        self.mask = np.empty(size, dtype=np.int32)
-        self.i32 = np.empty((2, size), dtype=np.int32)
-        self.bins = np.empty(size, dtype=np.intp)
-        # Cell histograms and block normalization (see _normalize_blocks).
+    def __init__(self, n: int, group: int, shape: tuple[int, int, int], spec: _Spec,
+                 work: np.dtype) -> None:
+        h, w, c = shape
+        (ch, cw), (ncy, ncx) = spec.cell, spec.n_cells
         (by, bx), (nby, nbx), o = spec.block, spec.n_blocks, spec.orientations
-        self.hist = np.empty((n, ncy, ncx, o), dtype=np.float64)
-        sn, sy, sx, so = self.hist.strides
-        self.hist_blocks = as_strided(self.hist, shape=(n, nby, nbx, by, bx, o),
-                                      strides=(sn, sy, sx, sy, sx, so), writeable=False)
-        self.blocks = np.empty((n * nby * nbx, by * bx * o), dtype=np.float64)
-        self.norms = np.empty(n * nby * nbx, dtype=np.float64)
-        # Where each pixel votes in the flat (n, ncy, ncx, O + 1) histogram. Bin O is the sink
-        # for pixels that fall in no bin. Pixels outside the cell grid (bottom rows / right
-        # columns when H or W is not a multiple of the cell size) vote into cell 0 with weight 0.
+        size = n * h * w
+        self.shape, self.spec, self.work = shape, spec, work
+        self.image = np.empty(size * c, dtype=work)  # a cast (or sqrt) copy, when needed
+        # The gradients, rounded to float32 (the exact path recomputes the few it needs).
+        self.g_row = np.empty(size * c, dtype=np.float32)
+        self.g_col = np.empty(size * c, dtype=np.float32)
+        self.m2 = np.empty((c, size), dtype=np.float32)
+        self.sq = np.empty((c, size), dtype=np.float32)
+        self.f32 = np.empty((5, size), dtype=np.float32)  # best, second, and temporaries
+        self.rc = np.empty((2, size), dtype=np.float32)  # the chosen channel's gradient
+        self.bools = np.empty((3, size), dtype=bool)
+        self.k = np.empty((2, size), dtype=np.uint8 if c <= 256 else np.uint16)
+        self.idx = np.empty(size, dtype=np.intp)
+        self.base = np.arange(size, dtype=np.intp) * c  # flat index of each pixel's channel 0
+        self.slots = np.empty(size, dtype=np.int32)
+        self.magnitude = np.empty(size, dtype=np.float64)  # bincount's weights, as it wants
+        # Where each pixel votes in the flat (n, ncy, ncx, 2·O + 2) histogram of slots (see
+        # _fast_bins). Pixels outside the cell grid (bottom rows / right columns when H or W is
+        # not a multiple of the cell size) vote into cell 0 with weight 0.
         rows, cols = ncy * ch, ncx * cw
-        cell = np.zeros((h, w), dtype=np.intp)
+        cell = np.zeros((h, w), dtype=np.int32)
         cell[:rows, :cols] = (np.repeat(np.arange(ncy), ch)[:, None] * ncx
                               + np.repeat(np.arange(ncx), cw)[None, :])
-        image = np.arange(n)[:, None, None] * (ncy * ncx)
-        self.pos = ((image + cell) * o1).reshape(-1)
+        image = np.arange(n, dtype=np.int32)[:, None, None] * (ncy * ncx)
+        self.pos = ((image + cell) * _slots(o)).reshape(-1)
         self.inside = None
         if rows < h or cols < w:
-            inside = np.zeros((h, w), dtype=np.float32)
+            inside = np.zeros((h, w), dtype=np.float64)
             inside[:rows, :cols] = 1
             self.inside = np.broadcast_to(inside, (n, h, w)).reshape(-1)
+        # A group's cell sums (see _fold_slots), and the block normalization's buffers.
+        self.sums = np.empty((group, ncy, ncx, o), dtype=np.float64)
+        self.blocks = np.empty((group * nby * nbx, by * bx * o), dtype=np.float64)
+        self.cells = np.empty((group, ncy, ncx), dtype=np.float64)
+        self.norms = np.empty((2, group * nby * nbx), dtype=np.float64)
+        self._views: dict[int, _Views] = {}
+
+    def views(self, n: int) -> _Views:
+        """The buffers cut to a chunk of ``n`` images (built once per chunk size)."""
+        views = self._views.get(n)
+        if views is None:
+            views = self._views[n] = _Views(self, n)
+        return views
+
+
+class _Views:
+    """A workspace's buffers cut to a chunk of ``n`` images, as the per-chunk functions use
+    them. Cutting ~50 views anew for every chunk would cost a noticeable part of a small
+    chunk's time, so each chunk size gets its set once."""
+
+    def __init__(self, ws: _Workspace, n: int) -> None:
+        h, w, c = ws.shape
+        (ncy, ncx), o = ws.spec.n_cells, ws.spec.orientations
+        size = n * h * w
+        self.c, self.work = c, ws.work
+        self.scale, exact = _orientation_constants(o)
+        # An exactly vertical gradient (θ = ±90°) lies on an edge when O is even; it is never
+        # deferred where the scale puts it exactly there (see _orientation_constants).
+        self.vertical_exact = exact and o % 2 == 0
+        self.offset = np.float32(o)
+        self.margin = np.float32(_ANGLE_MARGIN * o / 180.0)  # in bins
+        self.sink = _slots(o) - 1
+        self.minlength = n * ncy * ncx * _slots(o)
+        self.image = ws.image[: size * c]
+        self.g_row, self.g_col = ws.g_row[: size * c], ws.g_col[: size * c]
+        line = w * c  # one image row
+        self.line = line
+        self.g_col_inner = self.g_col[c:-c]
+        self.g_row_inner = self.g_row[line:-line] if h > 2 else None
+        # The first and last column of every image row, the first and last row of every image.
+        self.col_borders = self.g_col.reshape(n * h, w, c)[:, :: max(w - 1, 1)]
+        self.row_borders = self.g_row.reshape(n, h, line)[:, :: max(h - 1, 1)]
+        self.g_row_planes = self.g_row.reshape(size, c).T  # (C, S) views, strided
+        self.g_col_planes = self.g_col.reshape(size, c).T
+        self.m2, self.sq = ws.m2[:, :size], ws.sq[:, :size]
+        self.best, self.second, self.tmp, self.s, self.e = ws.f32[:, :size]
+        self.r, self.col = ws.rc[:, :size]
+        self.better, self.near, self.nonzero = ws.bools[:, :size]
+        self.tie = self.better  # free again once the channel is chosen
+        self.k, self.kj = ws.k[:, :size]
+        self.idx, self.base = ws.idx[:size], ws.base[:size]
+        self.slots, self.magnitude, self.pos = ws.slots[:size], ws.magnitude[:size], ws.pos[:size]
+        self.inside = None if ws.inside is None else ws.inside[:size]
+
+
+def _slots(orientations: int) -> int:
+    """Histogram slots per cell: ``2·O + 1`` for the fast path's ``floor(s)``, ``s`` in
+    ``[0, 2·O]`` (see :func:`_fast_bins`), and a sink."""
+    return 2 * orientations + 2
 
 
 @lru_cache(maxsize=64)
-def _orientation_table(orientations: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(table, edges)`` for binning by pseudo-angle.
+def _orientation_constants(orientations: int) -> tuple[np.float32, bool]:
+    """``(scale, exact)``: the float32 factor from radians to bins for :func:`_fast_bins`, and
+    whether it is exact for the axes.
 
-    For a folded gradient ``(u, v)`` with ``v >= 0`` the pseudo-angle ``p = 1 - u / (|u| + v)``
-    grows monotonically from 0 (θ = 0°) to 2 (θ = 180°). ``table[j]`` is the orientation bin of
-    every θ whose p lies in ``[2j/L, 2(j+1)/L)`` (``L = 2**_TABLE_BITS``) widened by
-    ``_TABLE_MARGIN``, or -1 if that range touches a bin edge (then the exact formula decides).
-    ``table[L]`` (p = 2 after rounding: θ within float32 rounding of 180°, which skimage may
-    put in the last bin or, if its θ rounds to 180.0, in none) is -1 as well; an exactly
-    horizontal gradient (``g_row == 0``, θ = 0° or 180° ≡ 0°, bin 0) is given index 0 instead.
-    ``edges`` are skimage's bin edges, ``(180/O)·k`` computed in double precision as its Cython
-    code does.
+    float32 ``arctan2`` returns exactly ``±π₃₂`` (π's float32 neighbour) for an exactly
+    horizontal gradient pointing left, and ``±π₃₂/2`` for an exactly vertical one. The scale is
+    ``O/π`` rounded so that ``π₃₂·scale`` is exactly O where some float32 allows it (``exact``;
+    most O, all up to 12), at least O otherwise: θ = ±180° then lands on slot 0 or 2·O, which
+    hold bin 0, and where exact, θ = ±90° lands on ``O ± O/2`` exactly (halving is exact in
+    binary): exactly on its bin's lower edge, as in skimage. The shift is < 1e-7 bin.
     """
-    edges = (180.0 / orientations) * np.arange(orientations + 1, dtype=np.float64)
-    size = 1 << _TABLE_BITS
-    q = 1.0 - np.arange(size + 1) * (2.0 / size)  # cell boundaries in q = u / (|u| + v)
-    theta = np.rad2deg(np.arctan2(1.0 - np.abs(q), q))  # inverse of the pseudo-angle, degrees
-    lo = np.searchsorted(edges, np.maximum(theta[:-1] - _TABLE_MARGIN, 0.0), side="right") - 1
-    hi = np.searchsorted(edges, theta[1:] + _TABLE_MARGIN, side="right") - 1
-    clean = (lo == hi) & (hi < orientations)
-    table = np.append(np.where(clean, lo, -1), -1).astype(np.intp)
-    return table, edges
+    scale = np.float32(orientations / np.pi)
+    pi32, o32 = np.float32(np.pi), np.float32(orientations)
+    for step in (np.float32(np.inf), np.float32(-np.inf)):  # the few float32s around O/π
+        candidate = scale
+        for _ in range(4):
+            if pi32 * candidate == o32:
+                return candidate, True
+            candidate = np.nextafter(candidate, step)
+    while pi32 * scale < o32:
+        scale = np.nextafter(scale, np.float32(np.inf))
+    return scale, False
 
 
-def _gradients(x: np.ndarray, ws: _Workspace, transform_sqrt: bool
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Central differences of the chunk x (n, H, W, C), any layout and real dtype.
+def _edges(orientations: int) -> np.ndarray:
+    """skimage's bin edges ``(180/O)·k``, degrees, computed in double precision as its Cython
+    code does."""
+    return (180.0 / orientations) * np.arange(orientations + 1, dtype=np.float64)
 
-    Returns the channel planes (C, S) in the working dtype (x itself for contiguous grayscale
-    images of that dtype, else a channel-major copy; :func:`_exact_gradients` reads them too)
-    and ``g_row, g_col`` (C, S) float32: each difference is taken in the working dtype and then
-    rounded once. 0 on each image's border rows (``g_row``) / columns (``g_col``), as skimage.
-    The differences are single long operations over each flat channel; their meaningless
-    values at image borders (differences across rows / images) are then overwritten with 0.
+
+def _chunk_votes(x: np.ndarray, v: _Views, transform_sqrt: bool
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Histograms of the chunk x (n, H, W, C): ``(hist, exact)``, ``hist`` (n·ncy·ncx·(2·O + 2),)
+    float64 the sums of the votes per cell and slot (see :func:`_fast_bins`; the last slot of
+    each cell is a sink), ``exact`` (k,) intp the flat indices in the chunk of the pixels whose
+    votes went to the sink: the exact path must add them. NaN/inf in x give NaN/inf sums
+    (the caller checks); the caller sets ``np.errstate`` for them."""
+    g_row, g_col = _gradients(x, v, transform_sqrt)
+    best, r, col, tie = _choose_channel(g_row, g_col, v)
+    slots, flag = _fast_bins(r, col, v)
+    magnitude = np.sqrt(best, out=v.magnitude)  # in float32, then widened
+    if tie is not None:
+        flag |= tie
+    exact = flag.nonzero()[0]  # np.flatnonzero, without its Python-level overhead
+    slots[exact] = v.sink  # so that only the exact path gives their vote
+    if v.inside is not None:
+        magnitude *= v.inside
+    slots += v.pos
+    try:
+        hist = np.bincount(slots, weights=magnitude, minlength=v.minlength)
+    except ValueError:
+        # A negative slot: only a NaN angle casts to one, and that comes from NaN/inf in the
+        # images, never from finite ones; poison the sums, which the caller checks.
+        hist = np.full(v.minlength, np.nan)
+    return hist, exact
+
+
+def _gradients(x: np.ndarray, v: _Views, transform_sqrt: bool
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Central differences ``g_row, g_col`` (S·C,) float32 of the chunk x (n, H, W, C), any
+    layout and real dtype, in x's interleaved order (pixel-major, channel-minor).
+
+    Each difference is taken in the working dtype and then rounded once. 0 on each image's
+    border rows (``g_row``) / columns (``g_col``), as skimage. The differences are single long
+    operations over the flat chunk (neighbours in a row are C apart, in a column W·C); their
+    meaningless values at image borders (differences across rows / images) are then
+    overwritten with 0.
     """
-    n, h, w, c = x.shape
-    size = n * h * w
-    if c == 1 and x.dtype == ws.work and x.flags.c_contiguous and not transform_sqrt:
-        planes = x.reshape(1, size)  # the image itself
+    c, line = v.c, v.line
+    if x.dtype == v.work and x.flags.c_contiguous and not transform_sqrt:
+        flat = x.reshape(-1)  # the images themselves
     else:
-        # One copy to channel-major planes: cheaper than differences of strided channels.
-        planes = ws.planar[:, :size]
-        np.copyto(planes.reshape(c, n, h, w), np.moveaxis(x, -1, 0), casting="unsafe")
+        flat = v.image
+        np.copyto(flat.reshape(x.shape), x, casting="unsafe")
         if transform_sqrt:
-            np.sqrt(planes, out=planes)
-    g_row, g_col = ws.r32[:, :size], ws.c32[:, :size]
-    np.subtract(planes[:, 2:], planes[:, :-2], out=g_col[:, 1:-1], casting="same_kind")
-    if h > 2:
-        np.subtract(planes[:, 2 * w :], planes[:, : -2 * w], out=g_row[:, w:-w],
+            np.sqrt(flat, out=flat)
+    np.subtract(flat[2 * c :], flat[: -2 * c], out=v.g_col_inner, casting="same_kind")
+    if v.g_row_inner is not None:
+        np.subtract(flat[2 * line :], flat[: -2 * line], out=v.g_row_inner,
                     casting="same_kind")
-    cols = g_col.reshape(c, n * h, w)
-    cols[:, :, 0] = 0
-    cols[:, :, -1] = 0
-    rows = g_row.reshape(c, n, h, w)
-    rows[:, :, 0] = 0
-    rows[:, :, -1] = 0
-    return planes, g_row, g_col
+    v.col_borders[...] = 0
+    v.row_borders[...] = 0
+    return v.g_row, v.g_col
 
 
-def _exact_gradients(planes: np.ndarray, idx: np.ndarray, h: int, w: int) -> np.ndarray:
-    """``(g_row, g_col)`` (C, 2, k) float64 of the flat pixels ``idx``, each difference taken in
-    the planes' dtype as skimage does (so float32 images give float32 differences, upcast).
-    A few operations on k pixels whatever C: this runs once per chunk on ~0.2 % of its pixels,
-    so its cost is the number of numpy calls."""
-    inner = np.empty((2, idx.shape[0]), dtype=np.intp)
-    np.floor_divide(idx, w, out=inner[0])
-    np.remainder(inner[0], h, out=inner[0])  # row
-    np.remainder(idx, w, out=inner[1])  # column
-    inner -= 1  # border rows / columns (0 or size - 1) get a 0 gradient: now -1 or size - 2
-    inner = inner.view(np.uintp) < np.array([[max(h - 2, 0)], [max(w - 2, 0)]], np.uintp)
-    neighbours = idx + np.array([[w], [-w], [1], [-1]])  # down, up, right, left
-    # Off the chunk only at its border pixels, whose difference is discarded: clip.
-    values = planes.take(neighbours, axis=1, mode="clip")  # (C, 4, k)
-    diff = values[:, 0::2] - values[:, 1::2]  # (C, 2, k): down - up, right - left
-    return np.where(inner, diff, 0).astype(np.float64, copy=False)
-
-
-def _choose_channel(
-    g_row: np.ndarray, g_col: np.ndarray, ws: _Workspace
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+def _choose_channel(g_row: np.ndarray, g_col: np.ndarray, v: _Views
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """Per pixel, the channel with the largest gradient magnitude, in float32.
 
-    Inputs (C, S) float32. Returns ``m2`` (S,) float32, the largest
-    ``g_row² + g_col²``; ``r32, c32`` (S,) float32, the chosen channel's gradient; and a boolean
+    Inputs (S·C,) float32, interleaved. Returns ``m2`` (S,) float32, the largest
+    ``g_row² + g_col²``; ``r, c`` (S,) float32, the chosen channel's gradient; and a boolean
     mask of ties (or None): pixels where a second channel's ``m2`` lies within ``_TIE_RTOL`` of
     the best. There float32 rounding (or skimage's ``hypot``) could order the channels
     differently, so the exact path re-decides them. Zero gradients never count as ties.
     """
-    c, size = g_row.shape
-    m2 = ws.m2[:, :size]
-    np.square(g_row, out=m2)
+    m2, c = v.m2, v.c
     if c == 1:
-        tmp = ws.f32[2, :size]
-        np.square(g_col[0], out=tmp)
-        m2[0] += tmp
-        return m2[0], g_row[0], g_col[0], None
-    sq = ws.sq[:, :size]
-    np.square(g_col, out=sq)
-    m2 += sq  # sq is free from here on
-    best, best_r, best_c = ws.best_m2[:size], ws.f32[0, :size], ws.f32[1, :size]
-    second = ws.f32[2, :size]  # the second largest m2: a tie if it is close to the best
-    better, mask, t = ws.flag[:size], ws.mask[:size], ws.i32[0, :size]
-    prev, prev_r, prev_c = m2[0], g_row[0], g_col[0]  # the best of the channels before k
-    for k in range(1, c):  # a loop over the few channels, vectorized over pixels
-        np.greater(m2[k], prev, out=better)  # strict: the first channel wins exact ties
-        if k == 1:
-            np.minimum(prev, m2[k], out=second)
-        else:
-            np.minimum(prev, m2[k], out=sq[0])
-            np.maximum(second, sq[0], out=second)
-        np.maximum(prev, m2[k], out=best)
-        # Branch-free exact select: best = prev ^ ((prev ^ new) & mask), mask all ones where
-        # the new channel is better.
-        np.negative(better.view(np.int8), out=mask, casting="unsafe")
-        for dst, old, new in ((best_r, prev_r, g_row[k]), (best_c, prev_c, g_col[k])):
-            np.bitwise_xor(old.view(np.int32), new.view(np.int32), out=t)
-            t &= mask
-            np.bitwise_xor(old.view(np.int32), t, out=dst.view(np.int32))
-        prev, prev_r, prev_c = best, best_r, best_c
-    threshold = sq[0]
-    np.multiply(best, np.float32(1.0 - _TIE_RTOL), out=threshold)
+        np.square(g_row, out=m2[0])
+        np.square(g_col, out=v.sq[0])
+        m2[0] += v.sq[0]
+        return m2[0], g_row, g_col, None
+    # Squares straight into channel-major order: the transposed reads cost less than a
+    # transposing copy of the images would, and every comparison below is contiguous.
+    np.square(v.g_row_planes, out=m2)
+    np.square(v.g_col_planes, out=v.sq)
+    m2 += v.sq
+    best, second, tmp, k, kj, better = v.best, v.second, v.tmp, v.k, v.kj, v.better
+    # k = the first channel with the largest m2: channel j takes over only if strictly larger
+    # than the best before it, and j exceeds every earlier k, so max(k, j·better) is the update.
+    np.greater(m2[1], m2[0], out=better)
+    np.copyto(k, better)
+    np.minimum(m2[0], m2[1], out=second)  # the second largest m2: a tie if close to the best
+    np.maximum(m2[0], m2[1], out=best)
+    for j in range(2, c):  # a loop over the few channels, vectorized over pixels
+        np.greater(m2[j], best, out=better)
+        np.multiply(better, k.dtype.type(j), out=kj)
+        np.maximum(k, kj, out=k)
+        np.minimum(best, m2[j], out=tmp)
+        np.maximum(second, tmp, out=second)
+        np.maximum(best, m2[j], out=best)
+    # Gather the chosen channel's gradient from the interleaved arrays. (A cast copy and an
+    # add between intp arrays cost half of one add that mixes intp and uint8; take's "wrap"
+    # mode costs less than its bounds checks, and never acts: the indices are in range; the
+    # method skips np.take's Python-level dispatch, ~1 µs a call.)
+    idx = v.idx
+    np.copyto(idx, k)
+    idx += v.base
+    r = g_row.take(idx, out=v.r, mode="wrap")
+    col = g_col.take(idx, out=v.col, mode="wrap")
+    np.multiply(best, np.float32(1.0 - _TIE_RTOL), out=tmp)
     # At least two channels above the threshold <=> the second largest is (the best is above
     # it unless best == 0 or denormal, and then nothing is).
-    tie = np.greater(second, threshold, out=ws.tie[:size])
-    return best, best_r, best_c, tie
+    tie = np.greater(second, tmp, out=v.tie)
+    return best, r, col, tie
 
 
-def _fast_bins(r: np.ndarray, c: np.ndarray, table: np.ndarray, ws: _Workspace) -> np.ndarray:
-    """Orientation bins (S,) intp of the float32 gradients ``(r, c) = (g_row, g_col)`` by
-    table lookup; -1 where the table defers to the exact formula. Overwrites ``c``'s buffer
-    when it is ``ws.f32[1]``."""
-    size = r.shape[0]
-    u, den, t = ws.f32[2, :size], ws.f32[3, :size], ws.f32[1, :size]
-    # Fold to the upper half-plane, (u, v) = sign(g_row)·(g_col, g_row), by copying the sign bit
-    # of g_row onto g_col: θ and θ + 180° are the same unsigned orientation.
-    ui = u.view(np.int32)
-    np.bitwise_and(r.view(np.int32), _SIGN32, out=ui)
-    ui ^= c.view(np.int32)
-    # Pseudo-angle index (1 - q)·L/2 with q = u / (|u| + v):
-    # (1 - q) = (|u| + v - u) / (|u| + v), and |u| + v = |g_col| + |g_row|.
-    np.abs(c, out=den)
-    np.abs(r, out=t)  # t may alias c: c is not needed after this
-    # 1 where g_row != 0, else 0, from the bits of |g_row| (an int32 >= 0, 0 only for ±0.0).
-    nonzero = np.minimum(t.view(np.int32), 1, out=ws.mask[:size])
-    den += t
-    den += _TINY32  # a zero gradient gives (0 - 0) / tiny = 0: bin 0
-    np.subtract(den, u, out=t)
-    t *= np.float32(0.5 * (table.size - 1))  # exact: a power of two
-    t /= den
-    index = ws.i32[1, :size]
-    np.copyto(index, t, casting="unsafe")  # floor, as t >= 0
-    # g_row == 0 (either sign): θ is 0° or 180° ≡ 0°, bin 0 -- index 0, never the deferred L.
-    index *= nonzero
-    return np.take(table, index, out=ws.bins[:size], mode="clip")  # in range; no checks
+def _fast_bins(r: np.ndarray, c: np.ndarray, v: _Views) -> tuple[np.ndarray, np.ndarray]:
+    """Histogram slots (S,) int32 of the float32 gradients ``(r, c) = (g_row, g_col)``, and a
+    boolean mask (S,) of the pixels too close to a bin edge for float32 to decide: those the
+    exact path must redo (their slot is meaningless).
+
+    In units of bins, ``s = atan2(r, c)·O/π + O`` lies in ``[0, 2·O]`` and the slot is
+    ``floor(s)``. Slots ``j`` and ``j + O`` are bin ``j`` (θ and θ + 180° are the same unsigned
+    orientation) and slot ``2·O`` is bin 0 (θ = 180°); :func:`_fold_slots` merges them after
+    counting, which costs less than folding every pixel. An exactly horizontal gradient
+    (``g_row == 0``: θ = 0° or ±180°, all bin 0, as skimage's ``mod 180`` makes them) lies
+    exactly on an edge (slots 0, O or 2·O) yet is never deferred: its θ is exact; so is an
+    exactly vertical one where O is even and the scale exact (its slot ``O ± O/2``, bin O/2).
+    """
+    s, e = v.s, v.e
+    np.arctan2(r, c, out=s)  # float32, vectorized: a few ulp, far below _ANGLE_MARGIN
+    s *= v.scale
+    s += v.offset
+    slots = v.slots
+    np.copyto(slots, s, casting="unsafe")  # floor, as s >= 0 (or > -1e-6: truncated to 0)
+    # Distance to the nearest edge, in bins.
+    np.rint(s, out=e)
+    np.subtract(s, e, out=e)
+    np.abs(e, out=e)
+    near = np.less(e, v.margin, out=v.near)
+    near &= np.not_equal(r, 0, out=v.nonzero)
+    if v.vertical_exact:
+        near &= np.not_equal(c, 0, out=v.nonzero)
+    return slots, near
+
+
+def _fold_slots(raw: np.ndarray, orientations: int, out: np.ndarray) -> None:
+    """Cell histograms ``out`` (m, ncy, ncx, O) from the slot sums ``raw`` (m, ncy, ncx,
+    2·O + 2) of :func:`_fast_bins`: bin j = slot j + slot j + O, plus slot 2·O for bin 0 (the
+    sink, last, is dropped)."""
+    o = orientations
+    np.add(raw[..., :o], raw[..., o : 2 * o], out=out)  # θ < 0 and θ >= 0 halves
+    out[..., 0] += raw[..., 2 * o]  # θ = 180°
+
+
+def _all_finite(x: np.ndarray) -> bool:
+    return x.dtype.kind != "f" or bool(np.isfinite(x).all())
+
+
+def _exact_gradients(x: np.ndarray, img: np.ndarray, row: np.ndarray, col: np.ndarray,
+                     work: np.dtype, transform_sqrt: bool) -> np.ndarray:
+    """``(g_row, g_col)`` (C, 2, k) float64 of the pixels ``x[img, row, col]``, each difference
+    taken in the working dtype (after the optional sqrt) as skimage does, so float32 work gives
+    float32 differences, upcast. Border rows / columns get 0, as in :func:`_gradients`."""
+    h, w, c = x.shape[1:]
+    # Off the image only on its border, whose difference is discarded: clip.
+    rows = np.stack([np.minimum(row + 1, h - 1), np.maximum(row - 1, 0), row, row])
+    cols = np.stack([col, col, np.minimum(col + 1, w - 1), np.maximum(col - 1, 0)])
+    if x.flags.c_contiguous:  # one gather from the flat images (fancy indexing is slower)
+        at = ((img * h + rows) * w + cols) * c
+        values = x.reshape(-1).take(at[..., None] + np.arange(c))
+    else:
+        values = x[img, rows, cols]
+    values = values.astype(work, copy=False)  # (4, k, C): down, up, right, left
+    if transform_sqrt:
+        values = np.sqrt(values)
+    grad = values[0::2] - values[1::2]  # (2, k, C): down - up, right - left
+    grad[0, (row == 0) | (row == h - 1)] = 0
+    grad[1, (col == 0) | (col == w - 1)] = 0
+    return grad.transpose(2, 0, 1).astype(np.float64)
 
 
 def _exact_votes(grad: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -556,93 +694,96 @@ def _exact_votes(grad: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.nd
         gr, gc = gr[pick, cols], gc[pick, cols]
     else:
         gr, gc = gr[0], gc[0]
-    theta = np.rad2deg(np.arctan2(gr, gc)) % 180
+    theta = np.rad2deg(np.arctan2(gr, gc))
+    # theta % 180 for θ in [-180, 180], as np.remainder computes it, at a fraction of its cost:
+    # θ + 180 for θ < 0 (rounded once: a tiny negative θ gives 180.0, the sink), 0 for ±180.
+    wrapped = np.where(theta < 0, theta + 180, theta)
+    wrapped[theta == 180] = 0
+    theta = wrapped
     bins = np.searchsorted(edges, theta, side="right") - 1
     np.minimum(bins, edges.size - 1, out=bins)
     return np.hypot(gc, gr), bins
 
 
-def _all_finite(x: np.ndarray) -> bool:
-    return x.dtype.kind != "f" or bool(np.isfinite(x).all())
-
-
-def _cell_histograms(
-    x: np.ndarray, spec: _Spec, ws: _Workspace, transform_sqrt: bool, out: np.ndarray
-) -> bool:
-    """Cell histograms ``out`` (n, ncy, ncx, O) float64 of the chunk x (n, H, W, C); False
-    (and ``out`` unspecified) if x holds NaN or inf."""
-    n = x.shape[0]
-    (ch, cw), (ncy, ncx), o = spec.cell, spec.n_cells, spec.orientations
-    with np.errstate(over="ignore", invalid="ignore"):  # float32 overflow: handled below
-        planes, g_row, g_col = _gradients(x, ws, transform_sqrt)
-        m2, r32, c32, tie = _choose_channel(g_row, g_col, ws)
+def _add_exact_votes(x: np.ndarray, spec: _Spec, work: np.dtype, transform_sqrt: bool,
+                     pixels: np.ndarray, sums: np.ndarray) -> None:
+    """Add to ``sums`` (N, ncy, ncx, O) the exact votes of the deferred ``pixels`` (k,) intp,
+    flat indices into the batch x (N, H, W, C), in their order."""
     h, w = x.shape[1:3]
-    table, edges = _orientation_table(o)
-    largest = m2.max()
-    if not np.isfinite(largest) or min(h, w) < 3:
-        # Every pixel of an image >= 3x3 enters some gradient, so a NaN/inf anywhere shows up
-        # in m2 (np.maximum propagates NaN); only then look for it.
-        if not _all_finite(x):
-            return False
-    if np.isfinite(largest):
-        bins = _fast_bins(r32, c32, table, ws)
-        magnitude = np.sqrt(m2, out=m2)
-        flag = np.less(bins, 0, out=ws.flag[: bins.shape[0]])
-        if tie is not None:
-            flag |= tie
-        exact = np.flatnonzero(flag)
-        if exact.size:
-            magnitude[exact], bins[exact] = _exact_votes(
-                _exact_gradients(planes, exact, h, w), edges)
-    else:  # finite pixels whose differences overflow float32 (|g| > 1e19): all exact
+    (ch, cw), (ncy, ncx), o = spec.cell, spec.n_cells, spec.orientations
+    edges = _edges(o)
+    flat = sums.reshape(-1)
+    for start in range(0, pixels.shape[0], _CHUNK_PIXELS):  # bounded memory, same order
+        img, rest = np.divmod(pixels[start : start + _CHUNK_PIXELS], h * w)
+        row, col = np.divmod(rest, w)
+        inside = (row < ncy * ch) & (col < ncx * cw)  # beyond the cell grid: no vote
+        img, row, col = img[inside], row[inside], col[inside]
         magnitude, bins = _exact_votes(
-            _exact_gradients(planes, np.arange(m2.shape[0]), h, w), edges)
-    if ws.inside is not None:
-        magnitude *= ws.inside[: magnitude.shape[0]]
-
-    bins += ws.pos[: bins.shape[0]]
-    hist = np.bincount(bins, weights=magnitude, minlength=n * ncy * ncx * (o + 1))
-    # The cell mean, as skimage (which divides its sum by the cell area).
-    np.divide(hist.reshape(n, ncy, ncx, o + 1)[..., :o], ch * cw, out=out)
-    return True
+            _exact_gradients(x, img, row, col, work, transform_sqrt), edges)
+        voting = bins < o  # not the sink: θ rounded to 180.0
+        cell = (img * ncy + row // ch) * ncx + col // cw
+        np.add.at(flat, cell[voting] * o + bins[voting], magnitude[voting])
 
 
-def _normalize_blocks(n: int, spec: _Spec, ws: _Workspace, out: np.ndarray) -> None:
-    """Write into ``out`` (n, F) the blocks of the cell histograms ``ws.hist[:n]``, each
-    normalized on its own with skimage's formulas (see the module docstring).
+def _normalize_blocks(sums: np.ndarray, spec: _Spec, ws: _Workspace, out: np.ndarray) -> None:
+    """Write into ``out`` (n, F) the blocks of the cell histograms ``sums / (ch·cw)`` (``sums``
+    (n, ncy, ncx, O) float64: per cell, the sums of the votes), each normalized on its own with
+    skimage's formulas (see the module docstring), in as few passes over the blocks as possible.
 
-    The blocks are gathered with one copy from a strided view (block (i, j) starts at cell
-    (i, j)), straight into ``out`` when it is float64; per-block sums are row sums of the
-    (n·nby·nbx, by·bx·O) matrix, computed with ``einsum``, which is much faster than ``sum``
-    over short trailing axes and, unlike a BLAS matrix product, gives every row the same
-    result whatever the rows around it (so chunks and threads cannot change a bit).
+    Block (i, j) starts at cell (i, j): a strided view of the cells (runs of ``bx·O``
+    contiguous numbers), read once by the operation that writes the blocks into ``out``
+    (straight into ``out`` when it is float64), one row per block. Each block's first norm
+    comes first, from its cells' totals (``by·bx`` times fewer numbers than the blocks hold),
+    with the cell area A folded into eps: ``(v/A) / (Σ v/A + eps) = v / (Σv + A·eps)`` and
+    ``(v/A) / sqrt(Σ (v/A)² + eps²) = v / N`` with ``N = sqrt(Σv² + (A·eps)²)``. L2-Hys then
+    clips in the units of the sums, ``w = min(v, 0.2·N)`` (= N·min(v/N, 0.2)), and its second
+    normalization ``(w/N) / sqrt(Σ (w/N)² + eps²)`` is ``w / sqrt(Σw² + (eps·N)²)``: three
+    passes (clip, sum of squares, scale) where the formula as written takes four. Sums over
+    rows use ``einsum``, which, unlike a BLAS matrix product, gives every row the same result
+    whatever the rows around it (so chunks and threads cannot change a bit).
     """
+    n = sums.shape[0]
     (by, bx), (nby, nbx), o = spec.block, spec.n_blocks, spec.orientations
+    area = spec.cell[0] * spec.cell[1]
     m = n * nby * nbx
+    sn, sy, sx, so = sums.strides
+    blocks = as_strided(sums, shape=(n, nby, nbx, by, bx, o),
+                        strides=(sn, sy, sx, sy, sx, so), writeable=False)
     direct = out.dtype == np.float64
     rows = out.reshape(m, -1) if direct else ws.blocks[:m]  # one row per block
-    np.copyto(rows.reshape(n, nby, nbx, by, bx, o), ws.hist_blocks[:n])
-    scale = ws.norms[:m]
-    if spec.block_norm in ("L1", "L1-sqrt"):
-        np.einsum("ij->i", rows, out=scale)  # the votes are >= 0, so Σ|v| = Σv
-        scale += _EPS
-        np.divide(1.0, scale, out=scale)
-        rows *= scale[:, None]
+    rows6 = rows.reshape(n, nby, nbx, by, bx, o)
+    l1 = spec.block_norm in ("L1", "L1-sqrt")
+    cells = ws.cells[:n]
+    if l1:
+        np.einsum("nyxk->nyx", sums, out=cells)  # the votes are >= 0, so Σ|v| = Σv
+    else:
+        np.einsum("nyxk,nyxk->nyx", sums, sums, out=cells)
+    norm, tmp = ws.norms[:, :m]
+    block = norm.reshape(n, nby, nbx)  # per block: the total of its cells
+    np.copyto(block, cells[:, :nby, :nbx])
+    for dy, dx in itertools.product(range(by), range(bx)):  # a few small array operations
+        if dy or dx:
+            block += cells[:, dy : dy + nby, dx : dx + nbx]
+    per_block = block[..., None, None, None]  # broadcast over the block's values
+    if l1:
+        norm += area * _EPS
+    else:
+        norm += (area * _EPS) ** 2
+        np.sqrt(norm, out=norm)  # N
+    if spec.block_norm != "L2-Hys":
+        np.divide(1.0, norm, out=norm)
+        np.multiply(blocks, per_block, out=rows6)
         if spec.block_norm == "L1-sqrt":
             np.sqrt(rows, out=rows)
     else:
-        _l2_normalize(rows, scale)
-        if spec.block_norm == "L2-Hys":
-            np.minimum(rows, _HYS_CLIP, out=rows)
-            _l2_normalize(rows, scale)
+        np.multiply(norm, _HYS_CLIP, out=tmp)
+        np.minimum(blocks, tmp.reshape(n, nby, nbx)[..., None, None, None], out=rows6)
+        np.einsum("ij,ij->i", rows, rows, out=tmp)  # Σw²
+        norm *= _EPS
+        np.square(norm, out=norm)
+        norm += tmp
+        np.sqrt(norm, out=norm)
+        np.divide(1.0, norm, out=norm)
+        rows *= norm[:, None]
     if not direct:
         np.copyto(out, rows.reshape(n, -1))
-
-
-def _l2_normalize(rows: np.ndarray, scale: np.ndarray) -> None:
-    """``rows /= sqrt(Σ rows² + eps²)`` row by row, as ``rows * (1 / sqrt(...))``."""
-    np.einsum("ij,ij->i", rows, rows, out=scale)
-    scale += _EPS**2
-    np.sqrt(scale, out=scale)
-    np.divide(1.0, scale, out=scale)
-    rows *= scale[:, None]
