@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from neuralab import backend as B
 from neuralab.gradcheck import numeric_gradient_array, rel_error
 from neuralab.nn import functional as F
 
@@ -311,3 +312,16 @@ def test_numeric_gradient_works_on_non_contiguous_arrays() -> None:
     grad = numeric_gradient(lambda: float(np.sum(x**2)), x)
     np.testing.assert_allclose(grad, 2 * x, rtol=1e-8)
     assert max(sampled_rel_errors(lambda: float(np.sum(x**2)), x, 2 * x, num_checks=4)) < 1e-8
+
+
+def test_maxout_routes_a_tie_to_the_first_piece_on_every_backend():
+    # as torch.max / argmax: the gradient goes to one piece, never split or doubled
+    x = np.array([[2.0, 2.0, -1.0, 3.0, 0.5, 0.5]])
+    out, cache = F.maxout_forward(x, 2)
+    np.testing.assert_array_equal(out, [[2.0, 3.0, 0.5]])
+    np.testing.assert_array_equal(F.maxout_backward(np.array([[1.0, 2.0, 3.0]]), cache),
+                                  [[1.0, 0.0, 0.0, 2.0, 3.0, 0.0]])
+    strict = B.get_backend("array_api_strict")
+    _, cache_s = F.maxout_forward(strict.asarray(x), 2)
+    dx_s = F.maxout_backward(strict.asarray(np.array([[1.0, 2.0, 3.0]])), cache_s)
+    np.testing.assert_array_equal(B.to_numpy(dx_s), [[1.0, 0.0, 0.0, 2.0, 3.0, 0.0]])

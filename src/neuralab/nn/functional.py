@@ -117,25 +117,36 @@ def maxout_forward(x: Array, k: int) -> tuple[Array, Cache]:
     """Maxout (Goodfellow et al. 2013): the max over groups of ``k`` consecutive units.
 
     x: (N, H·k), the output of an affine map with H·k units -> out: (N, H), where
-    ``out[:, j] = max(x[:, j·k], ..., x[:, j·k + k − 1])``.
+    ``out[:, j] = max(x[:, j·k], ..., x[:, j·k + k − 1])``. The cache holds, per piece, where
+    it won (the first of equal pieces wins, as argmax picks).
     """
     xp = B.namespace(x)
-    n, hk = x.shape
+    hk = x.shape[1]
     if hk % k:
         raise ValueError(f"maxout: input width {hk} is not a multiple of k={k}")
-    groups = xp.reshape(x, (n, hk // k, k))  # (N, H, k)
-    idx = xp.argmax(groups, axis=2)  # (N, H): which piece won
-    out = xp.max(groups, axis=2)
-    return out, (idx, k, x.shape)
+    # Piece i of every unit is the strided column view x[:, i::k] (N, H): k - 1 elementwise
+    # maxima over those, where reducing the short last axis of an (N, H, k) view went row by
+    # row (numpy) and took ~4x longer than the layer's matrix product.
+    pieces = [x[:, i::k] for i in range(k)]
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out = xp.maximum(out, piece)
+    won, taken = [], None
+    for piece in pieces:
+        hit = piece == out
+        if taken is not None:
+            hit = xp.logical_and(hit, xp.logical_not(taken))
+        taken = hit if taken is None else xp.logical_or(taken, hit)
+        won.append(hit)
+    return out, (won, x.shape)
 
 
 def maxout_backward(dout: Array, cache: Cache) -> Array:
     """Route each output gradient to the piece that won the max: (N, H) -> (N, H·k)."""
-    idx, k, shape = cache
+    won, shape = cache
     xp = B.namespace(dout)
-    pieces = xp.arange(k, device=B.device(dout))
-    winner = xp.astype(idx[:, :, None] == pieces, dout.dtype)  # (N, H, k) one-hot
-    return xp.reshape(winner * dout[:, :, None], shape)
+    grads = [dout * xp.astype(hit, dout.dtype) for hit in won]  # k arrays (N, H)
+    return xp.reshape(xp.stack(grads, axis=2), shape)  # piece i of unit h -> column h·k + i
 
 
 def identity_forward(x: Array) -> tuple[Array, Cache]:
