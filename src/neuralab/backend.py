@@ -103,6 +103,53 @@ def _cupy_kernel(name: str) -> Any:
     return kernel
 
 
+# The softmax loss and its gradient in one CuPy kernel, one thread per row (C is small):
+# L_i = log Σ_j e^{z_j} − z_{y_i} with z = s_i − max(s_i), dL/ds = (softmax − onehot) · scale.
+# Each row writes scale · L_i, so the batch's mean loss is one sum. ``T`` is set per dtype.
+_CUPY_SOFTMAX_XENT = r"""
+extern "C" __global__ void softmax_xent(const T* s, const T* onehot, T* grad, T* loss,
+                                        const int n, const int c, const T scale) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    const T* row = s + (long long)i * c;
+    const T* hot = onehot + (long long)i * c;
+    T* g = grad + (long long)i * c;
+    T top = row[0];
+    for (int j = 1; j < c; ++j) top = row[j] > top ? row[j] : top;
+    T total = 0;
+    for (int j = 0; j < c; ++j) total += exp(row[j] - top);
+    const T log_total = log(total);
+    T li = 0;
+    for (int j = 0; j < c; ++j) {
+        const T log_p = row[j] - top - log_total;
+        g[j] = (exp(log_p) - hot[j]) * scale;
+        li -= hot[j] * log_p;
+    }
+    loss[i] = li * scale;
+}
+"""
+
+
+def _cupy_softmax_xent(scores: Array, onehot: Array, scale: float) -> tuple[Array, Array]:
+    """:func:`softmax_xent` on CuPy arrays: one kernel and one sum instead of ~9 launches."""
+    import cupy
+
+    s = cupy.ascontiguousarray(scores)
+    hot = cupy.ascontiguousarray(onehot, dtype=s.dtype)
+    n, c = s.shape
+    key = f"softmax_xent_{s.dtype}"
+    kernel = _CUPY_KERNELS.get(key)
+    if kernel is None:
+        ctype = {"float32": "float", "float64": "double"}[str(s.dtype)]
+        kernel = _CUPY_KERNELS[key] = cupy.RawKernel(
+            f"typedef {ctype} T;\n" + _CUPY_SOFTMAX_XENT, "softmax_xent")
+    grad, rows = cupy.empty_like(s), cupy.empty(n, dtype=s.dtype)
+    threads = 128
+    kernel(((n + threads - 1) // threads,), (threads,),
+           (s, hot, grad, rows, np.int32(n), np.int32(c), s.dtype.type(scale)))
+    return rows.sum(), grad
+
+
 def on_host(x: Array) -> bool:
     """Whether ``x`` lives in host memory (numpy, array_api_strict, torch CPU tensors): reading
     a value back as a Python float is then free, whereas on a GPU it waits for the device."""
@@ -740,6 +787,8 @@ def softmax_xent(scores: Array, onehot: Array) -> tuple[Array, Array]:
         e -= onehot
         e *= scale
         return np.asarray(loss), e
+    if _is_cupy(scores):
+        return _cupy_softmax_xent(scores, onehot, scale)
     xp = namespace(scores)
     log_p = log_softmax(scores)  # (N, C)
     loss = xp.sum(log_p * onehot) * -scale
