@@ -202,3 +202,41 @@ def test_all_finite_sees_nan_and_inf() -> None:
         assert B.all_finite(a)
         a[2, 1] = bad
         assert not B.all_finite(a)
+
+
+def test_cupy_softmax_kernel_source_matches_numpy(tmp_path, rng) -> None:
+    """The CUDA source of CuPy's fused softmax loss, built as plain C++ (one "thread" per row
+    in a loop) and compared with the numpy loss, so a GPU-less CI still checks its math."""
+    import shutil
+    import subprocess
+
+    compiler = shutil.which("g++") or shutil.which("c++")
+    if compiler is None:
+        pytest.skip("needs a C++ compiler to build the CUDA kernel's source on the CPU")
+    n, c = 5, 7
+    scores = rng.normal(scale=3.0, size=(n, c))
+    scores[2, 4] = 1e4  # a huge score: the max shift must keep exp finite
+    y = rng.integers(0, c, size=n)
+    onehot = np.eye(c)[y]
+    harness = (
+        "#include <cmath>\n#include <cstdio>\nusing std::exp; using std::log;\n"
+        "typedef double T;\nstruct Index { int x; } blockIdx{0}, blockDim{1}, threadIdx{0};\n"
+        + B._CUPY_SOFTMAX_XENT.replace('extern "C" __global__', 'extern "C"')
+        + "int main() {\n"
+        f"  const int n = {n}, c = {c}; T g[n * c], loss[n];\n"
+        f"  const T s[] = {{{', '.join(map(repr, scores.ravel().tolist()))}}};\n"
+        f"  const T hot[] = {{{', '.join(map(repr, onehot.ravel().tolist()))}}};\n"
+        "  for (int i = 0; i < n; ++i) { blockIdx.x = i; softmax_xent(s, hot, g, loss, n, c,"
+        " 1.0 / n); }\n"
+        "  for (int k = 0; k < n * c; ++k) printf(\"%.17g \", g[k]);\n"
+        "  printf(\"\\n\"); for (int i = 0; i < n; ++i) printf(\"%.17g \", loss[i]);\n}\n"
+    )
+    (tmp_path / "kernel.cpp").write_text(harness)
+    subprocess.run([compiler, "-O1", "-o", str(tmp_path / "kernel"), str(tmp_path / "kernel.cpp")],
+                   check=True, capture_output=True)
+    grad_line, loss_line = subprocess.run([str(tmp_path / "kernel")], capture_output=True,
+                                          text=True, check=True).stdout.splitlines()
+    loss, grad = softmax_cross_entropy(scores, y)
+    np.testing.assert_allclose(np.array(grad_line.split(), float).reshape(n, c), grad,
+                               rtol=1e-12, atol=1e-15)
+    assert sum(map(float, loss_line.split())) == pytest.approx(loss, rel=1e-12)
