@@ -91,15 +91,21 @@ _CUPY_SOURCES = {
 _CUPY_KERNELS: dict[str, Any] = {}
 
 
-def _cupy_kernel(name: str) -> Any:
-    """The fused CuPy kernel ``name`` of ``_CUPY_SOURCES``, compiled on first use."""
-    kernel = _CUPY_KERNELS.get(name)
+def _cupy_kernel(name: str, dtype: Any = None) -> Any:
+    """A CuPy kernel, compiled on first use: ``name`` of ``_CUPY_SOURCES`` (an elementwise
+    kernel for any dtype), or ``"softmax_xent"`` for ``dtype`` (float32 or float64)."""
+    key = name if dtype is None else f"{name}_{dtype}"
+    kernel = _CUPY_KERNELS.get(key)
     if kernel is None:
         import cupy
 
-        params, outputs, body = _CUPY_SOURCES[name]
-        kernel = _CUPY_KERNELS[name] = cupy.ElementwiseKernel(
-            params, outputs, body, f"neuralab_{name}")
+        if dtype is None:
+            params, outputs, body = _CUPY_SOURCES[name]
+            kernel = cupy.ElementwiseKernel(params, outputs, body, f"neuralab_{name}")
+        else:
+            ctype = {"float32": "float", "float64": "double"}[str(dtype)]
+            kernel = cupy.RawKernel(f"typedef {ctype} T;\n" + _CUPY_SOFTMAX_XENT, name)
+        _CUPY_KERNELS[key] = kernel
     return kernel
 
 
@@ -137,12 +143,7 @@ def _cupy_softmax_xent(scores: Array, onehot: Array, scale: float) -> tuple[Arra
     s = cupy.ascontiguousarray(scores)
     hot = cupy.ascontiguousarray(onehot, dtype=s.dtype)
     n, c = s.shape
-    key = f"softmax_xent_{s.dtype}"
-    kernel = _CUPY_KERNELS.get(key)
-    if kernel is None:
-        ctype = {"float32": "float", "float64": "double"}[str(s.dtype)]
-        kernel = _CUPY_KERNELS[key] = cupy.RawKernel(
-            f"typedef {ctype} T;\n" + _CUPY_SOFTMAX_XENT, "softmax_xent")
+    kernel = _cupy_kernel("softmax_xent", s.dtype)
     grad, rows = cupy.empty_like(s), cupy.empty(n, dtype=s.dtype)
     threads = 128
     kernel(((n + threads - 1) // threads,), (threads,),
@@ -299,7 +300,7 @@ def backend_of(x: Array) -> Backend:
     if array_api_compat.is_torch_array(x):
         dev = x.device
         return Backend(f"torch:{dev}" if dev.type != "cpu" else "torch", namespace(x), dev)
-    if array_api_compat.is_cupy_array(x):
+    if _is_cupy(x):
         return get_backend("cupy")
     return Backend(type(x).__module__.split(".")[0], namespace(x), device(x))
 
@@ -316,7 +317,7 @@ def to_numpy(x: Any) -> np.ndarray:
         return x
     if array_api_compat.is_torch_array(x):
         return x.detach().cpu().numpy()
-    if array_api_compat.is_cupy_array(x):
+    if _is_cupy(x):
         return x.get()
     if _is_array(x):
         return np.from_dlpack(x)

@@ -239,7 +239,8 @@ class Trainer:
                 xb, tb = B.take_rows(X, idx), B.take_rows(target, idx)
                 loss, scores = self.step(xb, tb, check_finite=eager, epoch=epoch, index=step)
                 tally.add(step, loss, idx.shape[0],
-                          _hits(scores, B.take_rows(y, idx)) if self.classification else None)
+                          B.count_hits(scores, B.take_rows(y, idx))
+                          if self.classification else None)
                 if len(tally.pending) == sync_every:
                     tally.flush()
             tally.flush()
@@ -423,12 +424,6 @@ class _EpochTally:
         return 0.0 if self._hits is None else B.to_float(self._hits)
 
 
-def _hits(scores: Array, y: Array) -> Array:
-    """How many rows of scores (N, C) have their argmax at the label y (N,), left on the device
-    (see :func:`neuralab.backend.count_hits`)."""
-    return B.count_hits(scores, y)
-
-
 def predict_scores(model: Sequential, X: Array, batch_size: int = 2048) -> Array:
     """Scores (N, C) of ``model`` in eval mode, in batches of ``batch_size`` rows; the model's
     train/eval mode is restored afterwards. X must be on the model's backend."""
@@ -445,10 +440,5 @@ def evaluate(model: Sequential, loss: str, X: Array, y: Array) -> dict[str, floa
     """Mean data loss and (for classification losses) accuracy of ``model`` on (X, y)."""
     scores = predict_scores(model, X)
     value, _ = get_loss(loss)(scores, y)
-    acc = _count_correct(scores, y) / X.shape[0] if loss != "mse" else None
+    acc = B.to_float(B.count_hits(scores, y)) / X.shape[0] if loss != "mse" else None
     return {"loss": value, "accuracy": acc}
-
-
-def _count_correct(scores: Array, y: Array) -> float:
-    """How many rows of scores (N, C) have their argmax at the label y (N,)."""
-    return B.to_float(_hits(scores, y))
