@@ -31,6 +31,8 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
+from . import _blas
+
 Array = Any  # any array-API array: numpy.ndarray, torch.Tensor, array_api_strict.Array, cupy
 Generator = np.random.Generator
 
@@ -644,6 +646,29 @@ def axpy_(y: Array, x: Array, alpha: float) -> Array:
         return y
     y += alpha * x
     return y
+
+
+def gemm_accumulates(c: Array, a: Array, b: Array) -> bool:
+    """Whether :func:`gemm_` runs as ONE product that reads and writes ``c`` in place (numpy
+    arrays with numpy's BLAS found, see :mod:`neuralab._blas`), so that fusing an update into
+    it saves a pass over ``c``. Elsewhere :func:`gemm_` still works, in several operations."""
+    return _blas.available(c, a, b)
+
+
+def gemm_(c: Array, a: Array, b: Array, alpha: float, beta: float) -> Array:
+    """In place ``c ← alpha·(a @ b) + beta·c``; returns ``c`` (use it).
+
+    a (M, K), b (K, N), c (M, N). On numpy this is BLAS gemm's own β term where
+    :func:`gemm_accumulates` (the product is never stored on its own); on torch ``addmm_``.
+    """
+    if _blas.available(c, a, b):
+        return _blas.gemm(c, a, b, alpha, beta)
+    if _is_torch(c):
+        return c.addmm_(a, b, beta=beta, alpha=alpha)
+    if isinstance(c, np.ndarray):
+        c *= beta
+        return axpy_(c, np.matmul(a, b), alpha)
+    return beta * c + alpha * (a @ b)
 
 
 # --------------------------------------------------------------------------- optimizer updates

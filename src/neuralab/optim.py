@@ -60,6 +60,12 @@ class Optimizer:
         """Update Param ``i`` from ``p.grad + decay·p.value``."""
         raise NotImplementedError
 
+    def sgd_in_backward(self, weight_decay: float = 0.0) -> tuple[float, float] | None:
+        """``(lr, c)`` if this optimizer's next update is plain SGD with weight decay c, which a
+        layer may then apply itself inside ``backward`` (``Sequential.backward(sgd=...)``);
+        None for every rule that needs more than the gradient (momentum, RMSProp, Adam)."""
+        return None
+
     def _slot(self, name: str, i: int, like: Array) -> Array:
         """Per-parameter state array ``name`` for Param ``i`` (zeros on first use)."""
         slots = self.state.setdefault(name, [None] * len(self.params))
@@ -124,6 +130,9 @@ class SGD(Optimizer):
         if nesterov and momentum == 0.0:
             raise ValueError("nesterov=True needs momentum > 0, e.g. momentum=0.9")
         self.nesterov = bool(nesterov)
+
+    def sgd_in_backward(self, weight_decay: float = 0.0) -> tuple[float, float] | None:
+        return (self.lr, weight_decay) if self.momentum == 0.0 else None
 
     def _update(self, i: int, p: Param, decay: float) -> None:
         if self.momentum == 0.0:

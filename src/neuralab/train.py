@@ -376,14 +376,19 @@ def train_step(
 
     A regularizer whose gradient is c·W (L2) is applied by the optimizer as weight decay c,
     inside its update; ``p.grad`` then holds the data gradient alone. Any other regularizer
-    adds its gradient to ``p.grad`` first.
+    adds its gradient to ``p.grad`` first. With plain SGD (no momentum) and such a
+    regularizer, a Linear layer on numpy applies the update to its weight inside backward, in
+    the BLAS product that computes the gradient (:meth:`Linear.backward`); that weight's
+    ``grad`` is then None.
     """
     scores = model.forward(xb)
     if check_finite and not B.all_finite(scores):
         raise NonFiniteScores("scores contain NaN or inf")
     loss, dscores = loss_fn(scores, target)
-    model.backward(dscores, need_dx=False)
     decay = regularizer.weight_decay()
+    # plain SGD: layers that can apply it inside backward do (their weights' grad stays None)
+    sgd = optimizer.sgd_in_backward(decay) if decay is not None else None
+    model.backward(dscores, need_dx=False, sgd=sgd)
     if decay is None:
         regularizer.add_grad(optimizer.params)  # the optimizer's list: no per-step model walk
         decay = 0.0

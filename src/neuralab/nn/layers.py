@@ -51,6 +51,8 @@ class Layer:
     """Base class. Subclasses set ``_config`` keys (constructor arguments) for serialization."""
 
     _config_keys: ClassVar[tuple[str, ...]] = ()
+    # whether ``backward`` takes ``sgd=(lr, c)`` and may apply that SGD step itself (Linear)
+    fuses_sgd: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.training = True
@@ -134,6 +136,7 @@ class Linear(Layer):
     """
 
     _config_keys = ("in_features", "out_features", "init", "std")
+    fuses_sgd = True
 
     def __init__(
         self, in_features: int, out_features: int, *, init: str = "he",
@@ -162,15 +165,34 @@ class Linear(Layer):
         out, self._cache = F.affine_forward(x, self.weight.value, self.bias.value, out=buf)
         return out
 
-    def backward(self, dout: Array, need_dx: bool = True) -> Array | None:
+    def backward(
+        self, dout: Array, need_dx: bool = True, sgd: tuple[float, float] | None = None,
+    ) -> Array | None:
+        """dout (N, H) -> dx (N, D); fills ``weight.grad`` (D, H) and ``bias.grad`` (H,).
+
+        ``sgd=(lr, c)``: where the backend can add to a product in place
+        (:func:`~neuralab.backend.gemm_accumulates`: numpy), apply plain SGD to the weight
+        right here, ``W ← (1 − lr·c)·W − lr·xᵀ·dout``, as one BLAS product: dW is never written
+        out and read back. ``weight.grad`` is then None, so the optimizer skips the weight.
+        Elsewhere ``sgd`` is ignored and the gradient is stored as usual.
+        """
         x, w = self._cache
         ws = self._ws
+        step = None
+        if sgd is not None and B.gemm_accumulates(w, x.T, dout):
+            lr, c = sgd
+            step = (-lr, 1.0 - lr * c if self.weight.decay else 1.0)
         dx, dw, db = F.affine_backward(
-            dout, self._cache, need_dx=need_dx,
+            dout, self._cache, need_dx=need_dx, step=step,
             dx=ws.get("dx", tuple(x.shape), dout) if need_dx else None,
-            dw=ws.get("dw", tuple(w.shape), dout), db=ws.get("db", (self.out_features,), dout),
+            dw=None if step else ws.get("dw", tuple(w.shape), dout),
+            db=ws.get("db", (self.out_features,), dout),
         )
-        self.weight.grad, self.bias.grad = dw, db
+        if step:
+            self.weight.value, self.weight.grad = dw, None
+        else:
+            self.weight.grad = dw
+        self.bias.grad = db
         return dx
 
 
