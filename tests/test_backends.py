@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from neuralab import backend as B
+from neuralab.backend import cupy_kernels
 from neuralab.losses import softmax_cross_entropy
 from neuralab.nn import BatchNorm, Dropout, Linear, ReLU, Sequential
 from neuralab.optim import Adam
@@ -221,7 +222,7 @@ def test_cupy_softmax_kernel_source_matches_numpy(tmp_path, rng) -> None:
     harness = (
         "#include <cmath>\n#include <cstdio>\nusing std::exp; using std::log;\n"
         "typedef double T;\nstruct Index { int x; } blockIdx{0}, blockDim{1}, threadIdx{0};\n"
-        + B._CUPY_SOFTMAX_XENT.replace('extern "C" __global__', 'extern "C"')
+        + cupy_kernels._CUPY_SOFTMAX_XENT.replace('extern "C" __global__', 'extern "C"')
         + "int main() {\n"
         f"  const int n = {n}, c = {c}; T g[n * c], loss[n];\n"
         f"  const T s[] = {{{', '.join(map(repr, scores.ravel().tolist()))}}};\n"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neuralab import _blas
 from neuralab import backend as B
+from neuralab.backend import _blas
 from neuralab.losses import get_loss, one_hot
 from neuralab.nn import Dropout, Linear, ReLU, Sequential
 from neuralab.optim import SGD, Adam

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from neuralab import backend as B
+from neuralab.backend import updates
 from neuralab.nn import Param
 from neuralab.optim import (
     SGD,
@@ -34,7 +35,7 @@ from neuralab.regularizers import L2
 
 STEPS = 10
 # The last shape is sliced by the numpy kernels (backend.axpy_, sgd_update_, adam_update_)
-# into several pieces under the ``slices`` fixture below, which lowers backend._CHUNK.
+# into several pieces under the ``slices`` fixture below, which lowers backend.updates._CHUNK.
 SHAPES = ((3,), (2, 4), (100, 200))
 N_DENSE = 3 + 2 * 4  # w and M share the dense quadratic form
 
@@ -79,7 +80,7 @@ def slices(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     """Run the numpy kernels on whole arrays, or walking the 20000-element parameter in slices
     of 4096 elements (four full ones and a shorter last one)."""
     if request.param == "sliced":
-        monkeypatch.setattr(B, "_CHUNK", 4096)
+        monkeypatch.setattr(updates, "_CHUNK", 4096)
     return request.param
 
 
