@@ -9,7 +9,7 @@ import pytest
 from neuralab import backend as B
 from neuralab.backend import _blas
 from neuralab.losses import get_loss, one_hot
-from neuralab.nn import Dropout, Linear, ReLU, Sequential
+from neuralab.nn import Dropout, InlineSGD, Linear, ReLU, Sequential
 from neuralab.optim import SGD, Adam
 from neuralab.regularizers import L1, L2, NoReg
 from neuralab.train import train_step
@@ -74,6 +74,11 @@ def test_gemm_on_torch_and_array_api_strict(rng, torch) -> None:
     np.testing.assert_allclose(np.asarray(sc), expected, rtol=1e-14)
 
 
+def _sgd(lr: float, decay: float, *layers) -> InlineSGD:
+    """Plain SGD covering the given layers' Params."""
+    return InlineSGD(lr, decay, frozenset(id(p) for layer in layers for p in layer.params()))
+
+
 @pytest.mark.parametrize("need_dx", [True, False])
 @pytest.mark.parametrize("decay", [0.0, 0.02])
 def test_linear_applies_sgd_inside_backward(rng, need_dx, decay) -> None:
@@ -83,7 +88,7 @@ def test_linear_applies_sgd_inside_backward(rng, need_dx, decay) -> None:
         layer.forward(x)
     dx_plain = plain.backward(dout, need_dx=need_dx)
     w_expected = plain.weight.value - 0.1 * (plain.weight.grad + decay * plain.weight.value)
-    dx_fused = fused.backward(dout, need_dx=need_dx, sgd=(0.1, decay))
+    dx_fused = fused.backward(dout, need_dx=need_dx, sgd=_sgd(0.1, decay, fused))
 
     np.testing.assert_allclose(fused.weight.value, w_expected, rtol=1e-13, atol=1e-15)
     assert fused.weight.grad is None  # the optimizer must skip it now
@@ -100,7 +105,7 @@ def test_a_weight_without_decay_is_not_decayed(rng) -> None:
     w0 = layer.weight.value.copy()
     x, dout = rng.standard_normal((3, 4)), rng.standard_normal((3, 2))
     layer.forward(x)
-    layer.backward(dout, sgd=(0.5, 10.0))
+    layer.backward(dout, sgd=_sgd(0.5, 10.0, layer))
     np.testing.assert_allclose(layer.weight.value, w0 - 0.5 * x.T @ dout, rtol=1e-13)
 
 
@@ -150,14 +155,31 @@ def test_other_rules_keep_the_gradients(opt_cls, reg, kw) -> None:
 
 def test_sgd_in_backward_is_only_offered_by_plain_sgd() -> None:
     params = _mlp().params()
-    assert SGD(params, lr=0.3).sgd_in_backward(0.01) == (0.3, 0.01)
+    inline = SGD(params, lr=0.3).sgd_in_backward(0.01)
+    assert (inline.lr, inline.weight_decay) == (0.3, 0.01)
+    assert all(inline.covers(p) for p in params)
     assert SGD(params, lr=0.3, momentum=0.9).sgd_in_backward(0.01) is None
     assert Adam(params).sgd_in_backward(0.0) is None
+
+
+def test_a_weight_the_optimizer_does_not_hold_stays_frozen() -> None:
+    data = np.random.default_rng(2)
+    x = data.standard_normal((32, 20)).astype(np.float32)
+    target = one_hot(data.integers(0, 4, size=32), 4, x)
+    model = _mlp()
+    first = model[0]  # frozen: the optimizer gets every Param but the first layer's
+    frozen = [p.value.copy() for p in first.params()]
+    opt = SGD([p for p in model.params() if all(p is not q for q in first.params())], lr=0.5)
+    for _ in range(3):
+        train_step(model, get_loss("softmax", step=True), L2(1e-3), opt, x, target)
+    for p, before in zip(first.params(), frozen, strict=True):
+        np.testing.assert_array_equal(p.value, before)
+    assert model[3].weight.grad is None  # the others were still updated inside backward
 
 
 def test_torch_models_ignore_the_fusion(torch) -> None:
     model = _mlp().to("torch")
     x = torch.randn(16, 20, dtype=torch.float32)
     model.forward(x)
-    model.backward(torch.ones(16, 4), need_dx=False, sgd=(0.1, 0.0))
+    model.backward(torch.ones(16, 4), need_dx=False, sgd=_sgd(0.1, 0.0, *model))
     assert all(p.grad is not None for p in model.params())  # the optimizer still updates them

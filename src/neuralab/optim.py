@@ -21,7 +21,7 @@ from typing import Any
 from . import backend as B
 from .backend import Array
 from .config import OPTIMIZERS, SCHEDULES, check_choice, check_positive_int, check_range
-from .nn.layers import Param
+from .nn.layers import InlineSGD, Param
 
 
 class Optimizer:
@@ -60,10 +60,11 @@ class Optimizer:
         """Update Param ``i`` from ``p.grad + decay·p.value``."""
         raise NotImplementedError
 
-    def sgd_in_backward(self, weight_decay: float = 0.0) -> tuple[float, float] | None:
-        """``(lr, c)`` if this optimizer's next update is plain SGD with weight decay c, which a
-        layer may then apply itself inside ``backward`` (``Sequential.backward(sgd=...)``);
-        None for every rule that needs more than the gradient (momentum, RMSProp, Adam)."""
+    def sgd_in_backward(self, weight_decay: float = 0.0) -> InlineSGD | None:
+        """The next update as an :class:`~neuralab.nn.InlineSGD` if it is plain SGD (with
+        weight decay c), which a layer may then apply itself inside ``backward``
+        (``Sequential.backward(sgd=...)``); None for every rule that needs more than the
+        gradient (momentum, RMSProp, Adam)."""
         return None
 
     def _slot(self, name: str, i: int, like: Array) -> Array:
@@ -131,8 +132,10 @@ class SGD(Optimizer):
             raise ValueError("nesterov=True needs momentum > 0, e.g. momentum=0.9")
         self.nesterov = bool(nesterov)
 
-    def sgd_in_backward(self, weight_decay: float = 0.0) -> tuple[float, float] | None:
-        return (self.lr, weight_decay) if self.momentum == 0.0 else None
+    def sgd_in_backward(self, weight_decay: float = 0.0) -> InlineSGD | None:
+        if self.momentum != 0.0:
+            return None
+        return InlineSGD(self.lr, weight_decay, frozenset(map(id, self.params)))
 
     def _update(self, i: int, p: Param, decay: float) -> None:
         if self.momentum == 0.0:

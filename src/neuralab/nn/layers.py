@@ -7,6 +7,7 @@ fresh gradients into ``Param.grad`` — it never accumulates — and returns the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .. import backend as B
@@ -38,6 +39,24 @@ class Param:
         return f"Param(shape={self.shape}, decay={self.decay})"
 
 
+@dataclass(frozen=True)
+class InlineSGD:
+    """Plain SGD, w ← w − lr·(g + c·w), that a layer may apply to its own weight inside
+    ``backward`` instead of storing g (see :meth:`Linear.backward`); made by
+    :meth:`neuralab.optim.Optimizer.sgd_in_backward`.
+
+    ``params`` holds the ids of the Params the optimizer updates: a layer applies the step only
+    to a weight in it, so a weight the optimizer leaves alone (frozen) stays as it is.
+    """
+
+    lr: float
+    weight_decay: float
+    params: frozenset[int]
+
+    def covers(self, p: Param) -> bool:
+        return id(p) in self.params
+
+
 LAYERS: dict[str, type[Layer]] = {}
 
 
@@ -51,7 +70,7 @@ class Layer:
     """Base class. Subclasses set ``_config`` keys (constructor arguments) for serialization."""
 
     _config_keys: ClassVar[tuple[str, ...]] = ()
-    # whether ``backward`` takes ``sgd=(lr, c)`` and may apply that SGD step itself (Linear)
+    # whether ``backward`` takes ``sgd=InlineSGD(...)`` and may apply that step itself (Linear)
     fuses_sgd: ClassVar[bool] = False
 
     def __init__(self) -> None:
@@ -166,22 +185,22 @@ class Linear(Layer):
         return out
 
     def backward(
-        self, dout: Array, need_dx: bool = True, sgd: tuple[float, float] | None = None,
+        self, dout: Array, need_dx: bool = True, sgd: InlineSGD | None = None,
     ) -> Array | None:
         """dout (N, H) -> dx (N, D); fills ``weight.grad`` (D, H) and ``bias.grad`` (H,).
 
-        ``sgd=(lr, c)``: where the backend can add to a product in place
-        (:func:`~neuralab.backend.gemm_accumulates`: numpy), apply plain SGD to the weight
-        right here, ``W ← (1 − lr·c)·W − lr·xᵀ·dout``, as one BLAS product: dW is never written
-        out and read back. ``weight.grad`` is then None, so the optimizer skips the weight.
-        Elsewhere ``sgd`` is ignored and the gradient is stored as usual.
+        ``sgd``: where the backend can add to a product in place
+        (:func:`~neuralab.backend.gemm_accumulates`: numpy) and ``sgd`` covers the weight,
+        apply that plain SGD step to it right here, ``W ← (1 − lr·c)·W − lr·xᵀ·dout``, as one
+        BLAS product: dW is never written out and read back. ``weight.grad`` is then None, so
+        the optimizer skips the weight. Otherwise the gradient is stored as usual.
         """
         x, w = self._cache
         ws = self._ws
         step = None
-        if sgd is not None and B.gemm_accumulates(w, x.T, dout):
-            lr, c = sgd
-            step = (-lr, 1.0 - lr * c if self.weight.decay else 1.0)
+        if sgd is not None and sgd.covers(self.weight) and B.gemm_accumulates(w, x.T, dout):
+            c = sgd.weight_decay if self.weight.decay else 0.0
+            step = (-sgd.lr, 1.0 - sgd.lr * c)
         dx, dw, db = F.affine_backward(
             dout, self._cache, need_dx=need_dx, step=step,
             dx=ws.get("dx", tuple(x.shape), dout) if need_dx else None,

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import backend as B
 from ..backend import Array
-from .layers import Layer, Param
+from .layers import InlineSGD, Layer, Param
 
 
 class Sequential(Layer):
@@ -43,14 +43,15 @@ class Sequential(Layer):
         return B.copy(x) if self._buffered and B.is_numpy(x) and self.layers else x
 
     def backward(
-        self, dout: Array, need_dx: bool = True, sgd: tuple[float, float] | None = None,
+        self, dout: Array, need_dx: bool = True, sgd: InlineSGD | None = None,
     ) -> Array | None:
         """Backpropagate ``dout`` (N, C) and fill every Param's ``grad``; returns dx (N, D).
 
         ``need_dx=False`` skips the gradient with respect to the input (training never needs
-        it; it is one of the step's large matrix products). ``sgd=(lr, c)`` lets each layer
-        that can (``fuses_sgd``: Linear on numpy) apply plain SGD with weight decay c to its
-        weight inside its backward and leave that ``grad`` None (see :meth:`Linear.backward`).
+        it; it is one of the step's large matrix products). ``sgd`` (from
+        ``optimizer.sgd_in_backward``) lets each layer that can (``fuses_sgd``: Linear on
+        numpy) apply that plain SGD step to its weight inside its backward and leave that
+        ``grad`` None (see :meth:`Linear.backward`).
         """
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
