@@ -42,9 +42,9 @@ def _numpy_blas_path() -> str | None:
     """The file of the BLAS library numpy loaded, or None if threadpoolctl cannot tell."""
     from threadpoolctl import threadpool_info
 
-    home = os.path.dirname(os.path.abspath(np.__file__))  # .../site-packages/numpy
+    home = os.path.dirname(os.path.realpath(np.__file__))  # .../site-packages/numpy
     for info in threadpool_info():
-        path = os.path.abspath(info.get("filepath", ""))
+        path = os.path.realpath(info.get("filepath") or "")
         # Linux/Windows wheels vendor it in numpy.libs/, macOS wheels in numpy/.dylibs/
         if info.get("user_api") == "blas" and path.startswith((home + os.sep, home + ".libs")):
             return path
