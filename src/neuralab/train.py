@@ -9,7 +9,8 @@ Each step (:func:`train_step`)::
 
     scores = model.forward(x)                       # (N, C)
     data_loss, dscores = loss(scores, target)       # mean over the batch
-    model.backward(dscores)                         # fills p.grad
+    model.backward(dscores, sgd=...)                # fills p.grad (plain SGD on numpy: the
+                                                    # weights are updated right here instead)
     optimizer.step(weight_decay=c)                  # L2: ∂R/∂W = c·W, folded into the update
     # (other regularizers: regularizer.add_grad(params), then optimizer.step())
 

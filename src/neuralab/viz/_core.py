@@ -38,6 +38,19 @@ def pyplot() -> Any:
     return plt
 
 
+def panel_grid(n: int, ncols: int, width: float, height: float) -> tuple[Any, list[Any]]:
+    """A figure of ``n`` panels, ``ncols`` to a row (fewer if ``n`` is smaller), each
+    ``width`` × ``height`` inches; returns it and the ``n`` axes in reading order (the unused
+    cells of the last row are switched off)."""
+    cols = min(ncols, n)
+    rows = -(-n // cols)
+    fig, axes = pyplot().subplots(rows, cols, figsize=(width * cols, height * rows),
+                                  squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    return fig, list(axes.flat[:n])
+
+
 def save(fig: Any, path: str | Path | None) -> None:
     """Write ``fig`` as a PNG to ``path`` atomically (nothing when ``path`` is None)."""
     if path is None:

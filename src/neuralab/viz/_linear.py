@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._core import as_float, class_colors, predictor, pyplot, save
+from ._core import as_float, class_colors, panel_grid, predictor, pyplot, save
 
 
 def _fmt(v: float) -> str:
@@ -307,13 +307,8 @@ def plot_decision_grid(
     if ncols < 1:
         raise ValueError(f"ncols={ncols!r} is out of range; allowed: >= 1")
     items = [p if isinstance(p, DecisionPanel) else DecisionPanel(*p) for p in panels]
-    cols = min(ncols, len(items))
-    rows = -(-len(items) // cols)
-    plt = pyplot()
-    fig, axes = plt.subplots(rows, cols, figsize=(4.0 * cols, 3.8 * rows), squeeze=False)
-    for ax in axes.flat[len(items):]:
-        ax.axis("off")
-    for ax, p in zip(axes.flat, items, strict=False):
+    fig, axes = panel_grid(len(items), ncols, 4.0, 3.8)
+    for ax, p in zip(axes, items, strict=True):
         plot_decision_regions(p.model, p.X, p.y, title=p.title, xlabel=p.xlabel,
                               ylabel=p.ylabel, ax=ax, resolution=150)
     if title:

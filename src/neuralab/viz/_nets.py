@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import as_float, pyplot, save
+from ._core import as_float, panel_grid, pyplot, save
 
 SLIDE_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "maxout", "elu")
 
@@ -89,13 +89,8 @@ def plot_activations(
     if not names:
         raise ValueError("names is empty; give at least one activation")
     xs = np.linspace(-5.0, 5.0, 401) if x is None else as_float(x).ravel()
-    cols = min(ncols, len(names))
-    rows = -(-len(names) // cols)
-    plt = pyplot()
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.9 * rows), squeeze=False)
-    for ax in axes.flat[len(names):]:
-        ax.axis("off")
-    for ax, name in zip(axes.flat, names, strict=False):
+    fig, axes = panel_grid(len(names), ncols, 3.6, 2.9)
+    for ax, name in zip(axes, names, strict=True):
         alpha = _DEFAULT_ALPHA.get(name)
         f, df = activation_curve(name, xs, alpha=alpha)
         ax.plot(xs, f, color="C0", lw=2, label="f(x)")

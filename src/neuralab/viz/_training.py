@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import to_numpy
-from ._core import pyplot, save
+from ._core import panel_grid, pyplot, save
 
 
 def plot_history(history: Any, path: str | Path | None = None) -> Any:
@@ -167,16 +167,10 @@ def plot_templates(
     -------
     matplotlib.figure.Figure
     """
-    plt = pyplot()
     w = np.asarray(to_numpy(weight), dtype=np.float64)
-    c = w.shape[1]
-    cols = min(c, 10)
-    rows = -(-c // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(1.4 * cols, 1.6 * rows), squeeze=False)
-    for k, ax in enumerate(axes.flat):
+    fig, axes = panel_grid(w.shape[1], 10, 1.4, 1.6)
+    for k, ax in enumerate(axes):
         ax.axis("off")
-        if k >= c:
-            continue
         t = w[:, k].reshape(image_shape)
         t = (t - t.min()) / max(t.max() - t.min(), 1e-12)
         ax.imshow(t, cmap=None if t.ndim == 3 else "gray", interpolation="nearest")
