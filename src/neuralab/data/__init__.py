@@ -9,7 +9,8 @@ Quick tour::
     ds = data.load("mnist", root="~/mnist")   # IDX files, raw or .gz
     X, y = data.toy("spiral", n=400, noise=0.1, classes=3)
     x, y = data.runners()                     # the lecture's age -> speed table
-    ds = data.apply(ds, data.flatten, data.Standardizer())  # stats from train only
+    ds = data.apply(ds, data.flatten, data.ImageScaler())   # images: mean image, one std
+    ds = data.apply(ds, data.Standardizer())  # features: per feature; stats from train only
     data.download("cifar10")                  # -> ~/.cache/neuralab/cifar10
 
 Importing this package is light: numpy and the standard library only. scikit-learn (digits),
@@ -30,6 +31,7 @@ from neuralab.data.datasets import (
 from neuralab.data.download import SOURCES, DownloadError, RemoteFile, Source, download
 from neuralab.data.images import RestrictedUnpickler, UnsafePickleError, read_idx
 from neuralab.data.preprocess import (
+    ImageScaler,
     MeanImage,
     Standardizer,
     apply,
@@ -47,6 +49,7 @@ __all__ = [
     "DatasetInfo",
     "DatasetNotice",
     "DownloadError",
+    "ImageScaler",
     "MeanImage",
     "RemoteFile",
     "RestrictedUnpickler",

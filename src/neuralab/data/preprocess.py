@@ -1,11 +1,26 @@
-"""Preprocessing: flattening, mean-image subtraction, standardization.
+"""Preprocessing: flattening, mean-image subtraction, image scaling, standardization.
+
+Two schemes, one for each kind of input:
+
+- **Images** (pixels in ``[0, pixel_max]``): :class:`ImageScaler` subtracts the mean training
+  image and divides by ONE global std, the CS231n / PyTorch convention. Its std is floored at
+  1 % of ``pixel_max``, so every image with pixels in ``[0, pixel_max]`` maps into
+  ``|x| <= 100``, whatever the training set.
+- **Feature vectors and tabular data**: :class:`Standardizer` standardizes each feature with
+  its own mean and std, the std floored at 1 % of the largest feature std so a near-constant
+  feature cannot blow up.
+
+Dividing every *pixel* by its own std (a :class:`Standardizer` on raw images) is what not to
+do: MNIST's near-constant border pixels have a std near 0, and a test digit that touches one
+becomes an input of size ~10^4 that dominates the loss.
 
 Statistics are always fitted on the **training** split only and then applied unchanged to
 validation and test data — fitting them on all splits would leak test information into
 training. :func:`apply` does exactly that for a whole :class:`~neuralab.data.Dataset`.
 
 A preprocessing step is either a plain function ``X -> X`` (like :func:`flatten`) or an object
-with ``fit(X) -> self`` and ``transform(X) -> X`` (:class:`MeanImage`, :class:`Standardizer`).
+with ``fit(X) -> self`` and ``transform(X) -> X`` (:class:`MeanImage`, :class:`ImageScaler`,
+:class:`Standardizer`).
 All outputs are ``float32``; statistics are accumulated in float64.
 """
 
@@ -68,13 +83,18 @@ def _mean(X: np.ndarray) -> np.ndarray:
     return total / X.shape[0]
 
 
-def _std(X: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Per-feature population standard deviation (two-pass, chunked, float64)."""
+def _sum_sq(X: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Per-feature sum of squared deviations from ``mean`` (chunked, float64)."""
     sq = np.zeros(X.shape[1:], dtype=np.float64)
     for start in range(0, X.shape[0], _CHUNK_ROWS):
         d = X[start : start + _CHUNK_ROWS].astype(np.float64) - mean
         sq += np.einsum("i...,i...->...", d, d)
-    return np.sqrt(sq / X.shape[0])
+    return sq
+
+
+def _std(X: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Per-feature population standard deviation (two-pass, chunked, float64)."""
+    return np.sqrt(_sum_sq(X, mean) / X.shape[0])
 
 
 class _Fitted:
@@ -121,6 +141,123 @@ class MeanImage(_Fitted):
         """``X + mean_`` (e.g. to show a preprocessed image)."""
         X = self._require_fit(X)
         return (X.astype(np.float32, copy=False) + self.mean_).astype(np.float32, copy=False)
+
+
+def _min_max(X: np.ndarray) -> tuple[float, float]:
+    """Smallest and largest value of ``X`` (chunked: no float copy of the whole array)."""
+    lo, hi = np.inf, -np.inf
+    for start in range(0, X.shape[0], _CHUNK_ROWS):
+        chunk = X[start : start + _CHUNK_ROWS]
+        lo, hi = min(lo, float(chunk.min())), max(hi, float(chunk.max()))
+    return lo, hi
+
+
+def _float32_at_least(value: float) -> np.float32:
+    """The smallest float32 that is >= ``value`` (float32 rounding must not shrink a floor)."""
+    f = np.float32(value)
+    return f if float(f) >= value else np.nextafter(f, np.float32(np.inf))
+
+
+def _check_fraction(param: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ValueError(f"{param}={value!r} is out of range; allowed: (0, 1]")
+    return float(value)
+
+
+class ImageScaler(_Fitted):
+    """Subtract the mean training image, divide by one global std: the default for images.
+
+    ``transform(X) = (X - mean_) / scale_`` where ``mean_`` is the per-pixel (and channel) mean
+    training image — the lecture's "subtract the mean image" — and ``scale_`` is a single number:
+    the std of all mean-subtracted training pixels (``std_``), floored at ``floor · pixel_max``.
+    That is what CS231n does for CIFAR-10 and what ``torchvision.transforms.Normalize`` does with
+    a dataset's mean and std; unlike per-pixel standardization (:class:`Standardizer`) it keeps
+    the relative scale of the pixels, so a pixel that is almost always black stays small.
+
+    **Guarantee.** If the training pixels lie in ``[0, pixel_max]``, then every image with
+    pixels in ``[0, pixel_max]`` — any split, any new image, even all-0 or all-``pixel_max`` —
+    maps into ``|x| <= 1 / floor``, i.e. ``|x| <= 100`` with the default ``floor=0.01``: then
+    ``|X - mean_| <= pixel_max`` and ``scale_ >= 0.01 · pixel_max``. The bound holds exactly in
+    float32 (``scale_`` is rounded up, ``mean_`` kept inside ``[0, pixel_max]``). Inputs outside
+    ``[0, pixel_max]`` are transformed by the same formula but are not covered by the bound.
+
+    Parameters
+    ----------
+    pixel_max : float, optional
+        Largest possible pixel value (16 for digits, 255 for MNIST and CIFAR-10, 1.0 for images
+        in ``[0, 1]``). ``None`` (default): the largest value in the training data.
+    floor : float, default 0.01
+        ``scale_`` is at least ``floor · pixel_max``; in ``(0, 1]``. It only matters for training
+        sets that are nearly constant (real image data sets have a std of 20–40 % of the range).
+
+    Attributes
+    ----------
+    mean_ : numpy.ndarray or None
+        The mean training image, shape ``sample_shape``, float32, set by :meth:`fit`.
+    std_ : float or None
+        Population std (``ddof=0``) of all mean-subtracted training pixels together.
+    scale_ : float or None
+        What :meth:`transform` divides by: ``max(std_, floor · pixel_max_)``.
+    pixel_max_ : float or None
+        The ``pixel_max`` used (given or inferred).
+
+    Examples
+    --------
+    >>> from neuralab.data import load, apply, flatten, ImageScaler   # doctest: +SKIP
+    >>> ds = apply(load("digits"), flatten, ImageScaler(pixel_max=16))  # doctest: +SKIP
+    """
+
+    def __init__(self, pixel_max: float | None = None, floor: float = 0.01) -> None:
+        if pixel_max is not None and (
+            isinstance(pixel_max, bool) or not isinstance(pixel_max, int | float)
+            or not np.isfinite(pixel_max) or pixel_max <= 0
+        ):
+            raise ValueError(f"pixel_max={pixel_max!r} must be a finite number > 0 (the largest "
+                             f"pixel value, e.g. 255), or None to take it from the training data")
+        self.pixel_max = None if pixel_max is None else float(pixel_max)
+        self.floor = _check_fraction("floor", floor)
+        self.mean_: np.ndarray | None = None
+        self.std_: float | None = None
+        self.scale_: float | None = None
+        self.pixel_max_: float | None = None
+
+    def fit(self, X: np.ndarray) -> ImageScaler:
+        """Mean image, global std and ``scale_`` from training images ``X`` (shape
+        ``(N, *sample_shape)``, pixels in ``[0, pixel_max]``; a ``ValueError`` otherwise)."""
+        X = _check_fit_input(X, "ImageScaler")
+        lo, hi = _min_max(X)
+        pixel_max = self.pixel_max if self.pixel_max is not None else hi
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise ValueError("ImageScaler.fit: X contains NaN or inf; pixels must be finite")
+        if pixel_max <= 0:
+            raise ValueError(f"ImageScaler.fit: every training pixel is {hi:g}, so pixel_max "
+                             f"cannot be inferred; pass pixel_max (e.g. 255)")
+        # Compared as float32, the precision transform computes in (0.1 is 0.1000000015).
+        pixel_max = float(np.float32(pixel_max))
+        if lo < 0 or float(np.float32(hi)) > pixel_max:
+            raise ValueError(
+                f"ImageScaler.fit: X has pixels in [{lo:g}, {hi:g}], outside [0, "
+                f"pixel_max={pixel_max:g}]; pass the images' pixel_max (allowed: pixels in "
+                f"[0, pixel_max]), or use Standardizer for data that are not images")
+        mean = np.clip(_mean(X), 0.0, pixel_max)
+        std = float(np.sqrt(_sum_sq(X, mean).sum() / X.size))
+        self.pixel_max_ = pixel_max
+        self.mean_ = np.clip(mean.astype(np.float32), np.float32(0), np.float32(pixel_max))
+        self.std_ = std
+        self.scale_ = float(_float32_at_least(max(std, self.floor * self.pixel_max_)))
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """``(X - mean_) / scale_``, float32, same shape as ``X``."""
+        X = self._require_fit(X)
+        out = X.astype(np.float32, copy=False) - self.mean_
+        return (out / np.float32(self.scale_)).astype(np.float32, copy=False)
+
+    def inverse_transform(self, X: np.ndarray) -> np.ndarray:
+        """``X · scale_ + mean_``: back to pixels (e.g. to show a preprocessed image)."""
+        X = self._require_fit(X)
+        out = X.astype(np.float32, copy=False) * np.float32(self.scale_) + self.mean_
+        return out.astype(np.float32, copy=False)
 
 
 class Standardizer(_Fitted):
