@@ -93,20 +93,20 @@ def test_noreg_adds_nothing(rng):
 
 
 @pytest.mark.parametrize("name", [*REGULARIZERS, "none"])
-def test_weight_decay_is_the_gradient_as_a_multiple_of_w(name, rng):
-    """weight_decay() is c with add_grad adding c·W (L2: 2λ, none: 0), or None when the
-    gradient is no multiple of W (then the optimizer cannot fold it in)."""
+def test_weight_decay_and_l1_strength_split_the_gradient(name, rng):
+    """weight_decay() is c and l1_strength() is λ₁ with add_grad adding c·W + λ₁·sign(W):
+    the smooth part the optimizer folds into its update, the L1 part it applies as a prox."""
     reg = REGULARIZERS[name][0] if name != "none" else NoReg()
-    c = reg.weight_decay()
-    assert c == {"l2": 2 * LAM, "none": 0.0, "l1": None, "elastic": None}[name]
-    if c is None:
-        return
+    c, l1 = reg.weight_decay(), reg.l1_strength()
+    assert c == {"l2": 2 * LAM, "none": 0.0, "l1": 0.0, "elastic": 2 * LAM * BETA}[name]
+    assert l1 == {"l2": 0.0, "none": 0.0, "l1": LAM, "elastic": LAM}[name]
     params = make_params(rng)
     for p in params:
         p.grad = np.zeros_like(p.value)
     reg.add_grad(params)
     for p in params:
-        np.testing.assert_allclose(p.grad, c * p.value if p.decay else 0.0, rtol=1e-15)
+        expected = c * p.value + l1 * np.sign(p.value) if p.decay else 0.0
+        np.testing.assert_allclose(p.grad, expected, rtol=1e-15)
 
 
 def test_get_regularizer_by_name():

@@ -56,20 +56,30 @@ def test_training_learns_and_records_history(tmp_path: Path) -> None:
     assert (tmp_path / "h.csv").read_text().splitlines()[0].startswith("epoch,lr,train_loss")
 
 
-def test_train_step_folds_l2_into_the_update_and_adds_other_penalties() -> None:
-    """train_step with L2 gives the parameters of add_grad + step, and leaves the data gradient
-    in p.grad; a penalty that is no multiple of W (L1) still goes through add_grad."""
+def test_train_step_folds_l2_into_the_update_and_applies_l1_as_a_prox() -> None:
+    """train_step gives the parameters of the textbook sequence — backward, add the L2
+    gradient, the optimizer's update, then L1's soft-threshold — and leaves the data gradient
+    in p.grad; a penalty with neither form (weight_decay() None) goes through add_grad."""
     from neuralab import backend as B
     from neuralab.losses import get_loss, one_hot
     from neuralab.optim import Adam
-    from neuralab.regularizers import L1
+    from neuralab.regularizers import L1, ElasticNet, Regularizer
     from neuralab.train import train_step
+
+    class Quartic(Regularizer):  # R = λ·ΣW⁴: its gradient 4λW³ is no multiple of W
+        lam = 0.05
+
+        def _penalty(self, w):
+            return self.lam * float((w**4).sum())
+
+        def _add_grad(self, grad, w):
+            return grad + 4 * self.lam * w**3
 
     X, y = blobs(32)
     X64 = X.astype(np.float64)
     target = one_hot(y, 3, X64)
     loss_fn = get_loss("softmax", step=True)
-    for reg in (L2(0.05), L1(0.05)):
+    for reg in (L2(0.05), L1(0.05), ElasticNet(0.05, 0.5), Quartic()):
         folded = mlp(4, 3, (8,), seed=1).to("numpy", dtype="float64")
         manual = mlp(4, 3, (8,), seed=1).to("numpy", dtype="float64")
         opt_f, opt_m = Adam(folded.params(), lr=0.1), Adam(manual.params(), lr=0.1)
@@ -78,14 +88,26 @@ def test_train_step_folds_l2_into_the_update_and_adds_other_penalties() -> None:
             scores = manual.forward(X64)
             manual.backward(loss_fn(scores, target)[1], need_dx=False)
             data_grads = [B.copy(p.grad) for p in manual.params()]
-            reg.add_grad(manual.params())
+            if isinstance(reg, Quartic):
+                reg.add_grad(manual.params())
+            else:  # the smooth part's gradient c·W, then the update, then the prox
+                for p in manual.params():
+                    if p.decay:
+                        p.grad = p.grad + reg.weight_decay() * p.value
             opt_m.step()
+            for i, p in enumerate(manual.params()):
+                if p.decay and reg.l1_strength():
+                    v_hat = opt_m.state["v"][i] / (1 - opt_m.beta2**opt_m.t)
+                    tau = opt_m.lr / (np.sqrt(v_hat) + opt_m.eps) * reg.l1_strength()
+                    p.value = np.sign(p.value) * np.maximum(np.abs(p.value) - tau, 0.0)
         for (name, a), b in zip(folded.state_dict().items(), manual.state_dict().values(),
                                 strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14, err_msg=name)
-        grads = data_grads if isinstance(reg, L2) else [p.grad for p in manual.params()]
+        grads = [p.grad for p in manual.params()] if isinstance(reg, Quartic) else data_grads
         for p, g in zip(folded.params(), grads, strict=True):
             np.testing.assert_allclose(p.grad, g, rtol=1e-12, atol=1e-14)
+        if reg.l1_strength():  # the prox made exact zeros
+            assert any((p.value == 0).any() for p in folded.params() if p.decay)
 
 
 def test_reshuffles_every_epoch_from_the_seed() -> None:

@@ -1,15 +1,19 @@
 """Optimizers and learning-rate schedules.
 
-An optimizer updates its Params in place from their ``grad`` (filled by ``model.backward`` and
-``regularizer.add_grad``). Notation: w a parameter, g its gradient, η the learning rate, t the
-step count starting at 1. Each rule below is the one ``torch.optim`` implements (dampening left
-out), so the two match step for step.
+An optimizer updates its Params in place from their ``grad`` (filled by ``model.backward``).
+Notation: w a parameter, g its gradient, η the learning rate, t the step count starting at 1.
+Each rule below is the one ``torch.optim`` implements (dampening left out), so the two match
+step for step.
 
-An L2 penalty's gradient c·w can instead be folded into the update: ``step(weight_decay=c)``
-uses g + c·w for every Param with ``decay=True`` — torch.optim's ``weight_decay`` — without
-writing it into ``grad`` (on numpy without a pass of its own; see
-:meth:`neuralab.regularizers.Regularizer.weight_decay`, which gives c, and
-:func:`neuralab.train.train_step`, which does this).
+The regularizer enters :meth:`Optimizer.step` in two ways (:func:`neuralab.train.train_step`
+passes both, from :meth:`~neuralab.regularizers.Regularizer.weight_decay` and
+:meth:`~neuralab.regularizers.Regularizer.l1_strength`):
+
+* ``weight_decay=c`` — an L2 penalty's gradient c·w, folded into the update for every Param
+  with ``decay=True`` (torch.optim's ``weight_decay``), without writing it into ``grad`` (on
+  numpy without a pass of its own);
+* ``l1=λ`` — the L1 penalty λ·Σ|w|, applied after the update as its proximal step
+  (soft-thresholding), so that weights reach exactly 0 (:meth:`Optimizer.step`).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 from . import backend as B
 from .backend import Array
 from .config import OPTIMIZERS, SCHEDULES, check_choice, check_positive_int, check_range
-from .nn.layers import InlineSGD, Param
+from .nn.layers import Param
 
 
 class Optimizer:
@@ -38,7 +42,7 @@ class Optimizer:
         self.t = 0  # steps taken
         self.state: dict[str, list[Array | None]] = {}
 
-    def step(self, weight_decay: float = 0.0) -> None:
+    def step(self, weight_decay: float = 0.0, l1: float = 0.0) -> None:
         """Apply one update to every Param that has a gradient.
 
         Parameters
@@ -48,24 +52,39 @@ class Optimizer:
             ``grad + c·w`` — the gradient of the L2 penalty λ·ΣW² for c = 2λ, so that
             ``L2(lam).add_grad(params); opt.step()`` and ``opt.step(weight_decay=2 * lam)``
             give the same parameters (up to rounding). ``grad`` itself is not modified.
+        l1 : float
+            λ ≥ 0: after its update, every Param with ``decay=True`` takes the proximal step of
+            the penalty λ·Σ|w| with the optimizer's own step size τ::
+
+                w ← sign(w)·max(|w| − τ·λ, 0)
+
+            τ = η for SGD (with or without momentum) and τ = η / (√ŝ + ε) per entry for
+            RMSProp and Adam (ŝ their running mean of g², bias-corrected for Adam): the prox in
+            the metric the optimizer steps in. A weight that the update carries across 0, or
+            leaves within τ·λ of it, lands on exactly 0, and stays there while the step's
+            gradient (SGD: g; momentum: the velocity; Adam: m̂) is at most λ in magnitude.
+            With plain SGD this is proximal gradient descent (ISTA) on data loss + λ·Σ|w|.
         """
         if not weight_decay >= 0.0:
             raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+        if not l1 >= 0.0:
+            raise ValueError(f"l1 must be >= 0, got {l1!r}")
         self.t += 1
         for i, p in enumerate(self.params):
-            if p.grad is not None:
-                self._update(i, p, weight_decay if p.decay else 0.0)
+            if p.grad is None:
+                continue
+            self._update(i, p, weight_decay if p.decay else 0.0)
+            if l1 and p.decay:
+                p.value = B.soft_threshold_(p.value, self._prox_step(i, p) * l1)
 
     def _update(self, i: int, p: Param, decay: float) -> None:
         """Update Param ``i`` from ``p.grad + decay·p.value``."""
         raise NotImplementedError
 
-    def sgd_in_backward(self, weight_decay: float = 0.0) -> InlineSGD | None:
-        """The next update as an :class:`~neuralab.nn.InlineSGD` if it is plain SGD (with
-        weight decay c), which a layer may then apply itself inside ``backward``
-        (``Sequential.backward(sgd=...)``); None for every rule that needs more than the
-        gradient (momentum, RMSProp, Adam)."""
-        return None
+    def _prox_step(self, i: int, p: Param) -> float | Array:
+        """τ: the step size of the update just taken on Param ``i`` (a number, or an array
+        of its shape for the adaptive rules), which scales L1's soft-threshold."""
+        return self.lr
 
     def _slot(self, name: str, i: int, like: Array) -> Array:
         """Per-parameter state array ``name`` for Param ``i`` (zeros on first use)."""
@@ -132,11 +151,6 @@ class SGD(Optimizer):
             raise ValueError("nesterov=True needs momentum > 0, e.g. momentum=0.9")
         self.nesterov = bool(nesterov)
 
-    def sgd_in_backward(self, weight_decay: float = 0.0) -> InlineSGD | None:
-        if self.momentum != 0.0:
-            return None
-        return InlineSGD(self.lr, weight_decay, frozenset(map(id, self.params)))
-
     def _update(self, i: int, p: Param, decay: float) -> None:
         if self.momentum == 0.0:
             # one fused sweep on numpy, L2 term included
@@ -178,6 +192,10 @@ class RMSProp(Optimizer):
         denom = B.add(B.sqrt(s, out=tmp), self.eps, out=tmp)
         p.value = B.axpy_(p.value, B.divide(g, denom, out=tmp), -self.lr)
 
+    def _prox_step(self, i: int, p: Param) -> Array:
+        xp = B.namespace(p.value)
+        return self.lr / (xp.sqrt(self._slot("s", i, p.value)) + self.eps)  # η / (√s + ε)
+
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015).
@@ -203,6 +221,11 @@ class Adam(Optimizer):
             lr=self.lr, beta1=self.beta1, beta2=self.beta2, eps=self.eps, step=self.t,
             weight_decay=decay,
         )
+
+    def _prox_step(self, i: int, p: Param) -> Array:
+        xp, v = B.namespace(p.value), self._slot("v", i, p.value)
+        root = math.sqrt(1.0 - self.beta2**self.t)
+        return self.lr / (xp.sqrt(v) / root + self.eps)  # η / (√v̂ + ε)
 
 
 def get_optimizer(name: str, params: Iterable[Param], lr: float, **kwargs: Any) -> Optimizer:

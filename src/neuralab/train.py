@@ -9,10 +9,9 @@ Each step (:func:`train_step`)::
 
     scores = model.forward(x)                       # (N, C)
     data_loss, dscores = loss(scores, target)       # mean over the batch
-    model.backward(dscores, sgd=...)                # fills p.grad (plain SGD on numpy: the
-                                                    # weights are updated right here instead)
-    optimizer.step(weight_decay=c)                  # L2: ∂R/∂W = c·W, folded into the update
-    # (other regularizers: regularizer.add_grad(params), then optimizer.step())
+    model.backward(dscores)                         # fills every p.grad
+    optimizer.step(weight_decay=c, l1=λ)            # L2 part: c·W folded into the update;
+                                                    # L1 part: soft-threshold after it
 
 R(W) itself is not needed for the update: it is computed once per epoch, for the History.
 
@@ -371,29 +370,29 @@ def train_step(
 ) -> tuple[Array, Array]:
     """One step of minibatch training: forward, loss, backward, regularizer, update.
 
-    xb (N, D) and target (N, C) live on the model's backend; ``loss_fn`` is a training-step
-    loss (``losses.get_loss(name, step=True)``). Returns the batch's mean data loss as a 0-d
-    array (not read back to the host) and the scores (N, C).
+    The one training step of the project: :class:`Trainer`, the playground's session, the
+    script it exports and ``neuralab demo`` all call it.
 
-    A regularizer whose gradient is c·W (L2) is applied by the optimizer as weight decay c,
-    inside its update; ``p.grad`` then holds the data gradient alone. Any other regularizer
-    adds its gradient to ``p.grad`` first. With plain SGD (no momentum) and such a
-    regularizer, a Linear layer on numpy applies the update to its weight inside backward, in
-    the BLAS product that computes the gradient (:meth:`Linear.backward`); that weight's
-    ``grad`` is then None.
+    xb (N, D) and target (N, C) live on the model's backend; ``loss_fn`` is a training-step
+    loss (``losses.get_loss(name, step=True)``: one-hot targets for the classification
+    losses). Returns the batch's mean data loss as a 0-d array (not read back to the host) and
+    the scores (N, C).
+
+    The regularizer's smooth part (L2: gradient c·W) is applied by the optimizer as weight
+    decay c, inside its update; ``p.grad`` holds the data gradient alone. Its L1 part is the
+    optimizer's proximal step after the update (:meth:`Optimizer.step`). A regularizer with
+    neither form adds its gradient to ``p.grad`` first.
     """
     scores = model.forward(xb)
     if check_finite and not B.all_finite(scores):
         raise NonFiniteScores("scores contain NaN or inf")
     loss, dscores = loss_fn(scores, target)
+    model.backward(dscores, need_dx=False)
     decay = regularizer.weight_decay()
-    # plain SGD: layers that can apply it inside backward do (their weights' grad stays None)
-    sgd = optimizer.sgd_in_backward(decay) if decay is not None else None
-    model.backward(dscores, need_dx=False, sgd=sgd)
     if decay is None:
         regularizer.add_grad(optimizer.params)  # the optimizer's list: no per-step model walk
         decay = 0.0
-    optimizer.step(weight_decay=decay)
+    optimizer.step(weight_decay=decay, l1=regularizer.l1_strength())
     return loss, scores
 
 

@@ -16,7 +16,7 @@ arrays, torch tensors (CPU or CUDA) and CuPy arrays. Callers use it as one modul
   ...): on numpy they write into it, elsewhere they return a fresh array; always use the
   return value. :class:`Workspace` holds the buffers a layer reuses.
 * :mod:`~neuralab.backend.updates` and :mod:`~neuralab.backend.loss_kernels` — fused kernels
-  (:func:`sgd_update_`, :func:`adam_update_`, :func:`gemm_`, :func:`softmax_xent`,
+  (:func:`sgd_update_`, :func:`adam_update_`, :func:`soft_threshold_`, :func:`softmax_xent`,
   :func:`count_hits`): a whole update or loss in one call, as few in-place numpy passes as the
   arithmetic allows, one kernel on torch/CuPy where there is one, the array-API sequence
   elsewhere.
@@ -83,9 +83,8 @@ from .updates import (
     adam_update_,
     add_scaled,
     axpy_,
-    gemm_,
-    gemm_accumulates,
     sgd_update_,
+    soft_threshold_,
 )
 
 __all__ = [
@@ -112,8 +111,6 @@ __all__ = [
     "dropout_mask",
     "epoch_permutation",
     "float_dtype_name",
-    "gemm_",
-    "gemm_accumulates",
     "get_backend",
     "is_numpy",
     "log_softmax",
@@ -130,6 +127,7 @@ __all__ = [
     "rng_state",
     "set_rng_state",
     "sgd_update_",
+    "soft_threshold_",
     "softmax_xent",
     "sqrt",
     "square",

@@ -1,4 +1,4 @@
-"""In-place updates of the training step: ``y += α·x``, gemm with β, SGD and Adam.
+"""In-place updates of the training step: ``y += α·x``, SGD, Adam and L1's soft-threshold.
 
 On numpy each is a fixed sequence of in-place ufuncs over cache-sized slices, with no
 full-size temporary; on torch and CuPy one fused kernel where there is one; elsewhere the
@@ -12,8 +12,7 @@ import threading
 
 import numpy as np
 
-from . import _blas
-from .arrays import Array, _is_cupy, _is_torch
+from .arrays import Array, _is_cupy, _is_torch, namespace
 from .cupy_kernels import _cupy_kernel
 from .ops import _np, add, divide, sqrt, square
 
@@ -64,29 +63,6 @@ def axpy_(y: Array, x: Array, alpha: float) -> Array:
         return y
     y += alpha * x
     return y
-
-
-def gemm_accumulates(c: Array, a: Array, b: Array) -> bool:
-    """Whether :func:`gemm_` runs as ONE product that reads and writes ``c`` in place (numpy
-    arrays with numpy's BLAS found, see :mod:`neuralab._blas`), so that fusing an update into
-    it saves a pass over ``c``. Elsewhere :func:`gemm_` still works, in several operations."""
-    return _blas.available(c, a, b)
-
-
-def gemm_(c: Array, a: Array, b: Array, alpha: float, beta: float) -> Array:
-    """In place ``c ← alpha·(a @ b) + beta·c``; returns ``c`` (use it).
-
-    a (M, K), b (K, N), c (M, N). On numpy this is BLAS gemm's own β term where
-    :func:`gemm_accumulates` (the product is never stored on its own); on torch ``addmm_``.
-    """
-    if _blas.available(c, a, b):
-        return _blas.gemm(c, a, b, alpha, beta)
-    if _is_torch(c):
-        return c.addmm_(a, b, beta=beta, alpha=alpha)
-    if isinstance(c, np.ndarray):
-        c *= beta
-        return axpy_(c, np.matmul(a, b), alpha)
-    return beta * c + alpha * (a @ b)
 
 
 # --------------------------------------------------------------------------- optimizer updates
@@ -198,3 +174,21 @@ def adam_update_(
     v = axpy_(v, square(g), 1.0 - beta2)
     denom = add(divide(sqrt(v), math.sqrt(bc2)), eps)  # √v̂ + ε = √v / √bc₂ + ε
     return axpy_(w, divide(m, denom), -lr / bc1)
+
+
+def soft_threshold_(w: Array, t: float | Array) -> Array:
+    """In place ``w ← sign(w)·max(|w| − t, 0)``, the proximal step of ``t·|w|``; returns ``w``
+    (use it).
+
+    t ≥ 0: a number, or an array of w's shape (a step size per entry, on w's backend).
+    Computed as ``w − clip(w, −t, t)``, so every entry with |w| ≤ t becomes exactly 0 and the
+    others move t towards 0.
+    """
+    if isinstance(w, np.ndarray):
+        w -= np.clip(w, -t, t)
+        return w
+    if _is_torch(w):
+        import torch
+
+        return w.sub_(torch.clamp(w, -t, t))
+    return w - namespace(w).clip(w, min=-t, max=t)

@@ -15,12 +15,12 @@ from .activations import (
 from .activations import (
     REGISTRY as ACTIVATION_REGISTRY,
 )
-from .layers import LAYERS, BatchNorm, Dropout, Flatten, InlineSGD, Layer, Linear, Param
+from .layers import LAYERS, BatchNorm, Dropout, Flatten, Layer, Linear, Param
 from .sequential import Sequential
 
 __all__ = [
     "ACTIVATION_REGISTRY", "ELU", "LAYERS", "BatchNorm", "Dropout", "Flatten", "Identity",
-    "InlineSGD", "Layer", "LeakyReLU", "Linear", "Maxout", "Param", "ReLU", "Sequential",
+    "Layer", "LeakyReLU", "Linear", "Maxout", "Param", "ReLU", "Sequential",
     "Sigmoid", "Tanh",
     "activation_width", "functional", "init", "make_activation",
 ]

@@ -33,30 +33,16 @@ def affine_forward(x: Array, w: Array, b: Array, out: Array | None = None) -> tu
 def affine_backward(
     dout: Array, cache: Cache, *, need_dx: bool = True,
     dx: Array | None = None, dw: Array | None = None, db: Array | None = None,
-    step: tuple[float, float] | None = None,
 ) -> tuple[Array | None, Array, Array]:
     """Gradients of the affine map: dout (N, H) -> dx (N, D), dw (D, H), db (H,).
 
     ``need_dx=False`` skips the input gradient (the first layer never needs it: that saves one
     of the step's three large matrix products).
-
-    ``step=(α, β)`` updates w in place instead of returning dw: ``w ← β·w + α·dw``, which is
-    plain SGD for α = −η, β = 1 − η·c (L2 coefficient c). Where the backend can
-    (:func:`~neuralab.backend.gemm_accumulates`) this is the product's own β term, so dw is
-    never written out and read back. The second value returned is then the updated w (the
-    same array, except on backends without in-place updates) instead of dw.
     """
     x, w = cache
-    if need_dx:  # before any update of w
-        dx = B.matmul(dout, w.T, out=dx)  # (N, H) @ (H, D) -> (N, D)
-    else:
-        dx = None
+    dx = B.matmul(dout, w.T, out=dx) if need_dx else None  # (N, H) @ (H, D) -> (N, D)
     db = B.sum_rows(dout, out=db)  # (N, H) -> (H,)
-    if step is None:
-        dw = B.matmul(x.T, dout, out=dw)  # (D, N) @ (N, H) -> (D, H)
-    else:
-        alpha, beta = step
-        dw = B.gemm_(w, x.T, dout, alpha, beta)  # w ← β·w + α·(D, N) @ (N, H)
+    dw = B.matmul(x.T, dout, out=dw)  # (D, N) @ (N, H) -> (D, H)
     return dx, dw, db
 
 

@@ -7,7 +7,6 @@ fresh gradients into ``Param.grad`` — it never accumulates — and returns the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .. import backend as B
@@ -39,24 +38,6 @@ class Param:
         return f"Param(shape={self.shape}, decay={self.decay})"
 
 
-@dataclass(frozen=True)
-class InlineSGD:
-    """Plain SGD, w ← w − lr·(g + c·w), that a layer may apply to its own weight inside
-    ``backward`` instead of storing g (see :meth:`Linear.backward`); made by
-    :meth:`neuralab.optim.Optimizer.sgd_in_backward`.
-
-    ``params`` holds the ids of the Params the optimizer updates: a layer applies the step only
-    to a weight in it, so a weight the optimizer leaves alone (frozen) stays as it is.
-    """
-
-    lr: float
-    weight_decay: float
-    params: frozenset[int]
-
-    def covers(self, p: Param) -> bool:
-        return id(p) in self.params
-
-
 LAYERS: dict[str, type[Layer]] = {}
 
 
@@ -70,8 +51,6 @@ class Layer:
     """Base class. Subclasses set ``_config`` keys (constructor arguments) for serialization."""
 
     _config_keys: ClassVar[tuple[str, ...]] = ()
-    # whether ``backward`` takes ``sgd=InlineSGD(...)`` and may apply that step itself (Linear)
-    fuses_sgd: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.training = True
@@ -155,7 +134,6 @@ class Linear(Layer):
     """
 
     _config_keys = ("in_features", "out_features", "init", "std")
-    fuses_sgd = True
 
     def __init__(
         self, in_features: int, out_features: int, *, init: str = "he",
@@ -184,34 +162,16 @@ class Linear(Layer):
         out, self._cache = F.affine_forward(x, self.weight.value, self.bias.value, out=buf)
         return out
 
-    def backward(
-        self, dout: Array, need_dx: bool = True, sgd: InlineSGD | None = None,
-    ) -> Array | None:
-        """dout (N, H) -> dx (N, D); fills ``weight.grad`` (D, H) and ``bias.grad`` (H,).
-
-        ``sgd``: where the backend can add to a product in place
-        (:func:`~neuralab.backend.gemm_accumulates`: numpy) and ``sgd`` covers the weight,
-        apply that plain SGD step to it right here, ``W ← (1 − lr·c)·W − lr·xᵀ·dout``, as one
-        BLAS product: dW is never written out and read back. ``weight.grad`` is then None, so
-        the optimizer skips the weight. Otherwise the gradient is stored as usual.
-        """
+    def backward(self, dout: Array, need_dx: bool = True) -> Array | None:
+        """dout (N, H) -> dx (N, D); fills ``weight.grad`` (D, H) and ``bias.grad`` (H,)."""
         x, w = self._cache
         ws = self._ws
-        step = None
-        if sgd is not None and sgd.covers(self.weight) and B.gemm_accumulates(w, x.T, dout):
-            c = sgd.weight_decay if self.weight.decay else 0.0
-            step = (-sgd.lr, 1.0 - sgd.lr * c)
-        dx, dw, db = F.affine_backward(
-            dout, self._cache, need_dx=need_dx, step=step,
+        dx, self.weight.grad, self.bias.grad = F.affine_backward(
+            dout, self._cache, need_dx=need_dx,
             dx=ws.get("dx", tuple(x.shape), dout) if need_dx else None,
-            dw=None if step else ws.get("dw", tuple(w.shape), dout),
+            dw=ws.get("dw", tuple(w.shape), dout),
             db=ws.get("db", (self.out_features,), dout),
         )
-        if step:
-            self.weight.value, self.weight.grad = dw, None
-        else:
-            self.weight.grad = dw
-        self.bias.grad = db
         return dx
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import backend as B
 from ..backend import Array
-from .layers import InlineSGD, Layer, Param
+from .layers import Layer, Param
 
 
 class Sequential(Layer):
@@ -42,23 +42,14 @@ class Sequential(Layer):
         # Only numpy kernels write into reused buffers; elsewhere the output is already fresh.
         return B.copy(x) if self._buffered and B.is_numpy(x) and self.layers else x
 
-    def backward(
-        self, dout: Array, need_dx: bool = True, sgd: InlineSGD | None = None,
-    ) -> Array | None:
+    def backward(self, dout: Array, need_dx: bool = True) -> Array | None:
         """Backpropagate ``dout`` (N, C) and fill every Param's ``grad``; returns dx (N, D).
 
         ``need_dx=False`` skips the gradient with respect to the input (training never needs
-        it; it is one of the step's large matrix products). ``sgd`` (from
-        ``optimizer.sgd_in_backward``) lets each layer that can (``fuses_sgd``: Linear on
-        numpy) apply that plain SGD step to its weight inside its backward and leave that
-        ``grad`` None (see :meth:`Linear.backward`).
+        it; it is one of the step's large matrix products).
         """
         for i in range(len(self.layers) - 1, -1, -1):
-            layer = self.layers[i]
-            if sgd is not None and layer.fuses_sgd:
-                dout = layer.backward(dout, need_dx=need_dx or i > 0, sgd=sgd)
-            else:
-                dout = layer.backward(dout, need_dx=need_dx or i > 0)
+            dout = self.layers[i].backward(dout, need_dx=need_dx or i > 0)
         if dout is None or not self._buffered or not B.is_numpy(dout):
             return dout
         return B.copy(dout)
