@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from machine import cpu_count, cpu_name
+from machine import cpu_count, cpu_name, without_blas_guard
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MNIST = REPO.parent / "shared" / "data" / "mnist"
@@ -410,4 +410,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    without_blas_guard()
     main()

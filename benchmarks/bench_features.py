@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from machine import cpu_name
+from machine import cpu_name, without_blas_guard
 from neuralab import features
 
 
@@ -229,4 +229,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    without_blas_guard()
     main()

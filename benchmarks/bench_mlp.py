@@ -45,7 +45,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from machine import cpu_count, cpu_name
+from machine import cpu_count, cpu_name, without_blas_guard
 
 NETS = (  # (name, layer sizes, batch size)
     ("3072-100-10", (3072, 100, 10), 200),
@@ -340,4 +340,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    without_blas_guard()
     main()

@@ -38,6 +38,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from machine import without_blas_guard
 from neuralab.playground.protocol import FEATURES, parse_message
 from neuralab.playground.session import Session
 
@@ -226,4 +227,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    without_blas_guard()
     main()
