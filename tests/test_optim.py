@@ -492,3 +492,75 @@ def test_same_result_on_other_backends(
     for slots in opt.state.values():
         assert all(B.backend_of(s).name == target.name for s in slots)
     assert_params_close(got, want, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- carry_over
+def _quadratic_steps(problem: Quadratic, quad: list[Param], opt: Optimizer, steps: int,
+                     extra: Param | None = None) -> None:
+    """``steps`` updates of the quadratic's three Params ``quad`` (a Param whose grad is None
+    stays put), plus ``extra`` with a fixed gradient when given."""
+    for _ in range(steps):
+        grads = problem.grads([B.to_numpy(p.value) for p in quad])
+        for p, g in zip(quad, grads, strict=True):
+            if p.grad is not None:
+                p.grad = B.asarray(g, like=p.value)
+        if extra is not None:
+            extra.grad = np.linspace(-1.0, 1.0, extra.value.size).reshape(extra.value.shape)
+        opt.step(weight_decay=0.1)
+
+
+@pytest.mark.parametrize(("name", "build"), RESUME_CASES, ids=[c[0] for c in RESUME_CASES])
+def test_carry_over_keeps_kind_hyperparameters_step_and_state(
+    problem: Quadratic, name: str, build: Any,
+) -> None:
+    params = make_params(problem)
+    opt = build(params)
+    run_ours(problem, params, opt, steps=3)
+    before = {k: [None if a is None else a.copy() for a in v] for k, v in opt.state.items()}
+    new = Param(np.ones((2, 2)))
+    moved = opt.carry_over([params[2], new, params[0]])  # reordered, one new, one gone
+    assert type(moved) is type(opt) and repr(moved) == repr(opt)
+    assert moved.t == opt.t == 3 and moved.lr == opt.lr
+    assert moved.params == [params[2], new, params[0]] and moved is not opt
+    assert moved.state.keys() == opt.state.keys()
+    for slot, arrays in moved.state.items():
+        assert np.array_equal(arrays[0], opt.state[slot][2])
+        assert np.array_equal(arrays[2], opt.state[slot][0])
+        assert arrays[1] is None  # fresh: zeros on first use
+        arrays[0] += 1.0  # a copy: the old optimizer's state is not touched
+    for slot, arrays in opt.state.items():
+        assert len(arrays) == 3
+        assert all(np.array_equal(a, b) for a, b in zip(arrays, before[slot], strict=True))
+    with pytest.raises(ValueError, match="params is empty"):
+        opt.carry_over([])
+    with pytest.raises(TypeError, match=r"params\[1\]"):
+        opt.carry_over([params[0], np.zeros(3)])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(("name", "build"), RESUME_CASES, ids=[c[0] for c in RESUME_CASES])
+def test_carry_over_updates_as_an_optimizer_that_never_moved(
+    problem: Quadratic, name: str, build: Any,
+) -> None:
+    """Kept Params follow the uninterrupted optimizer bit for bit; a new Param takes the
+    update of a fresh optimizer at the same step count."""
+    half = STEPS // 2
+    ref_params, params = make_params(problem), make_params(problem)
+    ref_opt, opt = build(ref_params), build(params)
+    run_ours(problem, ref_params, ref_opt, steps=half)
+    run_ours(problem, params, opt, steps=half)
+    # params[1] leaves the network: frozen from here on, in both runs
+    ref_params[1].grad = params[1].grad = None
+    new = Param(np.full((3, 2), 0.5))
+    moved = opt.carry_over([params[2], new, params[0]])
+    fresh_new = Param(new.value.copy())
+    fresh = build([fresh_new])
+    fresh.t = moved.t
+    _quadratic_steps(problem, ref_params, ref_opt, STEPS - half)
+    _quadratic_steps(problem, params, moved, STEPS - half, extra=new)
+    for _ in range(STEPS - half):
+        fresh_new.grad = np.linspace(-1.0, 1.0, new.value.size).reshape(new.value.shape)
+        fresh.step(weight_decay=0.1)
+    for i in range(3):
+        np.testing.assert_array_equal(params[i].value, ref_params[i].value)
+    np.testing.assert_array_equal(new.value, fresh_new.value)
+    assert moved.t == ref_opt.t == STEPS

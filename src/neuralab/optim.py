@@ -18,6 +18,7 @@ passes both, from :meth:`~neuralab.regularizers.Regularizer.weight_decay` and
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -123,6 +124,54 @@ class Optimizer:
             like = self.params[int(i)].value
             self.state.setdefault(name, [None] * len(self.params))[int(i)] = B.copy(
                 B.asarray(arr, like=like))
+
+    def carry_over(self, params: Iterable[Param]) -> Optimizer:
+        """The same optimizer over a new list of Params, for a rebuilt network.
+
+        When a model is rebuilt around the same weights (the playground adds or removes a
+        batch-norm or dropout layer while training runs), its ``params()`` list changes: some
+        Params stay (the same objects), some are new, some are gone. This returns an optimizer
+        that goes on as if nothing had been rebuilt for every Param that stayed.
+
+        Parameters
+        ----------
+        params : iterable of Param
+            The rebuilt model's Params (``model.params()``), in its order.
+
+        Returns
+        -------
+        Optimizer
+            A new optimizer of the same class with the same hyperparameters (``lr``, momentum,
+            betas ...) and step count ``t``. A Param of ``params`` that this optimizer holds
+            (the same object) keeps a copy of its per-parameter state (momentum velocity,
+            RMSProp / Adam moments); a new Param starts with fresh state (zeros on first use),
+            as in a new optimizer. The state of Params not in ``params`` is dropped. This
+            optimizer is left unchanged.
+
+        Raises
+        ------
+        ValueError, TypeError
+            As the constructor: ``params`` is empty or holds something other than Params.
+
+        Examples
+        --------
+        >>> from neuralab.nn import BatchNorm, Linear, ReLU, Sequential
+        >>> fc1, fc2 = Linear(2, 4, rng=0), Linear(4, 3, rng=1)
+        >>> opt = Adam(Sequential(fc1, ReLU(), fc2).params(), lr=1e-2)
+        >>> model = Sequential(fc1, BatchNorm(4), ReLU(), fc2)  # the same weights + γ, β
+        >>> opt = opt.carry_over(model.params())
+        >>> len(opt.params)
+        6
+        """
+        new = copy.copy(self)  # the hyperparameters, whatever the subclass names them
+        Optimizer.__init__(new, params, self.lr)  # checks params; empty state, t = 0
+        new.__dict__.pop("_ws", None)  # scratch buffers are sized for the old list
+        new.t = self.t
+        index = {id(p): i for i, p in enumerate(self.params)}
+        for name, slots in self.state.items():
+            kept = [slots[index[id(p)]] if id(p) in index else None for p in new.params]
+            new.state[name] = [None if a is None else B.copy(a) for a in kept]
+        return new
 
     def __repr__(self) -> str:
         hyper = {k: v for k, v in vars(self).items() if k not in ("params", "state", "t", "_ws")}
