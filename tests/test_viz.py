@@ -125,10 +125,34 @@ def test_confusion_matrix_counts_and_plot():
 
 def test_plot_templates_scales_each_template():
     w = np.stack([np.arange(4.0), -np.arange(4.0)], axis=1)  # (D=4, C=2)
-    fig = viz.plot_templates(w, (2, 2), ["up", "down"])
+    fig = viz.plot_templates(w, (2, 2), ["up", "down"], clip=0)
     shown = [ax.images[0].get_array() for ax in fig.axes if ax.images]
     np.testing.assert_allclose(shown[0], [[0, 1 / 3], [2 / 3, 1]])
     np.testing.assert_allclose(shown[1], [[1, 2 / 3], [1 / 3, 0]])
+
+
+def test_plot_templates_clips_outliers_and_keeps_colour():
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=(8, 8, 3)) + np.array([0.0, 0.0, 2.0])  # a blue template ...
+    t[0, 0, 0] = 100.0                                            # ... with one outlier
+    fig = viz.plot_templates(t.reshape(-1, 1), (8, 8, 3), ["ship"])
+    shown = fig.axes[0].images[0].get_array()
+    assert shown.shape == (8, 8, 3) and shown.min() == 0 and shown.max() == 1
+    assert shown[..., 2].mean() > shown[..., 0].mean() + 0.2      # still blue, not pale grey
+    plain = viz.plot_templates(t.reshape(-1, 1), (8, 8, 3), ["ship"], clip=0)
+    assert plain.axes[0].images[0].get_array()[..., 2].mean() < 0.1  # squeezed by the outlier
+    with pytest.raises(ValueError, match="clip"):
+        viz.plot_templates(t.reshape(-1, 1), (8, 8, 3), ["ship"], clip=50)
+
+
+def test_plot_templates_divides_by_the_input_scale():
+    w = np.ones((4, 1))
+    fig = viz.plot_templates(w, (2, 2), ["c"], scale=[1.0, 2.0, 4.0, 1.0], clip=0)
+    np.testing.assert_allclose(fig.axes[0].images[0].get_array(), [[1, 1 / 3], [0, 1]])
+    with pytest.raises(ValueError, match="weight must have shape"):
+        viz.plot_templates(np.ones((5, 1)), (2, 2), ["c"])
+    with pytest.raises(ValueError, match="scale"):
+        viz.plot_templates(w, (2, 2), ["c"], scale=[1.0, 0.0, 1.0, 1.0])
 
 
 # ------------------------------------------------------------------ linear classifier

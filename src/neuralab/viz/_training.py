@@ -146,11 +146,16 @@ def plot_confusion(
 
 def plot_templates(
     weight: Any, image_shape: tuple[int, ...], class_names: Sequence[str],
-    path: str | Path | None = None,
+    path: str | Path | None = None, *, scale: Any = None, clip: float = 0.5,
+    title: str = "Class templates (columns of W)",
 ) -> Any:
     """The lecture's visual viewpoint: each class's weights ``W[:, c]`` shown as an image.
 
-    Each template is min-max scaled on its own, as in CS231n's pictures.
+    Each template is min-max scaled on its own, as in CS231n's pictures (RGB templates over
+    their three channels together, so a template's colour cast — the airplane's and ship's
+    blue, the frog's green — stays visible), after its ``clip`` % most extreme values at either
+    end are clipped: a few outlying weights would otherwise squeeze every other pixel into a
+    pale grey.
 
     Parameters
     ----------
@@ -162,20 +167,51 @@ def plot_templates(
         One name per column of ``weight``.
     path : str or Path, optional
         Where to write the PNG (atomically).
+    scale : float or array_like, optional
+        What the model's inputs were divided by: a number, or ``D`` per-pixel values (a
+        :class:`~neuralab.data.Standardizer`'s ``std_``). The template shown is then
+        ``W[:, c] / scale``, the weights on the pixels themselves. A single number changes
+        nothing in the picture (the scaling is per template).
+    clip : float, default 0.5
+        Percent of each template's values clipped at each end before scaling, in ``[0, 50)``;
+        0 is plain min-max.
+    title : str
+        The figure's title.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     w = np.asarray(to_numpy(weight), dtype=np.float64)
-    fig, axes = panel_grid(w.shape[1], 10, 1.4, 1.6)
+    d = int(np.prod(image_shape))
+    if w.ndim != 2 or w.shape[0] != d:
+        raise ValueError(f"weight must have shape ({d}, C) for image_shape "
+                         f"{tuple(image_shape)}, got {w.shape}")
+    if len(class_names) != w.shape[1]:
+        raise ValueError(f"class_names has {len(class_names)} names for {w.shape[1]} templates")
+    if not 0 <= clip < 50:
+        raise ValueError(f"clip={clip!r} is out of range; allowed: [0, 50) percent")
+    if scale is not None:
+        s = np.asarray(to_numpy(scale), dtype=np.float64).reshape(-1)
+        if s.size not in (1, d) or not np.all(np.isfinite(s)) or np.any(s <= 0):
+            raise ValueError(f"scale must be one number or {d} per-pixel numbers, all > 0")
+        w = w / s[:, None]
+    fig, axes = panel_grid(w.shape[1], 10, 1.5, 1.7)
     for k, ax in enumerate(axes):
         ax.axis("off")
-        t = w[:, k].reshape(image_shape)
-        t = (t - t.min()) / max(t.max() - t.min(), 1e-12)
-        ax.imshow(t, cmap=None if t.ndim == 3 else "gray", interpolation="nearest")
-        ax.set_title(class_names[k], fontsize=8)
-    fig.suptitle("Class templates (columns of W)", fontsize=10)
+        ax.imshow(template_image(w[:, k].reshape(image_shape), clip),
+                  cmap=None if len(image_shape) == 3 else "gray", interpolation="nearest")
+        ax.set_title(class_names[k], fontsize=9)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     save(fig, path)
     return fig
+
+
+def template_image(template: Any, clip: float = 0.5) -> np.ndarray:
+    """One template as an image in ``[0, 1]``: the values between its ``clip`` and
+    ``100 - clip`` percentiles stretched to the full range (all channels together), what
+    :func:`plot_templates` draws."""
+    t = np.asarray(template, dtype=np.float64)
+    lo, hi = np.percentile(t, [clip, 100 - clip]) if clip else (t.min(), t.max())
+    return np.clip((t - lo) / max(hi - lo, 1e-12), 0.0, 1.0)
