@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import struct
 import subprocess
 import sys
@@ -257,6 +256,50 @@ def test_step_trains_exactly_one_epoch_and_pauses() -> None:
     assert frames(send(s, {"type": "step"}))[0]["step"] == 50
 
 
+# Configs where the session batches as Trainer.fit does: no batch-norm merge (250 training
+# points; 250 % batch_size != 1), no edits, no live changes.
+SAME_AS_TRAINER = [
+    {"activation": "tanh", "reg": "l1", "lam": 0.003, "optimizer": "sgd", "lr": 0.1},
+    {"dataset": "spiral", "classes": 3, "hidden": [8, 8], "activation": "relu",
+     "dropout": 0.2, "reg": "elastic", "lam": 0.001, "optimizer": "adam", "lr": 0.01,
+     "features": ["x1", "x2", "r", "theta"]},
+    {"dataset": "xor", "batchnorm": True, "reg": "l2", "lam": 0.001, "optimizer": "nesterov",
+     "batch_size": 16, "loss": "svm", "hidden": [5]},
+    {"problem": "regression", "dataset": "multi-gaussian", "hidden": [6, 3],
+     "activation": "sigmoid", "optimizer": "rmsprop", "lr": 0.01, "batch_size": 32},
+]
+
+
+@pytest.mark.parametrize("config", SAME_AS_TRAINER,
+                         ids=["tanh-l1-sgd", "relu-dropout-elastic-adam", "bn-l2-svm",
+                              "regression"])
+def test_session_epochs_equal_trainer_fit_bit_for_bit(config: dict) -> None:
+    """The session's steps are train.train_step: N epochs of a session and Trainer.fit for N
+    epochs on the same features, network (models.mlp from the same seed) and shuffling seed
+    end with equal parameters, batch-norm statistics included."""
+    from neuralab.models import mlp
+    from neuralab.regularizers import get_regularizer
+    from neuralab.train import Trainer
+
+    epochs = 3
+    s = Session(config)
+    c = s.config
+    model = mlp(len(c.features), c.n_outputs, c.hidden, activation=c.activation_at(0),
+                dropout=c.dropout_at(0), batchnorm=c.batchnorm, seed=c.seed)
+    assert all(np.array_equal(a, b) for a, b in zip(
+        model.state_dict().values(), s.model.state_dict().values(), strict=True))
+    for _ in range(epochs):
+        s.train_epoch()
+    Trainer(model, loss=c.loss, regularizer=get_regularizer(c.reg, c.lam, c.beta),
+            optimizer=c.optimizer, lr=c.lr, epochs=epochs, batch_size=c.batch_size,
+            seed=c.seed).fit(featurize(s._data.X_train, c.features), s._data.y_train)
+    ours, theirs = s.model.state_dict(), model.state_dict()
+    assert list(ours) == list(theirs)
+    for key in ours:
+        assert np.array_equal(ours[key], theirs[key]), key
+    assert s.step == epochs * -(-len(s._data.X_train) // c.batch_size)
+
+
 def test_grid_sets_the_heatmap_size() -> None:
     s = Session()
     send(s, {"type": "config", "config": {"grid": 17}})
@@ -460,47 +503,131 @@ def test_model_export_loads_with_neuralab_io(tmp_path: Path, trained: Session) -
     trained.model.train()
 
 
-def _run_script(tmp_path: Path, session: Session) -> str:
+def _write_script(tmp_path: Path, session: Session) -> Path:
     reply = session.export("script")
     assert reply["filename"].endswith(".py")
     path = tmp_path / reply["filename"]
     path.write_text(reply["content"])
-    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
+    return path
 
 
-@pytest.mark.parametrize(("config", "builder"), [
-    ({"dataset": "spiral", "classes": 3, "hidden": [8, 8], "activation": "relu",
-      "optimizer": "adam", "lr": 0.02, "dropout": 0.1, "features": ["x1", "x2", "r", "theta"]},
-     "models.mlp("),
-    ({"dataset": "xor", "hidden": [6, 4], "activation": ["elu", "maxout"], "batchnorm": True,
-      "reg": "l2", "lam": 0.001, "batch_size": 16, "optimizer": "momentum", "noise": 10},
-     "nn.Linear("),
-], ids=["mlp", "per-layer"])
-def test_script_export_reproduces_the_experiment(tmp_path: Path, config: dict,
-                                                 builder: str) -> None:
-    s = Session(config)
-    for _ in range(30):
-        s.train_epoch()
-    m = s.metrics()
-    out = _run_script(tmp_path, s)
-    test_acc = float(re.search(r"test accuracy: ([0-9.]+)", out).group(1))
-    assert test_acc == pytest.approx(m["test_accuracy"], abs=0.02)
-    assert builder in s.export("script")["content"]
+def _assert_script_equals_session(script: dict[str, Any], s: Session) -> None:
+    """The script's inputs, parameters (batch-norm statistics included) and eval-mode scores
+    equal the session's, bit for bit."""
+    from neuralab.train import predict_scores
+
+    assert np.array_equal(script["F_train"], s._F_train)
+    assert np.array_equal(script["F_test"], s._F_test)
+    assert np.array_equal(script["target"], s._target)
+    ours, theirs = s.model.state_dict(), script["model"].state_dict()
+    assert list(ours) == list(theirs)
+    for key in ours:
+        assert np.array_equal(ours[key], theirs[key]), key
+    for F in (s._F_train, s._F_test):
+        assert np.array_equal(predict_scores(script["model"], F), predict_scores(s.model, F))
 
 
-def test_script_export_of_edited_regression_data(tmp_path: Path) -> None:
-    s = Session({"problem": "regression", "n_points": 100, "hidden": [8]})
+def _edit_points(s: Session) -> None:
+    send(s, {"type": "add_point", "x": 1.0, "y": 1.0, "label": 1})
+    send(s, {"type": "add_point", "x": -2.5, "y": 0.75, "label": 0, "split": "test"})
+    x, y, _ = s.points()["train"][3]
+    send(s, {"type": "delete_point", "x": x, "y": y})
+
+
+def _import_points(s: Session) -> None:
+    send(s, {"type": "import_csv", "text": Session(
+        {"dataset": "spiral", "classes": 3, "noise": 20, "n_points": 120}).export("csv")
+        ["content"]})
+
+
+def _edit_regression_points(s: Session) -> None:
     send(s, {"type": "add_point", "x": 1.0, "y": 1.0, "label": 0.25})
-    for _ in range(20):
+    send(s, {"type": "add_point", "x": 0.1, "y": -3.3, "label": -0.7})
+
+
+# (config, what is done to the points before training, what builds the model in the script)
+EXPORTS = {
+    "tanh-none": ({"activation": "tanh", "hidden": [4, 2]}, None, "models.mlp("),
+    "relu-l1-adam-polar": ({"dataset": "spiral", "classes": 3, "hidden": [8, 8],
+                            "activation": "relu", "optimizer": "adam", "lr": 0.02,
+                            "reg": "l1", "lam": 0.002, "features": ["x1", "x2", "r", "theta"]},
+                           None, "models.mlp("),
+    # 250 training points, batch 83: the last batch of one is merged (batch norm)
+    "batchnorm-l2-merged": ({"dataset": "xor", "hidden": [6, 4],
+                             "activation": ["elu", "maxout"], "batchnorm": True, "reg": "l2",
+                             "lam": 0.001, "batch_size": 83, "optimizer": "momentum",
+                             "noise": 10}, None, "nn.Linear("),
+    "dropout-elastic-svm": ({"dataset": "gaussian", "hidden": [6, 5], "dropout": [0.1, 0.3],
+                             "activation": "relu", "reg": "elastic", "lam": 0.003,
+                             "loss": "svm", "optimizer": "rmsprop", "lr": 0.01,
+                             "features": ["x1", "x2", "x1^2", "x2^2", "x1x2", "sin_x1"]},
+                            None, "nn.Linear("),
+    "edited-points": ({"hidden": [5], "optimizer": "nesterov", "reg": "l2", "lam": 0.01},
+                      _edit_points, "models.mlp("),
+    "imported-csv": ({"hidden": [6], "activation": "tanh", "optimizer": "adam", "lr": 0.01,
+                      "batchnorm": True, "batch_size": 7}, _import_points, "models.mlp("),
+    "regression-edited": ({"problem": "regression", "dataset": "multi-gaussian",
+                           "hidden": [8, 4], "activation": "tanh", "reg": "l1", "lam": 0.001,
+                           "optimizer": "adam", "lr": 0.01, "n_points": 100},
+                          _edit_regression_points, "models.mlp("),
+}
+
+
+@pytest.mark.parametrize("case", list(EXPORTS))
+def test_script_export_reproduces_the_session_bit_for_bit(
+    tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The exported script computes the session's inputs with the same functions and trains
+    with the same step (train.train_step) and batches: after the same epochs its parameters
+    and scores equal the session's exactly."""
+    import runpy
+
+    config, edit, builder = EXPORTS[case]
+    s = Session(config)
+    if edit is not None:
+        edit(s)
+        assert s.custom_data
+    for _ in range(4):
         s.train_epoch()
-    text = s.export("script")["content"]
-    assert "X_train = np.array(" in text  # the edited points travel inside the script
-    out = _run_script(tmp_path, s)
-    rmse = float(re.search(r"test rmse: ([0-9.]+)", out).group(1))
-    assert rmse == pytest.approx(s.metrics()["rmse"], abs=0.01)
+    assert s.epoch == 4
+    path = _write_script(tmp_path, s)
+    text = path.read_text()
+    assert builder in text and "train.train_step(" in text
+    assert ("X_train = np.array(" in text) == s.custom_data  # edited points travel inside
+    script = runpy.run_path(str(path), run_name="__main__")
+    assert script["EPOCHS"] == 4
+    _assert_script_equals_session(script, s)
+    out = capsys.readouterr().out
+    m = s.metrics()
+    if s.config.classification:
+        assert f"test accuracy: {m['test_accuracy']:.4f}" in out
+    else:
+        assert f"test rmse: {m['rmse']:.4f}" in out
+
+
+def test_script_export_runs_standalone(tmp_path: Path) -> None:
+    """In a fresh Python process the script ends with the session's parameters (saved with
+    np.savez by a wrapper that runs it)."""
+    s = Session({"dataset": "spiral", "classes": 3, "hidden": [8, 8], "dropout": 0.1,
+                 "optimizer": "adam", "lr": 0.02, "reg": "elastic", "lam": 0.001})
+    for _ in range(3):
+        s.train_epoch()
+    path = _write_script(tmp_path, s)
+    wrapper = tmp_path / "run_and_save.py"
+    wrapper.write_text(
+        "import runpy, sys\nimport numpy as np\n"
+        "g = runpy.run_path(sys.argv[1], run_name='__main__')\n"
+        "np.savez(sys.argv[2], **g['model'].state_dict())\n")
+    saved = tmp_path / "params.npz"
+    proc = subprocess.run([sys.executable, str(wrapper), str(path), str(saved)],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "test accuracy:" in proc.stdout
+    with np.load(saved) as theirs:
+        ours = s.model.state_dict()
+        assert sorted(theirs.files) == sorted(ours)
+        for key in ours:
+            assert np.array_equal(theirs[key], ours[key]), key
 
 
 def test_csv_export_round_trips_through_import() -> None:

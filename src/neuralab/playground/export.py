@@ -60,25 +60,32 @@ def experiment_script(config: PlaygroundConfig, points: Points, epoch: int,
                       custom_data: bool) -> str:
     """A standalone Python script that rebuilds the experiment with the neuralab API: the same
     data (regenerated from its seeds, or embedded when edited), the same network from the same
-    seed, the same minibatch loop, then the final losses and accuracy."""
+    seed, the same inputs (:func:`~neuralab.playground.points.featurize`,
+    :func:`~neuralab.playground.points.loss_targets`), the session's minibatch loop around the
+    same step, :func:`neuralab.train.train_step`, then the final losses and accuracy.
+
+    Trained for ``epoch`` epochs (the session's epochs so far), the script ends with the
+    session's parameters bit for bit when the session trained its whole run with this config
+    and these points (no live change, no edit mid-run)."""
     c = config
     layers = range(len(c.hidden))
     uniform = (len({c.activation_at(i) for i in layers}) <= 1
                and len({c.dropout_at(i) for i in layers}) <= 1)
     config_text = "\n".join(f"    {k}: {json.dumps(v)}" for k, v in c.model_dump().items())
-    modules = {"backend", "features", "losses", "optim", "regularizers",
+    modules = {"backend", "losses", "optim", "regularizers", "train",
                "models" if uniform else "nn", *(() if custom_data else ("data",))}
     head = _SCRIPT_HEAD.format(
         epoch=epoch, config=config_text, modules=", ".join(sorted(modules)),
         epochs=epoch or c.epoch_cap or 100, batch=c.batch_size, seed=c.seed,
         features=json.dumps(c.features), batchnorm=c.batchnorm, classification=c.classification,
+        loss=json.dumps(c.loss), outputs=c.n_outputs,
     )
     loop = _SCRIPT_LOOP.format(
-        loss=json.dumps(c.loss), reg=json.dumps(c.reg), lam=c.lam, beta=c.beta,
-        optimizer=json.dumps(c.optimizer), lr=c.lr,
+        reg=json.dumps(c.reg), lam=c.lam, beta=c.beta, optimizer=json.dumps(c.optimizer),
+        lr=c.lr,
     )
     data = _script_points(points, c.classification) if custom_data else _script_toy(c)
-    return head + _FEATURIZE + data + _script_model(c, uniform) + loop
+    return head + data + _script_model(c, uniform) + loop
 
 
 _SCRIPT_HEAD = '''"""A neuralab playground experiment, rebuilt with the neuralab API.
@@ -88,9 +95,12 @@ Exported at epoch {epoch} from this playground configuration:
 {config}
 
 The script regenerates the data, builds the same network from the same seed and trains it
-with the playground's minibatch loop for EPOCHS epochs, then prints the losses and the
-accuracy. Changes made while the playground trained (a new learning rate mid-run, edited
-weights) are not replayed: this is the experiment as configured now, trained from scratch.
+for EPOCHS epochs with the playground's minibatch loop around the library's one training step,
+neuralab.train.train_step (the step the playground, the Trainer and `neuralab demo` take), then
+prints the losses and the accuracy. Trained from scratch without changes, the playground ends
+with these very parameters, bit for bit. Changes made while the playground trained (a new
+learning rate or dropout rate mid-run, edited weights, points edited mid-run) are not
+replayed: this is the experiment as configured now, trained from scratch.
 
 Run it with:  python playground_experiment.py
 """
@@ -98,25 +108,16 @@ Run it with:  python playground_experiment.py
 import numpy as np
 
 from neuralab import {modules}
+from neuralab.playground.points import featurize, loss_targets, split_index
 
 EPOCHS = {epochs}
 BATCH_SIZE = {batch}
 SEED = {seed}  # the weights, the dropout masks and the order of the minibatches
-FEATURES = {features}
+FEATURES = {features}  # the network's inputs, computed from the points (x1, x2)
 BATCHNORM = {batchnorm}
 CLASSIFICATION = {classification}
-'''
-
-_FEATURIZE = '''
-
-def featurize(X):
-    """The network's inputs: the playground's feature maps of the points (x1, x2)."""
-    X = np.asarray(X, dtype=np.float32)
-    maps = [name for name in FEATURES if name in features.PLAYGROUND_FEATURES]
-    cols = dict(zip(maps, features.playground(X, maps).T)) if maps else {}
-    if "r" in FEATURES or "theta" in FEATURES:
-        cols.update(zip(("r", "theta"), features.polar(X).T))
-    return np.stack([cols[name] for name in FEATURES], axis=1).astype(np.float32)
+LOSS = {loss}
+N_OUTPUTS = {outputs}  # one score per class, or one value for regression
 '''
 
 
@@ -131,7 +132,7 @@ def _script_toy(c: PlaygroundConfig) -> str:
         f"{c.train_ratio:g} % of the (shuffled) points train\n"
         f"X, y = data.toy({json.dumps(c.dataset)}, n={c.n_points}, noise={c.noise / 100!r}, "
         f"seed={c.data_seed}, classes={classes})\n"
-        f"n_train = int(np.floor(len(X) * {c.train_ratio!r} / 100 + 0.5))\n"
+        f"n_train = split_index(len(X), {c.train_ratio!r})\n"
         "X_train, y_train, X_test, y_test = X[:n_train], y[:n_train], X[n_train:], "
         "y[n_train:]\n"
     )
@@ -187,17 +188,18 @@ def _script_model(c: PlaygroundConfig, uniform: bool) -> str:
 
 _SCRIPT_LOOP = '''
 # ---------------------------------------------------------------- training
-loss_fn = losses.get_loss({loss})
+# the loss in its training-step form (one-hot targets for classification), the regularizer
+# (L2 as weight decay inside the update, L1 as a soft-threshold step after it), the optimizer
+loss_fn = losses.get_loss(LOSS, step=True)
 regularizer = regularizers.get_regularizer({reg}, lam={lam!r}, beta={beta!r})
 optimizer = optim.get_optimizer({optimizer}, model.params(), lr={lr!r})
 
-F_train, F_test = featurize(X_train), featurize(X_test)
-if CLASSIFICATION:
-    t_train, t_test = y_train.astype(np.int64), y_test.astype(np.int64)
-else:  # mse compares (N, 1) predictions with (N, 1) targets
-    t_train, t_test = y_train.reshape(-1, 1), y_test.reshape(-1, 1)
+# the network's inputs and the losses' targets, computed as the playground computes them
+F_train, F_test = featurize(X_train, FEATURES), featurize(X_test, FEATURES)
+t_train, t_test = loss_targets(y_train, CLASSIFICATION), loss_targets(y_test, CLASSIFICATION)
+target = losses.one_hot(t_train, N_OUTPUTS, F_train) if CLASSIFICATION else t_train
 n = len(F_train)
-data_loss = float("nan")
+loss = float("nan")
 model.train()
 for epoch in range(1, EPOCHS + 1):
     order = backend.epoch_permutation(SEED, epoch, n)  # a fresh shuffle every epoch
@@ -207,22 +209,20 @@ for epoch in range(1, EPOCHS + 1):
         if BATCHNORM and n - end == 1:  # batch norm needs two examples per batch
             end = n
         idx = order[start:end]
-        scores = model.forward(F_train[idx])
-        data_loss, dscores = loss_fn(scores, t_train[idx])
-        model.backward(dscores, need_dx=False)
-        regularizer.add_grad(model.params())
-        optimizer.step()
+        # forward, loss, backward, and the optimizer's update with the regularizer
+        loss, _ = train.train_step(model, loss_fn, regularizer, optimizer, F_train[idx],
+                                   target[idx])
         start = end
     if epoch % max(1, EPOCHS // 10) == 0 or epoch == EPOCHS:
-        print(f"epoch {{epoch:5d}}   last minibatch loss {{data_loss:.4f}}")
+        print(f"epoch {{epoch:5d}}   last minibatch loss {{float(loss):.4f}}")
 
 # ---------------------------------------------------------------- evaluation
-model.eval()
+# in eval mode: dropout off, batch norm with its running statistics
 for name, F, t in (("train", F_train, t_train), ("test", F_test, t_test)):
     if not len(F):
         continue
-    scores = model.forward(F)
-    line = f"{{name}} loss: {{loss_fn(scores, t)[0]:.4f}}"
+    scores = train.predict_scores(model, F)
+    line = f"{{name}} loss: {{losses.get_loss(LOSS)(scores, t)[0]:.4f}}"
     if CLASSIFICATION:
         line += f"   {{name}} accuracy: {{np.mean(scores.argmax(axis=1) == t):.4f}}"
     else:

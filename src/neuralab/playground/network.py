@@ -1,5 +1,6 @@
 """The playground's network: hidden blocks and an output layer built from the config, so that
-batch norm and dropout layers can come and go while it trains."""
+batch norm and dropout layers can come and go while it trains (the optimizer follows the
+rebuilt Sequential with :meth:`neuralab.optim.Optimizer.carry_over`)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,13 @@ from ..nn import (
     Dropout,
     Layer,
     Linear,
-    Param,
     Sequential,
     activation_width,
     make_activation,
 )
-from ..optim import Optimizer
 from .protocol import PlaygroundConfig
 
-__all__ = ["INIT", "Block", "assemble", "build_network", "carry_over", "layer_outputs",
-           "restructure"]
+__all__ = ["INIT", "Block", "assemble", "build_network", "layer_outputs", "restructure"]
 
 INIT = "he"  # the library's default (models.mlp), so an exported script can call models.mlp
 
@@ -97,18 +95,6 @@ def restructure(blocks: list[Block], config: PlaygroundConfig,
         elif not config.batchnorm and block.bn is not None:
             block.bn, changed = None, True
     return changed
-
-
-def carry_over(old: Optimizer, params: list[Param]) -> Optimizer:
-    """A new optimizer of ``old``'s kind over ``params``, keeping the step count and the
-    per-parameter state (momentum, Adam moments) of every Param still present."""
-    new = type(old).__new__(type(old))
-    new.__dict__.update({k: v for k, v in old.__dict__.items() if k != "_ws"})
-    index = {id(p): i for i, p in enumerate(old.params)}
-    new.params = list(params)
-    new.state = {name: [slots[index[id(p)]] if id(p) in index else None for p in params]
-                 for name, slots in old.state.items()}
-    return new
 
 
 def layer_outputs(model: Sequential, x: B.Array) -> list[B.Array]:

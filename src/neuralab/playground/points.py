@@ -1,4 +1,8 @@
-"""The playground's points: the toy data set of a config, its train/test split, its features."""
+"""The playground's points: the toy data set of a config, its train/test split, its features.
+
+The session and the script it exports (:mod:`~neuralab.playground.export`) both turn points
+into the network's inputs with :func:`featurize` and :func:`loss_targets`, so the two train on
+the same arrays, bit for bit."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from ..data.toy2d import toy
 from ..features import PLAYGROUND_FEATURES, playground, polar
 from .protocol import PlaygroundConfig
 
-__all__ = ["Points", "featurize", "generate_data", "split_index"]
+__all__ = ["Points", "featurize", "generate_data", "loss_targets", "split_index"]
 
 
 @dataclass
@@ -64,3 +68,11 @@ def featurize(X: np.ndarray, names: list[str] | tuple[str, ...]) -> np.ndarray:
     if "r" in names or "theta" in names:
         cols.update(zip(("r", "theta"), polar(X).T, strict=True))
     return np.ascontiguousarray(np.stack([cols[n] for n in names], axis=1), dtype=np.float32)
+
+
+def loss_targets(y: np.ndarray, classification: bool) -> np.ndarray:
+    """Labels as the losses take them: int64 classes (N,), or float32 targets (N, 1) for
+    ``mse``, which compares (N, 1) predictions with (N, 1) targets."""
+    if classification:
+        return np.asarray(y).astype(np.int64)
+    return np.asarray(y).astype(np.float32).reshape(-1, 1)

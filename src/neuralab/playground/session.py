@@ -3,16 +3,33 @@
 A :class:`Session` is plain Python (no server, no asyncio, no threads): the WebSocket layer
 calls :meth:`Session.apply` for each client message and :meth:`Session.tick` while playing,
 and sends back what they return — JSON-able dicts as text frames, ``bytes`` as binary frames.
-It runs the library's own objects (a :class:`~neuralab.nn.Sequential`, a loss from
-:mod:`neuralab.losses`, a regularizer, an optimizer) exactly as the Trainer's inner loop does,
-only a few minibatches at a time, and turns their state into frames (PROTOCOL.md).
+It trains the library's own objects (a :class:`~neuralab.nn.Sequential`, a training-step loss
+from :mod:`neuralab.losses`, a regularizer, an optimizer) a few minibatches at a time, and turns
+their state into frames (PROTOCOL.md).
+
+Each minibatch step is :func:`neuralab.train.train_step`, the one training step of the library
+(the :class:`~neuralab.train.Trainer`, the exported script and ``neuralab demo`` call it too):
+forward, loss, backward, then the optimizer's update with the regularizer's weight decay and
+L1 proximal step. The session keeps only the batching to itself, and batches as
+:meth:`Trainer.fit <neuralab.train.Trainer.fit>` does — an epoch is ``ceil(N / batch_size)``
+slices of the order :func:`neuralab.backend.epoch_permutation` gives for ``(seed, epoch)`` —
+except in three cases:
+
+* with batch norm, a last batch of one example is merged into the batch before it (the
+  Trainer refuses such a ``batch_size``);
+* points added or deleted mid-epoch: the epoch goes on over the edited points (a new order
+  when their number changed; the epoch ends early when the offset passed the end);
+* live changes (learning rate, batch size, loss, regularizer, optimizer, dropout, batch
+  norm) apply from the next step.
+
+Otherwise N epochs of a session give bit for bit the parameters of ``Trainer(...).fit`` for N
+epochs on the same features, network and seeds (tests/test_playground_session.py checks it).
 
 Reproducibility: everything random comes from the config's seeds — the data from
 ``data_seed``, the weights and dropout masks from ``seed``, the minibatch order from
-``(seed, epoch)`` (:func:`neuralab.backend.epoch_permutation`, as the Trainer) — so the same
-config and the same messages give the same frames, byte for byte.
+``(seed, epoch)`` — so the same config and the same messages give the same frames, byte for
+byte.
 """
-
 
 from __future__ import annotations
 
@@ -24,15 +41,16 @@ from typing import Any
 import numpy as np
 
 from .. import backend as B
-from ..losses import NonFiniteScores, get_loss, softmax
+from ..losses import NonFiniteScores, get_loss, one_hot, softmax
 from ..nn import Linear, Param
 from ..optim import Optimizer, get_optimizer
 from ..regularizers import Regularizer, get_regularizer
+from ..train import train_step
 from .export import export_message
 from .frames import GridFeatures, encode_frame, grid_features, heatmaps, json_array, json_number
 from .metrics import frame_metrics
-from .network import assemble, build_network, carry_over, layer_outputs, restructure
-from .points import Points, featurize, generate_data
+from .network import assemble, build_network, layer_outputs, restructure
+from .points import Points, featurize, generate_data, loss_targets
 from .points_csv import parse_points_csv
 from .protocol import (
     DATA_FIELDS,
@@ -304,8 +322,14 @@ class Session:
         return cap is not None and self.epoch >= cap
 
     def _step(self) -> bool | None:
-        """One minibatch step: True done, False diverged, None impossible (no data)."""
-        F, y = self._F_train, self._y_train
+        """One minibatch step: True done, False diverged, None impossible (no data).
+
+        The batch is chosen here (see the module docstring); the step itself is
+        :func:`~neuralab.train.train_step`. Non-finite scores stop it before the backward pass
+        and the update; a non-finite loss is seen after the update, which then counts as a
+        step, as in the Trainer.
+        """
+        F, target = self._F_train, self._target
         n = F.shape[0]
         bn = self.config.batchnorm
         if n == 0 or (bn and n < 2):
@@ -322,21 +346,17 @@ class Session:
             self._end_epoch()
             return True
         idx = self._order[start:end]
-        scores = self.model.forward(F[idx])
         try:
-            loss, dscores = self._loss_fn(scores, y[idx])
+            loss, _ = train_step(self.model, self._step_loss, self._regularizer,
+                                 self._optimizer, B.take_rows(F, idx),
+                                 B.take_rows(target, idx), check_finite=True)
         except NonFiniteScores:
             return False
-        if not math.isfinite(loss):
-            return False
-        self.model.backward(dscores, need_dx=False)
-        self._regularizer.add_grad(self._params)
-        self._optimizer.step()
         self.step += 1
         self._offset = end
         if end >= n:
             self._end_epoch()
-        return True
+        return math.isfinite(B.to_float(loss))
 
     def _end_epoch(self) -> None:
         self.epoch += 1
@@ -367,9 +387,12 @@ class Session:
         self._params: list[Param] = self.model.params()
 
     def _make_loss_and_reg(self) -> None:
-        """Loss and regularizer for the current config (the optimizer comes with _build)."""
+        """Loss and regularizer for the current config (the optimizer comes with _build):
+        the loss's training-step form for :func:`~neuralab.train.train_step`, its plain form
+        for the frame's metrics."""
         c = self.config
         self._loss_fn = get_loss(c.loss)
+        self._step_loss = get_loss(c.loss, step=True)
         self._regularizer: Regularizer = get_regularizer(c.reg, c.lam, c.beta)
 
     def _apply_live(self, changed: set[str]) -> None:
@@ -377,6 +400,7 @@ class Session:
         c = self.config
         if "loss" in changed:
             self._loss_fn = get_loss(c.loss)
+            self._step_loss = get_loss(c.loss, step=True)
         if changed & {"reg", "lam", "beta"}:
             self._regularizer = get_regularizer(c.reg, c.lam, c.beta)
         structure = restructure(self._blocks, c, self._init_rng)
@@ -385,7 +409,7 @@ class Session:
         if "optimizer" in changed:
             self._optimizer = get_optimizer(c.optimizer, self._params, c.lr)
         elif structure:
-            self._optimizer = carry_over(self._optimizer, self._params)
+            self._optimizer = self._optimizer.carry_over(self._params)
         self._optimizer.lr = c.lr
         if "grid" in changed:
             self._eval_x = None
@@ -393,16 +417,17 @@ class Session:
             self.playing = False
 
     def _data_changed(self) -> None:
-        """Recompute the feature matrices after the points or the features changed."""
+        """Recompute the feature matrices and targets after the points or the features
+        changed (as the exported script computes them: :func:`featurize`,
+        :func:`loss_targets`, and for a classification loss the one-hot training target)."""
         d, c = self._data, self.config
         self._F_train = featurize(d.X_train, c.features)
         self._F_test = featurize(d.X_test, c.features)
-        if c.classification:
-            self._y_train = d.y_train.astype(np.int64)
-            self._y_test = d.y_test.astype(np.int64)
-        else:  # mse compares (N, 1) predictions with (N, 1) targets
-            self._y_train = d.y_train.astype(np.float32).reshape(-1, 1)
-            self._y_test = d.y_test.astype(np.float32).reshape(-1, 1)
+        self._y_train = loss_targets(d.y_train, c.classification)
+        self._y_test = loss_targets(d.y_test, c.classification)
+        # train_step's target, as Trainer.fit makes it: one-hot rows, or the (N, 1) targets
+        self._target = (one_hot(self._y_train, c.n_outputs, self._F_train)
+                        if c.classification else self._y_train)
         self._eval_x = None
 
     # -- frames ------------------------------------------------------------------------------
