@@ -4,6 +4,7 @@ on real data — L1 zeroes weights where L2 only shrinks them."""
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -134,11 +135,11 @@ def test_larger_lambda_more_zeros_smaller_weights(digits_runs, reg) -> None:
     with an L1 part) and ‖W‖ falls strictly."""
     zeros = [float((digits_runs[reg, lam][0] == 0).mean()) for lam in LAMS]
     norms = [float(np.linalg.norm(digits_runs[reg, lam][0])) for lam in LAMS]
-    assert all(b < a for a, b in zip(norms, norms[1:], strict=False)), norms
+    assert all(b < a for a, b in pairwise(norms)), norms
     if reg == "l2":
         assert zeros == [0.0] * len(LAMS)
     else:
-        assert all(b > a for a, b in zip(zeros, zeros[1:], strict=False)), zeros
+        assert all(b > a for a, b in pairwise(zeros)), zeros
 
 
 def test_estimator_l1_has_exact_zeros() -> None:
