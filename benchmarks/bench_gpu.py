@@ -33,6 +33,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
+
 from machine import without_blas_guard
 
 os.environ.pop("CUPY_TF32", None)  # CuPy's fp32 GEMMs stay true fp32 (its default)
