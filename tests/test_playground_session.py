@@ -722,3 +722,22 @@ def test_the_session_needs_no_server_packages() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_l1_zeroes_playground_weights_and_more_with_a_larger_lambda() -> None:
+    """The playground trains through train_step, so L1 is a proximal step there too: on the
+    136 weights of a 7-feature 8-8 net, exact zeros appear and grow with λ (L2 makes none)."""
+    from neuralab.playground.protocol import FEATURES
+
+    def zeros_after_training(reg: str, lam: float) -> int:
+        session = Session({"reg": reg, "lam": lam, "features": list(FEATURES[:7]),
+                           "hidden": [8, 8]})
+        for _ in range(100):
+            session.train_epoch()
+        weights = [layer.weight.value for layer in session._linears()]
+        assert sum(w.size for w in weights) == 136
+        return sum(int((w == 0).sum()) for w in weights)
+
+    zeros = [zeros_after_training("l1", lam) for lam in (1e-3, 3e-3, 1e-2)]
+    assert 0 < zeros[0] < zeros[1] < zeros[2], zeros
+    assert zeros_after_training("l2", 1e-2) == 0
