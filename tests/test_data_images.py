@@ -188,6 +188,18 @@ def test_cifar10_formats(tmp_path, fmt):
     assert len(data.load("cifar10", root=folder).y_test) == 20
 
 
+def test_cifar10_sample_says_so_and_names_its_files(tmp_path):
+    folder = testing.write_fake_cifar10(tmp_path, n_per_batch=20, format="binary")
+    with pytest.warns(data.DatasetNotice, match="100 training and 20 test images, a sample"):
+        ds = data.load("cifar10", root=tmp_path, seed=3)
+    assert ds.notes and "50000 + 10000" in ds.notes[0]
+    text = ds.summary()
+    assert f"binary batches in {folder}" in text
+    assert "data_batch_1.bin .. data_batch_5.bin (100 images: train, and val = 10% of them " \
+           "stratified by seed 3), test_batch.bin (20 images: test)" in text
+    assert "images per class: train 9, val 1, test 2" in text
+
+
 def test_cifar10_channel_order(tmp_path):
     """Pixel (r, c) of channel ch is byte ch·1024 + r·32 + c of the record (planar R, G, B)."""
     out = tmp_path / "cifar-10-batches-bin"

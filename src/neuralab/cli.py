@@ -289,9 +289,14 @@ def data_info(
 
     Example: neuralab data info mnist --root ../shared/data/mnist
     """
+    import warnings
+
     from . import data
 
-    typer.echo(data.load(name, root=root).summary())
+    with warnings.catch_warnings():  # the summary lists the loader's notes itself
+        warnings.simplefilter("ignore", data.DatasetNotice)
+        ds = data.load(name, root=root)
+    typer.echo(ds.summary())
 
 
 @data_app.command("download")

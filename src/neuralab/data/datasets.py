@@ -221,6 +221,13 @@ class Dataset:
         if self.task == "classification":
             names = ", ".join(self.class_names[:10]) + (" ..." if self.n_classes > 10 else "")
             lines.append(f"  {self.n_classes} classes: {names}")
+            counts = []
+            for s in SPLITS:
+                n = np.bincount(self.split(s)[1], minlength=self.n_classes)
+                if n.sum():
+                    counts.append(f"{s} {n.min()}" + (f"-{n.max()}" if n.max() > n.min() else ""))
+            if counts:
+                lines.append(f"  images per class: {', '.join(counts)}")
         else:
             lines.append("  regression target (float32)")
         if self.image_shape:

@@ -72,6 +72,7 @@ CIFAR10_PY_FILES = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch")
 CIFAR10_BIN_FILES = (*(f"data_batch_{i}.bin" for i in range(1, 6)), "test_batch.bin")
 CIFAR10_RECORD = 1 + 3 * 32 * 32  # one label byte, then R, G, B planes of 32×32 bytes
 CIFAR10_FORMATS = ("auto", "python", "binary")
+CIFAR10_SIZES = (50000, 10000)  # official training and test images
 
 
 def _how_to_get(name: str) -> str:
@@ -568,11 +569,18 @@ def load_cifar10(
     X = np.concatenate([b[0] for b in batches[:-1]])
     y = np.concatenate([b[1] for b in batches[:-1]])
     X_te, y_te = batches[-1]
+    notes: list[str] = []
+    if len(y) < CIFAR10_SIZES[0] or len(y_te) < CIFAR10_SIZES[1]:
+        notice(
+            f"cifar10: {folder} holds {len(y)} training and {len(y_te)} test images, a sample "
+            f"of the official {CIFAR10_SIZES[0]} + {CIFAR10_SIZES[1]}: accuracies are not "
+            "comparable with full CIFAR-10 results",
+            notes,
+        )
     # Carve on uint8 and convert each split once: a float32 copy of the whole pool would
     # double peak memory (~600 MB for the full 50k set).
-    X_tr, y_tr, X_va, y_va = carve_val(
-        X, y, val_fraction=0.1 if val_fraction is None else val_fraction, seed=seed
-    )
+    vf = 0.1 if val_fraction is None else val_fraction
+    X_tr, y_tr, X_va, y_va = carve_val(X, y, val_fraction=vf, seed=seed)
     return Dataset(
         "cifar10",
         X_tr.astype(np.float32),
@@ -583,5 +591,11 @@ def load_cifar10(
         y_te,
         class_names=CIFAR10_CLASSES,
         image_shape=(32, 32, 3),
-        description=f"CIFAR-10 32x32 RGB images, pixel values 0..255, {kind} batches in {folder}",
+        description=(
+            f"CIFAR-10 32x32 RGB images, pixel values 0..255, {kind} batches in {folder}: "
+            f"{names[0]} .. {names[-2]} ({len(y)} images: train, and val = {vf:.0%} of them "
+            f"stratified by seed {seed}), {names[-1]} "
+            f"({len(y_te)} images: test)"
+        ),
+        notes=notes,
     )
