@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from neuralab import data
+from neuralab.data import preprocess
 
 
 def _pixels(rng: np.random.Generator, n: int, shape: tuple[int, ...], pmax: float) -> np.ndarray:
@@ -109,3 +112,71 @@ def test_image_scaler_errors():
         data.ImageScaler().transform(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="sample shape"):
         data.ImageScaler().fit(np.ones((4, 3))).transform(np.zeros((2, 4)))
+
+
+# --------------------------------------------------------------------------- floored Standardizer
+def _tabular(rng: np.random.Generator, n: int = 10_000) -> np.ndarray:
+    X = np.stack([rng.normal(5, 1, n), rng.normal(0, 100, n), np.zeros(n), np.full(n, 3.0)], 1)
+    X[0, 2] = 1.0  # nearly constant: one sample in 10,000 is not 0 (std 0.01)
+    return X.astype(np.float32)
+
+
+def test_standardizer_floor_on_near_constant_feature(rng):
+    X = _tabular(rng)
+    st = data.Standardizer().fit(X)
+    std = X.astype(np.float64).std(axis=0)
+    np.testing.assert_allclose(st.std_, std, rtol=1e-5)
+    # Floor: 1 % of the largest std (100) = 1.0; features above it keep their own std.
+    np.testing.assert_allclose(st.scale_[:3], [std[0], std[1], 0.01 * std[1]], rtol=1e-5)
+    new = np.array([[5.0, 0.0, 1000.0, 3.0]], np.float32)  # the near-constant feature jumps
+    z = st.transform(new)
+    assert z[0, 2] == pytest.approx((1000 - 1e-4) / (0.01 * std[1]), rel=1e-5)  # ~1000, not 1e5
+    assert z[0, 3] == 0.0  # zero variance: still 0, whatever the value
+    assert data.Standardizer(floor=0).fit(X).transform(new)[0, 2] == pytest.approx(1e5, rel=1e-2)
+    Z = st.transform(X)  # the features above the floor are standardized exactly
+    np.testing.assert_allclose(Z[:, :2].mean(axis=0), 0, atol=1e-4)
+    np.testing.assert_allclose(Z[:, :2].std(axis=0), 1, atol=1e-4)
+    back = st.inverse_transform(st.transform(new))
+    np.testing.assert_allclose(back, [[5.0, 0.0, 1000.0, 3.0]], rtol=1e-4)
+
+
+def test_standardizer_floor_errors_and_all_constant():
+    with pytest.raises(ValueError, match=r"floor=-0.1 is out of range; allowed: \[0, 1\]"):
+        data.Standardizer(floor=-0.1)
+    with pytest.raises(ValueError, match=r"floor='a'"):
+        data.Standardizer(floor="a")
+    st = data.Standardizer().fit(np.ones((5, 3)))
+    np.testing.assert_array_equal(st.transform(np.full((2, 3), 9.0)), 0.0)
+
+
+# --------------------------------------------------------------------------- saved state
+def test_state_round_trip(rng):
+    X = _pixels(rng, 40, (5, 5), 255)
+    for scaler in (data.ImageScaler().fit(X), data.Standardizer().fit(_tabular(rng))):
+        arrays, meta = scaler.get_state()
+        json.dumps(meta)  # JSON metadata
+        back = preprocess.from_state(arrays, json.loads(json.dumps(meta)))
+        assert type(back) is type(scaler) and back.floor == scaler.floor
+        probe = X[:3] if isinstance(scaler, data.ImageScaler) else _tabular(rng, 7) * 3
+        np.testing.assert_array_equal(back.transform(probe), scaler.transform(probe))
+    assert meta["kind"] == "standardizer" and set(arrays) == {"mean", "std", "scale"}
+
+
+def test_state_written_before_the_floor_divides_by_std(rng):
+    """{kind: standardizer, mean, std} — the state of runs written before the image scaler
+    existed — is each feature divided by its own std, zero-variance features 0, as then."""
+    X = _tabular(rng)
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    old = preprocess.from_state({"mean": mean, "std": std}, {"kind": "standardizer"})
+    new = np.array([[5.0, 0.0, 1000.0, 3.0]], np.float32)
+    expect = np.where(std > 0, (new - mean) / np.where(std > 0, std, 1), 0)
+    np.testing.assert_allclose(old.transform(new), expect, rtol=1e-6)
+    assert old.transform(new)[0, 2] > 9e4  # no floor: exactly the old behaviour
+
+
+def test_from_state_unknown_kind():
+    with pytest.raises(ValueError, match=r"kind='pca' is not a preprocessing scheme; allowed: "
+                                         r"image_scaler, standardizer"):
+        preprocess.from_state({}, {"kind": "pca"})
+    with pytest.raises(RuntimeError, match="not fitted"):
+        data.ImageScaler().get_state()

@@ -1,12 +1,13 @@
 """A training run from a :class:`~neuralab.config.TrainConfig` to a run directory.
 
-``run(config, out)`` loads the data, standardizes it with training statistics, builds the
-model, trains it (progress bar, early stopping, checkpoints) and writes::
+``run(config, out)`` loads the data, preprocesses it with training statistics (see
+:func:`make_scaler`), builds the model, trains it (progress bar, early stopping, checkpoints)
+and writes::
 
     out/
       config.json          the validated TrainConfig
       model.safetensors    the trained model (neuralab.io format)
-      preprocess.safetensors  the standardization (mean, scale) applied to inputs
+      preprocess.safetensors  the preprocessing applied to inputs: its kind and statistics
       history.csv          one row per epoch
       metrics.json         train/val/test accuracy and loss, epochs, seconds
       checkpoints/         last.safetensors (for --resume) and best.safetensors
@@ -29,22 +30,40 @@ from . import io as nio
 from .backend import to_numpy
 from .callbacks import Checkpoint, EarlyStopping, ProgressBar
 from .config import TrainConfig
-from .data.preprocess import Standardizer
+from .data.preprocess import ImageScaler, Standardizer, from_state
 from .models import build
 from .optim import get_optimizer, get_schedule
 from .regularizers import get_regularizer
 from .train import History, Trainer, evaluate
 
-
-def save_standardizer(scaler: Standardizer, path: Path) -> None:
-    nio.write_arrays(path, {"mean": scaler.mean_, "std": scaler.std_}, {"kind": "standardizer"})
+Scaler = ImageScaler | Standardizer
 
 
-def load_standardizer(path: Path) -> Standardizer:
-    arrays, _ = nio.read_arrays(path)
-    scaler = Standardizer()
-    scaler.mean_, scaler.std_ = arrays["mean"], arrays["std"]
-    return scaler
+def make_scaler(config: TrainConfig, ds: Any) -> Scaler:
+    """The preprocessing a run applies, not yet fitted.
+
+    Images trained on their pixels (a dataset with ``image_shape``, no ``features``): an
+    :class:`~neuralab.data.ImageScaler` — subtract the mean training image, divide by one global
+    std floored at 1 % of the pixel range, so every input stays within ``|x| <= 100``. Feature
+    vectors and tabular data: a :class:`~neuralab.data.Standardizer` per feature, its std floored
+    at 1 % of the largest feature std.
+    """
+    if ds.image_shape is not None and not config.features:
+        return ImageScaler()  # pixel_max: the largest training pixel (16 digits, 255 MNIST)
+    return Standardizer()
+
+
+def save_preprocess(scaler: Scaler, path: Path) -> None:
+    """Write a fitted scaler to ``path``: metadata ``kind`` (``"image_scaler"`` or
+    ``"standardizer"``) and its statistics (see ``get_state``)."""
+    nio.write_arrays(path, *scaler.get_state())
+
+
+def load_preprocess(path: Path) -> Scaler:
+    """The scaler :func:`save_preprocess` wrote; also reads the files of runs written before the
+    image scaler existed (kind ``"standardizer"``, arrays ``mean`` and ``std``), which behave as
+    they did then (each feature divided by its own std)."""
+    return from_state(*nio.read_arrays(path))
 
 
 @dataclass
@@ -88,7 +107,7 @@ def run(
         raise ValueError(f"resume: {str(ckpt.last_path)!r} does not exist; nothing to resume")
     out.mkdir(parents=True, exist_ok=True)
     raw, ds = load_data(config)
-    scaler = Standardizer().fit(flat(ds.X_train))  # training statistics only
+    scaler = make_scaler(config, ds).fit(flat(ds.X_train))  # training statistics only
     X_train, X_val, X_test = (scaler.transform(flat(x)) for x in (ds.X_train, ds.X_val, ds.X_test))
     n_out = ds.n_classes if config.loss != "mse" else 1
     model = build(config.model, X_train.shape[1], n_out, seed=config.seed)
@@ -121,7 +140,7 @@ def run(
     metrics.update(epochs=trainer.epoch_, seconds=round(seconds, 3))
     model.eval()
     nio.save(model, out / "model.safetensors")
-    save_standardizer(scaler, out / "preprocess.safetensors")
+    save_preprocess(scaler, out / "preprocess.safetensors")
     history.to_csv(out / "history.csv")
     nio.atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2))
     if pictures:
@@ -168,11 +187,11 @@ def _pictures(out: Path, trainer: Trainer, history: History, ds: Any, X_test: np
 class LoadedRun:
     config: TrainConfig
     model: Any
-    scaler: Standardizer
+    scaler: Scaler
 
 
 def open_run(run_dir: str | Path) -> LoadedRun:
-    """The config, model (eval mode) and standardization of a finished run directory."""
+    """The config, model (eval mode) and preprocessing of a finished run directory."""
     run_dir = Path(run_dir)
     if not (run_dir / "model.safetensors").is_file():
         raise ValueError(f"RUN_DIR={str(run_dir)!r} is not a neuralab run directory "
@@ -180,7 +199,7 @@ def open_run(run_dir: str | Path) -> LoadedRun:
     config = TrainConfig.parse(json.loads((run_dir / "config.json").read_text()))
     model = nio.load(run_dir / "model.safetensors")
     model.eval()
-    return LoadedRun(config, model, load_standardizer(run_dir / "preprocess.safetensors"))
+    return LoadedRun(config, model, load_preprocess(run_dir / "preprocess.safetensors"))
 
 
 def evaluate_run(run_dir: str | Path) -> dict[str, Any]:

@@ -98,9 +98,12 @@ def _std(X: np.ndarray, mean: np.ndarray) -> np.ndarray:
 
 
 class _Fitted:
-    def _require_fit(self, X: np.ndarray) -> np.ndarray:
+    def _check_fitted(self) -> None:
         if getattr(self, "mean_", None) is None:
             raise RuntimeError(f"{type(self).__name__} is not fitted; call fit(X_train) first")
+
+    def _require_fit(self, X: np.ndarray) -> np.ndarray:
+        self._check_fitted()
         X = np.asarray(X)
         if X.shape[1:] != self.mean_.shape:
             raise ValueError(
@@ -158,9 +161,11 @@ def _float32_at_least(value: float) -> np.float32:
     return f if float(f) >= value else np.nextafter(f, np.float32(np.inf))
 
 
-def _check_fraction(param: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
-        raise ValueError(f"{param}={value!r} is out of range; allowed: (0, 1]")
+def _check_fraction(param: str, value: Any, zero: bool = False) -> float:
+    """``float(value)`` if it lies in ``(0, 1]`` (``[0, 1]`` when ``zero``)."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not (0 <= value <= 1 if zero else 0 < value <= 1):
+        raise ValueError(f"{param}={value!r} is out of range; allowed: {'[' if zero else '('}0, 1]")
     return float(value)
 
 
@@ -259,44 +264,119 @@ class ImageScaler(_Fitted):
         out = X.astype(np.float32, copy=False) * np.float32(self.scale_) + self.mean_
         return out.astype(np.float32, copy=False)
 
+    def get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Arrays (the mean image) and JSON metadata (std, scale, pixel_max, floor) that
+        :func:`from_state` turns back into this scaler."""
+        self._check_fitted()
+        meta = {"kind": "image_scaler", "std": self.std_, "scale": self.scale_,
+                "pixel_max": self.pixel_max_, "floor": self.floor}
+        return {"mean": self.mean_}, meta
+
+    @classmethod
+    def from_state(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> ImageScaler:
+        """The inverse of :meth:`get_state`."""
+        scaler = cls(pixel_max=meta["pixel_max"], floor=meta["floor"])
+        scaler.mean_ = np.asarray(arrays["mean"], dtype=np.float32)
+        scaler.std_, scaler.scale_ = float(meta["std"]), float(meta["scale"])
+        scaler.pixel_max_ = float(meta["pixel_max"])
+        return scaler
+
 
 class Standardizer(_Fitted):
-    """Per-feature standardization ``(X - mean) / std`` with training statistics.
+    """Per-feature standardization ``(X - mean) / scale`` with training statistics.
 
-    Features with zero variance in the training data (e.g. MNIST's always-black border pixels)
-    carry no information; they are mapped to 0 in every split instead of being divided by zero.
+    The default for feature vectors (HOG, colour histograms) and tabular data, whose features
+    have unrelated units. ``scale_`` is each feature's std, floored at ``floor`` times the largest
+    feature std (1 % by default): a feature that is nearly constant in the training data (an
+    almost-empty histogram bin, an almost-always-black pixel) is divided by that floor instead of
+    by its own tiny std, so a value it never took in training cannot become an input of size
+    10^4. Features whose std is at least 1 % of the largest are standardized exactly. For images
+    use :class:`ImageScaler` instead, which keeps the pixels' relative scale.
+
+    Features with zero variance in the training data carry no information; they are mapped to 0
+    in every split instead of being divided by anything.
+
+    Parameters
+    ----------
+    floor : float, default 0.01
+        In ``[0, 1]``; ``scale_ = max(std_, floor · max(std_))`` for features with ``std_ > 0``.
+        ``floor=0`` divides every feature by its own std (no floor, the behaviour before the
+        floor existed).
 
     Attributes
     ----------
-    mean_, std_ : numpy.ndarray or None
-        Shape ``sample_shape``, float32 (population std, ``ddof=0``), set by :meth:`fit`.
+    mean_, std_, scale_ : numpy.ndarray or None
+        Shape ``sample_shape``, float32, set by :meth:`fit`: the per-feature mean, population std
+        (``ddof=0``) and what :meth:`transform` divides by.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, floor: float = 0.01) -> None:
+        self.floor = _check_fraction("floor", floor, zero=True)
         self.mean_: np.ndarray | None = None
         self.std_: np.ndarray | None = None
+        self.scale_: np.ndarray | None = None
 
     def fit(self, X: np.ndarray) -> Standardizer:
-        """Compute per-feature mean and std over the samples of ``X``."""
+        """Compute per-feature mean, std and ``scale_`` over the samples of ``X``."""
         X = _check_fit_input(X, "Standardizer")
         mean = _mean(X)
-        self.std_ = _std(X, mean).astype(np.float32)
+        std = _std(X, mean)
+        least = self.floor * float(std.max()) if std.size else 0.0
+        self.std_ = std.astype(np.float32)
         self.mean_ = mean.astype(np.float32)
+        self.scale_ = np.maximum(self.std_, _float32_at_least(least)) if least > 0 else self.std_
         return self
 
+    def _scale(self) -> np.ndarray:
+        # A Standardizer whose mean_/std_ were set by hand (or read from an old file) has no
+        # scale_: it divides by std_, as before the floor existed.
+        return self.scale_ if self.scale_ is not None else self.std_
+
     def transform(self, X: np.ndarray) -> np.ndarray:
-        """``(X - mean_) / std_`` where ``std_ > 0``, 0 where ``std_ == 0``; float32."""
+        """``(X - mean_) / scale_`` where ``std_ > 0``, 0 where ``std_ == 0``; float32."""
         X = self._require_fit(X)
         live = self.std_ > 0
-        scale = np.where(live, self.std_, np.float32(1.0))  # never divide by zero
+        scale = np.where(live, self._scale(), np.float32(1.0))  # never divide by zero
         out = (X.astype(np.float32, copy=False) - self.mean_) / scale
         return np.where(live, out, np.float32(0.0)).astype(np.float32, copy=False)
 
     def inverse_transform(self, X: np.ndarray) -> np.ndarray:
-        """``X·std_ + mean_`` (zero-variance features come back as their training mean)."""
+        """``X·scale_ + mean_`` (zero-variance features come back as their training mean)."""
         X = self._require_fit(X)
-        return (X.astype(np.float32, copy=False) * self.std_ + self.mean_).astype(np.float32)
+        scale = np.where(self.std_ > 0, self._scale(), np.float32(0.0))
+        return (X.astype(np.float32, copy=False) * scale + self.mean_).astype(np.float32)
 
+    def get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Arrays and JSON metadata that :func:`from_state` turns back into this scaler."""
+        self._check_fitted()
+        arrays = {"mean": self.mean_, "std": self.std_, "scale": self._scale()}
+        return arrays, {"kind": "standardizer", "floor": self.floor}
+
+    @classmethod
+    def from_state(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> Standardizer:
+        """The inverse of :meth:`get_state`. State without ``scale`` (written before the floor
+        existed) divides by ``std``, exactly as it did then."""
+        scaler = cls(floor=meta.get("floor", 0.0))
+        scaler.mean_ = np.asarray(arrays["mean"], dtype=np.float32)
+        scaler.std_ = np.asarray(arrays["std"], dtype=np.float32)
+        scaler.scale_ = (np.asarray(arrays["scale"], dtype=np.float32) if "scale" in arrays
+                         else scaler.std_)
+        return scaler
+
+
+def from_state(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> ImageScaler | Standardizer:
+    """A fitted scaler from the ``get_state()`` of an :class:`ImageScaler` or
+    :class:`Standardizer`; ``meta["kind"]`` says which (``"image_scaler"``, ``"standardizer"``).
+    """
+    kind = meta.get("kind")
+    if kind not in PREPROCESS_KINDS:
+        raise ValueError(f"kind={kind!r} is not a preprocessing scheme; allowed: "
+                         f"{', '.join(PREPROCESS_KINDS)}")
+    return PREPROCESS_KINDS[kind].from_state(arrays, meta)
+
+
+PREPROCESS_KINDS: dict[str, type[ImageScaler] | type[Standardizer]] = {
+    "image_scaler": ImageScaler, "standardizer": Standardizer}
 
 Step = Transform | Callable[[np.ndarray], np.ndarray]
 
