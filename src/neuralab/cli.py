@@ -127,7 +127,7 @@ def train(
                                   "[default: adam]"),
     lr: float = typer.Option(None, help="Learning rate. [default: 1e-3]"),
     lr_schedule: str = typer.Option(None, help="constant | step | cosine  [default: constant]"),
-    epochs: int = typer.Option(None, help="Passes over the training set. [default: 30]"),
+    epochs: int = typer.Option(None, help="Passes over the training set. [default: 50]"),
     batch_size: int = typer.Option(None, help="Minibatch size. [default: 64]"),
     patience: int = typer.Option(None, help="Early stopping after this many epochs without a "
                                  "better validation loss."),
