@@ -34,7 +34,10 @@ torch: $(STAMP)
 # The documentation site (mkdocs.yml) into site/: tutorials are the notebooks of examples/,
 # executed; --strict turns every warning (a broken link, a bad docstring) into a failure.
 # Builds offline. NEURALAB_DOCS_EXECUTE=false renders the notebooks without running them;
-# MPLBACKEND is cleared so that the notebook kernels draw their figures inline.
+# MPLBACKEND is cleared so that the notebook kernels draw their figures inline. Notebooks 01 and
+# 04 train on CIFAR-10 from $NEURALAB_CIFAR10, by default the sample in ../shared/data/cifar10
+# when it exists (the digits otherwise).
+CIFAR10 ?= $(abspath $(or $(NEURALAB_CIFAR10),$(wildcard ../shared/data/cifar10)))
 DOCS_STAMP := $(VENV)/.installed-docs
 
 $(DOCS_STAMP): $(STAMP)
@@ -42,7 +45,8 @@ $(DOCS_STAMP): $(STAMP)
 	touch $(DOCS_STAMP)
 
 docs: $(DOCS_STAMP)
-	env -u MPLBACKEND NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+	env -u MPLBACKEND NO_MKDOCS_2_WARNING=1 $(if $(CIFAR10),NEURALAB_CIFAR10=$(CIFAR10)) \
+		$(PY) -m mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) build dist site .pytest_cache .ruff_cache

@@ -2,7 +2,9 @@
 neuralab.viz, and runs top to bottom without an error in a fresh kernel of this interpreter.
 
 MNIST cells run when ``../shared/data/mnist`` (or ``$NEURALAB_MNIST``) holds MNIST files and
-print that they skipped otherwise.
+print that they skipped otherwise. Notebooks 01 and 04 train on CIFAR-10 when
+``$NEURALAB_CIFAR10`` (here: set to ``../shared/data/cifar10`` when that exists) names a CIFAR-10
+folder, and on the digits otherwise.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
 PARTS = ["01_linear_classifier", "02_svm_vs_softmax", "03_regularization", "04_features",
          "05_neural_networks"]
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
+SHARED_CIFAR10 = ROOT.parent / "shared" / "data" / "cifar10"
 
 
 def code_cells(path: Path) -> list[str]:
@@ -79,6 +82,8 @@ def test_notebook_runs_top_to_bottom(path: Path, kernel_spec, monkeypatch: pytes
 
     if "NEURALAB_MNIST" not in os.environ and SHARED_MNIST.is_dir():
         monkeypatch.setenv("NEURALAB_MNIST", str(SHARED_MNIST))
+    if "NEURALAB_CIFAR10" not in os.environ and SHARED_CIFAR10.is_dir():
+        monkeypatch.setenv("NEURALAB_CIFAR10", str(SHARED_CIFAR10))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     name, specs = kernel_spec
     book = nbformat.read(path, as_version=4)
