@@ -12,6 +12,12 @@ Datasets:
   on train + val (80 %) and scored on its test split (20 %).
 * **mnist**: ALL 10k images of the MNIST test files in ``--mnist-root``, re-split stratified
   (seed 0) into 8k fit / 2k test — the same split for every model.
+* **cifar10**: the CIFAR-10 batches in ``--cifar10-root`` (default: the 4,660 + 846 image sample
+  in ../shared/data/cifar10), raw pixels: fitted on the training batches (train + val, 4,660)
+  and scored on the test batch (846) — the same split for every model.
+* **cifar10 hog+color**: the same images and split as HOG (9 orientations, 8×8-pixel cells,
+  3×3-cell blocks, L2-Hys) + a 10-bin hue histogram per image (334 features,
+  ``neuralab.features.extract``), linear softmax only: the lecture's "image features" row.
 
 Regularization. Our objective is ``mean_i L_i + λ·ΣW²`` (weights only, not biases).
 LogisticRegression and LinearSVC minimize ``C·Σ_i L_i + ½·ΣW²``; divided by C·N that is
@@ -27,7 +33,9 @@ intercept) but the weight penalty per example is the same.
 
 Hyperparameters. neuralab's settings (``NEURALAB`` below) were picked once per model and
 dataset with ``--select``: a 16-point grid (λ, lr, epochs, batch size; ``GRID``) scored on a
-validation split carved from the fitting data, so the test split never influenced them.
+validation split carved from the fitting data, so the test split never influenced them
+(CIFAR-10 has its own grids, ``GRIDS``: it needs a stronger λ, and plain SGD for the linear
+models on raw pixels).
 scikit-learn runs at its defaults apart from C / α (mapped from the same λ), the hidden layer
 sizes (ours) and a generous ``max_iter``; ConvergenceWarnings are counted and printed.
 
@@ -35,7 +43,8 @@ Timing: fit only (model construction + training), median over ``--repeats`` runs
 scikit-learn alternating so a noisy machine slows both alike. Repeat r uses seed r for the
 stochastic models (neuralab's init and shuffling, MLPClassifier's ``random_state``); the table
 shows the median accuracy over repeats. A contender whose fits have taken more than ``--budget``
-seconds in total is not repeated (marked "(k×)"), which keeps a full run within ~5 minutes.
+seconds in total is not repeated (marked "(k×)"), which keeps a full run within ~8 minutes
+(CIFAR-10 alone: ~3).
 Every contender gets float32 input; liblinear (LinearSVC) copies it to float64 internally.
 
 Run ``python benchmarks/bench_accuracy.py`` (``--quick`` for one repeat, ``--select`` to redo
@@ -57,10 +66,11 @@ from typing import Any
 
 import numpy as np
 
-from machine import cpu_count, cpu_name
+from machine import cpu_count, cpu_name, without_blas_guard
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MNIST = REPO.parent / "shared" / "data" / "mnist"
+DEFAULT_CIFAR10 = REPO.parent / "shared" / "data" / "cifar10"
 SPLIT_SEED = 0
 
 
@@ -84,10 +94,16 @@ class Spec:
 
 
 MODELS = ("softmax", "svm", "mlp")
+HOG_COLOR = "cifar10 hog+color"
+DATASET_MODELS = {HOG_COLOR: ("softmax",)}  # every other dataset: MODELS
 BASE = {  # what --select does not vary: loss, architecture, optimizer
     "softmax": Spec("softmax", (), lam=1e-3, lr=1e-2, epochs=10, batch_size=128),
     "svm": Spec("svm", (), lam=1e-3, lr=1e-2, epochs=10, batch_size=128),
     "mlp": Spec("softmax", (256,), lam=1e-3, lr=1e-3, epochs=10, batch_size=128),
+}
+BASES = {  # per-dataset exceptions to BASE: plain SGD keeps raw-pixel CIFAR templates smooth
+    ("cifar10", "softmax"): replace(BASE["softmax"], optimizer="sgd"),
+    ("cifar10", "svm"): replace(BASE["svm"], optimizer="sgd"),
 }
 GRID = {  # what --select varies (16 settings per model and dataset)
     "softmax": {"lam": (1e-4, 1e-3), "lr": (1e-2, 3e-2), "epochs": (10, 20),
@@ -96,6 +112,16 @@ GRID = {  # what --select varies (16 settings per model and dataset)
             "batch_size": (32, 128)},
     "mlp": {"lam": (1e-4, 1e-3), "lr": (1e-3, 3e-3), "epochs": (10, 20),
             "batch_size": (64, 128)},
+}
+GRIDS = {  # per-dataset exceptions to GRID
+    ("cifar10", "softmax"): {"lam": (0.03, 0.3), "lr": (1e-3, 3e-3), "epochs": (20, 40),
+                             "batch_size": (64, 128)},
+    ("cifar10", "svm"): {"lam": (0.3, 3.0), "lr": (3e-4, 1e-3), "epochs": (10, 20),
+                         "batch_size": (64, 128)},
+    ("cifar10", "mlp"): {"lam": (1e-3, 1e-2), "lr": (1e-3, 3e-3), "epochs": (10, 20),
+                         "batch_size": (64, 128)},
+    (HOG_COLOR, "softmax"): {"lam": (1e-3, 1e-2), "lr": (1e-3, 1e-2), "epochs": (10, 20),
+                             "batch_size": (32, 128)},
 }
 # Selection rule: the best validation accuracy, except that a cheaper setting (fewer epochs,
 # then larger batches) within SELECT_TOL points of the best wins — fit time is half the target.
@@ -109,10 +135,29 @@ NEURALAB: dict[tuple[str, str], Spec] = {
     ("mnist", "softmax"): replace(BASE["softmax"], lam=1e-4, lr=1e-2, epochs=10, batch_size=128),
     ("mnist", "svm"): replace(BASE["svm"], lam=1e-4, lr=1e-2, epochs=10, batch_size=32),
     ("mnist", "mlp"): replace(BASE["mlp"], lam=1e-3, lr=3e-3, epochs=20, batch_size=128),
+    ("cifar10", "softmax"): replace(BASES["cifar10", "softmax"], lam=0.03, lr=3e-3, epochs=40,
+                                    batch_size=64),
+    ("cifar10", "svm"): replace(BASES["cifar10", "svm"], lam=0.3, lr=3e-4, epochs=20,
+                                batch_size=64),
+    ("cifar10", "mlp"): replace(BASE["mlp"], lam=1e-2, lr=1e-3, epochs=10, batch_size=64),
+    (HOG_COLOR, "softmax"): replace(BASE["softmax"], lam=1e-3, lr=1e-3, epochs=10,
+                                    batch_size=128),
 }
 
 PEERS = {"softmax": "LogisticRegression", "svm": "LinearSVC", "mlp": "MLPClassifier"}
 MODEL_NAMES = {"softmax": "softmax linear", "svm": "multiclass SVM (linear)", "mlp": "MLP"}
+
+
+def base(dataset: str, kind: str) -> Spec:
+    return BASES.get((dataset, kind), BASE[kind])
+
+
+def grid(dataset: str, kind: str) -> dict[str, tuple[Any, ...]]:
+    return GRIDS.get((dataset, kind), GRID[kind])
+
+
+def models(dataset: str) -> tuple[str, ...]:
+    return DATASET_MODELS.get(dataset, MODELS)
 
 
 # --------------------------------------------------------------------------- data
@@ -160,6 +205,29 @@ def load_mnist(root: Path) -> tuple[Split, Split]:
     tr, va = (fit[i] for i in data.stratified_split(y[fit], (0.75, 0.25), seed=SPLIT_SEED))
     return (standardized("mnist", X[fit], y[fit], X[test], y[test]),
             standardized("mnist", X[tr], y[tr], X[va], y[va]))
+
+
+def load_cifar10(root: Path) -> list[tuple[Split, Split]]:
+    """Raw pixels and HOG + colour histogram of the CIFAR-10 batches in ``root``: fit on the
+    training batches, score on the test batch; validation = the loader's 10 % of the training
+    batches (stratified, seed 0)."""
+    from neuralab import data, features
+
+    with warnings.catch_warnings():  # the loader's "a sample of the official" notice
+        warnings.simplefilter("ignore")
+        ds = data.load("cifar10", root=root, seed=SPLIT_SEED)
+    X_fit = np.concatenate([ds.X_train, ds.X_val])
+    y_fit = np.concatenate([ds.y_train, ds.y_val])
+    pairs = [(standardized("cifar10", X_fit, y_fit, ds.X_test, ds.y_test),
+              standardized("cifar10", ds.X_train, ds.y_train, ds.X_val, ds.y_val))]
+
+    def feats(X: np.ndarray) -> np.ndarray:  # pixels are float32 0..255
+        return features.extract(X, "hog,color", color_pixel_max=255.0)
+
+    F_tr, F_va, F_te = feats(ds.X_train), feats(ds.X_val), feats(ds.X_test)
+    pairs.append((standardized(HOG_COLOR, np.concatenate([F_tr, F_va]), y_fit, F_te, ds.y_test),
+                  standardized(HOG_COLOR, F_tr, ds.y_train, F_va, ds.y_val)))
+    return pairs
 
 
 # --------------------------------------------------------------------------- the contenders
@@ -309,17 +377,18 @@ def select(val_split: Split) -> None:
     """Validation accuracy of every GRID setting on one dataset, and the setting the rule in
     SELECT_TOL's comment picks. ``val_split`` is (train part, validation part) of the fitting
     data, so the test split is never touched."""
-    for kind, grid in GRID.items():
+    for kind in models(val_split.name):
+        axes = grid(val_split.name, kind)
         print(f"\n{val_split.name} / {MODEL_NAMES[kind]}: validation accuracy (seed 0)")
         results = []
-        for values in itertools.product(*grid.values()):
-            spec = replace(BASE[kind], **dict(zip(grid, values, strict=True)))
+        for values in itertools.product(*axes.values()):
+            spec = replace(base(val_split.name, kind), **dict(zip(axes, values, strict=True)))
             t0 = time.perf_counter()
             predict = fit_neuralab(spec, val_split.X_fit, val_split.y_fit, 0)
             secs = time.perf_counter() - t0
             acc = accuracy(predict, val_split.X_test, val_split.y_test)
             results.append((acc, spec))
-            print(f"  {acc:.4f}  ({secs:.2f} s)  λ={spec.lam:g} lr={spec.lr:g} "
+            print(f"  {acc:.4f}  ({secs:.2f} s)  {spec.optimizer} λ={spec.lam:g} lr={spec.lr:g} "
                   f"epochs={spec.epochs} batch={spec.batch_size}")
         best = max(acc for acc, _ in results)
         near = [spec for acc, spec in results if acc >= best - SELECT_TOL / 100]
@@ -379,7 +448,7 @@ def settings(splits: list[Split]) -> list[str]:
     lines = ["Settings (N = fitting examples; C = 1/(2λN), α = 2λ·batch, batch = min(200, N)):"]
     for s in splits:
         n = s.X_fit.shape[0]
-        for kind in MODELS:
+        for kind in models(s.name):
             spec = NEURALAB[s.name, kind]
             lines.append(f"  {s.name} (N={n}) {MODEL_NAMES[kind]}: neuralab {spec.describe()}")
             lines.append(f"      sklearn {PEERS[kind]}: {sklearn_settings(kind, spec, n)}")
@@ -394,17 +463,31 @@ def main(argv: list[str] | None = None) -> None:
                     help="seconds of fitting after which a contender is not repeated (60)")
     ap.add_argument("--mnist-root", type=Path, default=DEFAULT_MNIST,
                     help="folder with the MNIST IDX files (default ../shared/data/mnist)")
+    ap.add_argument("--cifar10-root", type=Path, default=DEFAULT_CIFAR10,
+                    help="folder with the CIFAR-10 batches (default ../shared/data/cifar10)")
+    ap.add_argument("--only", default=None,
+                    help="comma-separated datasets to run (digits, mnist, cifar10); default all")
     ap.add_argument("--select", action="store_true",
                     help="print validation accuracy of the hyperparameter grid and exit")
     args = ap.parse_args(argv)
     repeats = 1 if args.quick else args.repeats
 
     print("\n".join(environment()))
-    pairs = [load_digits()]
-    if args.mnist_root.is_dir():
+    only = set(args.only.split(",")) if args.only else {"digits", "mnist", "cifar10"}
+    pairs = [load_digits()] if "digits" in only else []
+    if "mnist" not in only:
+        pass
+    elif args.mnist_root.is_dir():
         pairs.append(load_mnist(args.mnist_root))
     else:
         print(f"note: no MNIST folder at {args.mnist_root}; MNIST rows skipped (--mnist-root)")
+    if "cifar10" not in only:
+        pass
+    elif args.cifar10_root.is_dir():
+        pairs.extend(load_cifar10(args.cifar10_root))
+    else:
+        print(f"note: no CIFAR-10 folder at {args.cifar10_root}; CIFAR-10 rows skipped "
+              "(--cifar10-root)")
     for test_split, val_split in pairs:
         print(f"{test_split.name}: fit {test_split.X_fit.shape} / test {test_split.X_test.shape}"
               f"; for --select: train {val_split.X_fit.shape} / val {val_split.X_test.shape}")
@@ -415,7 +498,7 @@ def main(argv: list[str] | None = None) -> None:
     splits = [test_split for test_split, _ in pairs]
     print("\n".join(settings(splits)))
 
-    rows = [bench_pair(kind, s, repeats, args.budget) for s in splits for kind in MODELS]
+    rows = [bench_pair(kind, s, repeats, args.budget) for s in splits for kind in models(s.name)]
     print()
     print(f"Test accuracy and fit time (median of {repeats} fits, seeds 0..{repeats - 1}; "
           "(k×) = sklearn stopped after k fits by --budget; speed ratio = sklearn fit s / "
@@ -430,4 +513,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    without_blas_guard()
     main()
