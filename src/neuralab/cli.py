@@ -154,6 +154,9 @@ def train(
       neuralab train --data mnist --root ../shared/data/mnist --features hog --hog-cell 7 \
 --hog-block 2 --model linear
 
+      neuralab train --data cifar10 --root ../shared/data/cifar10 --model linear \
+--optimizer sgd --lr 1e-3 --lam 1 --epochs 20   # the lecture's class templates
+
       neuralab train --config experiment.toml --epochs 50
 
       neuralab train --data mnist --root ../shared/data/mnist --device cuda   # torch on a GPU
@@ -287,7 +290,7 @@ def data_info(
 ) -> None:
     """Load a dataset and describe it: splits, shapes, classes.
 
-    Example: neuralab data info mnist --root ../shared/data/mnist
+    Example: neuralab data info cifar10 --root ../shared/data/cifar10
     """
     import warnings
 
