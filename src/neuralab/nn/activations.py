@@ -36,18 +36,33 @@ class _Elementwise(Layer):
 
 @register
 class Sigmoid(_Elementwise):
+    """Sigmoid σ(x) = 1 / (1 + e^−x), elementwise: x (N, H) -> (N, H).
+
+    Backward: dx = dout · σ(x) · (1 − σ(x)), from the saved output.
+    """
+
     _forward = staticmethod(F.sigmoid_forward)
     _backward = staticmethod(F.sigmoid_backward)
 
 
 @register
 class Tanh(_Elementwise):
+    """tanh(x), elementwise: x (N, H) -> (N, H).
+
+    Backward: dx = dout · (1 − tanh²(x)), from the saved output.
+    """
+
     _forward = staticmethod(F.tanh_forward)
     _backward = staticmethod(F.tanh_backward)
 
 
 @register
 class Identity(_Elementwise):
+    """The ``linear`` activation, f(x) = x: x (N, H) -> (N, H).
+
+    Backward: dx = dout.
+    """
+
     _forward = staticmethod(F.identity_forward)
     _backward = staticmethod(F.identity_backward)
 
@@ -66,6 +81,12 @@ class ReLU(Layer):
 
 @register
 class LeakyReLU(_Elementwise):
+    """Leaky ReLU, f(x) = x if x > 0 else α·x, elementwise: x (N, H) -> (N, H).
+
+    Backward: dx = dout where x > 0, α·dout elsewhere (at x = 0 too). ``alpha`` = α ≥ 0,
+    default 0.01.
+    """
+
     _config_keys = ("alpha",)
 
     def __init__(self, alpha: float = 0.01) -> None:
@@ -80,6 +101,12 @@ class LeakyReLU(_Elementwise):
 
 @register
 class ELU(_Elementwise):
+    """ELU, f(x) = x if x > 0 else α·(eˣ − 1), elementwise: x (N, H) -> (N, H).
+
+    Backward: dx = dout where x > 0, dout · α·eˣ = dout · (f(x) + α) elsewhere. ``alpha`` = α,
+    default 1.0.
+    """
+
     _config_keys = ("alpha",)
 
     def __init__(self, alpha: float = 1.0) -> None:
@@ -96,7 +123,7 @@ class ELU(_Elementwise):
 class Maxout(_Elementwise):
     """Max over ``k`` consecutive units. Put it after a Linear with H·k outputs: (N, H·k) -> (N, H).
 
-    :func:`neuralab.nn.mlp`-style builders do this for you (see :func:`activation_width`).
+    :func:`neuralab.models.mlp` does this for you (see :func:`activation_width`).
     """
 
     _config_keys = ("k",)

@@ -48,7 +48,12 @@ def register(cls: type[Layer]) -> type[Layer]:
 
 
 class Layer:
-    """Base class. Subclasses set ``_config`` keys (constructor arguments) for serialization."""
+    """Base class of every layer: ``forward(x) -> out`` and ``backward(dout) -> dx``.
+
+    ``backward`` writes fresh gradients into each of the layer's :class:`Param` ``grad`` and
+    updates nothing (the optimizer does). Subclasses list their constructor arguments in
+    ``_config_keys``; :meth:`get_config` saves them for :mod:`neuralab.io`.
+    """
 
     _config_keys: ClassVar[tuple[str, ...]] = ()
 
