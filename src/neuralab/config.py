@@ -82,6 +82,117 @@ def _interval(lo: float, hi: float, lo_in: bool, hi_in: bool) -> str:
     return f"{left}{lo:g}, {hi_s}{right}"
 
 
+# --------------------------------------------------------------------------- devices
+# Names only: nothing is imported or started. Re-exported by neuralab.backend, whose
+# get_backend turns the resolved name into arrays on a device.
+
+DEVICES = ("cpu", "cuda")
+LIBRARIES = ("numpy", "array_api_strict", "torch", "cupy")
+
+
+def resolve_backend(device: str | None = None, backend: str | None = None) -> str | None:
+    """The backend name for a device and an array library, or None when both are None.
+
+    ==========  ============  =====================
+    device      backend       result
+    ==========  ============  =====================
+    ``cpu``     None/numpy    ``numpy``
+    ``cpu``     torch         ``torch`` (CPU tensors)
+    ``cuda``    None/torch    ``torch:cuda``
+    ``cuda:N``  None/torch    ``torch:cuda:N``
+    ``cuda``    cupy          ``cupy``
+    None        any           that library on its default device
+    ==========  ============  =====================
+    """
+    if backend is not None and backend not in LIBRARIES:
+        raise ValueError(f"backend={backend!r} is not allowed; choose one of: "
+                         f"{', '.join(LIBRARIES)}")
+    if device is None:
+        return backend
+    kind, _, index = device.partition(":") if isinstance(device, str) else ("", "", "")
+    if kind not in DEVICES or (index and (kind != "cuda" or not index.isdigit())):
+        raise ValueError(f"device={device!r} is not allowed; choose cpu, cuda or cuda:N")
+    if kind == "cpu":
+        if backend == "cupy":
+            raise ValueError("backend='cupy' runs on CUDA GPUs only; use device='cuda', or "
+                             "backend='numpy' or 'torch' on the CPU")
+        return backend or "numpy"
+    if backend in ("numpy", "array_api_strict"):
+        raise ValueError(f"backend={backend!r} runs on the CPU only; for device={device!r} "
+                         f"choose backend='torch' or 'cupy'")
+    if backend == "cupy":
+        if index:
+            raise ValueError(f"device={device!r} with backend='cupy': choose the GPU with "
+                             f"CUDA_VISIBLE_DEVICES={index} and device='cuda'")
+        return "cupy"
+    return f"torch:{device}"
+
+
+# --------------------------------------------------------------------------- feature names
+# The feature pipeline's block names and parameters (neuralab.features computes the blocks and
+# re-exports these tables; TrainConfig checks a run's features here, without importing it).
+
+#: The feature names :func:`neuralab.features.playground` accepts, in the playground's order.
+PLAYGROUND_FEATURES: tuple[str, ...] = ("x1", "x2", "x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2")
+
+#: Feature blocks :func:`neuralab.features.extract` can concatenate, with a one-line description
+#: each. "hog" and "color" need images, "polar" and "playground" need 2-D points (N, 2); "raw"
+#: takes either.
+FEATURE_BLOCKS: dict[str, str] = {
+    "hog": "histogram of oriented gradients (features.hog; colour images use channel_axis=-1)",
+    "color": "normalized HSV histogram of one channel (features.color_histogram; RGB only)",
+    "raw": "the input itself, flattened (H·W·C pixels, or the point coordinates)",
+    "polar": "(r, θ) of 2-D points (features.polar)",
+    "playground": "playground maps of 2-D points: x1, x2, x1^2, ... (features.playground)",
+}
+IMAGE_BLOCKS: tuple[str, ...] = ("hog", "color")
+POINT_BLOCKS: tuple[str, ...] = ("polar", "playground")
+
+#: Keyword arguments of :func:`neuralab.features.extract` per block, with their defaults.
+FEATURE_PARAMS: dict[str, dict[str, Any]] = {
+    "hog": {
+        "hog_orientations": 9,
+        "hog_pixels_per_cell": (8, 8),
+        "hog_cells_per_block": (3, 3),
+        "hog_block_norm": "L2-Hys",
+        "hog_transform_sqrt": False,
+    },
+    "color": {"color_bins": 10, "color_channel": "hue", "color_pixel_max": None},
+    "raw": {},
+    "polar": {},
+    "playground": {"playground_names": PLAYGROUND_FEATURES},
+}
+
+
+def check_feature_names(names: Any) -> tuple[str, ...]:
+    """``names`` as a tuple of distinct block names from :data:`FEATURE_BLOCKS`; a
+    comma-separated string (``"hog,color"``, as on the command line) is accepted too."""
+    if isinstance(names, str):
+        names = [s.strip() for s in names.split(",") if s.strip()]
+    try:
+        names = tuple(names)
+    except TypeError:
+        names = None
+    allowed = ", ".join(FEATURE_BLOCKS)
+    if not names:
+        raise ValueError(f"names={names!r} is not allowed; name one or more of: {allowed}")
+    for name in names:
+        if not isinstance(name, str) or name not in FEATURE_BLOCKS:
+            # the feature functions' spelling of a bad choice: the allowed names quoted
+            raise ValueError(f"names={name!r} is not allowed; choose one of: "
+                             f"{', '.join(map(repr, FEATURE_BLOCKS))}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"names={names!r} repeats a feature block; each may appear once")
+    images = [n for n in names if n in IMAGE_BLOCKS]
+    points = [n for n in names if n in POINT_BLOCKS]
+    if images and points:
+        raise ValueError(
+            f"names={names!r} mixes image blocks ({', '.join(images)}) with 2-D point blocks "
+            f"({', '.join(points)}); one input cannot be both"
+        )
+    return names
+
+
 # --------------------------------------------------------------------------- pydantic models
 # The models call the validators above, so a bad value read from a TOML file, a CLI flag or a
 # playground message gets the same message as a bad argument to the library.
@@ -200,22 +311,16 @@ class TrainConfig(_Strict):
     @field_validator("features")
     @classmethod
     def _features(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        from .features import check_feature_names  # numpy-only, but keep config import light
-
         return check_feature_names(v) if v else v
 
     @model_validator(mode="after")
     def _device(self) -> TrainConfig:
-        from .backend import resolve_backend  # names only: nothing is imported or started
-
         resolve_backend(self.device, self.backend)
         return self
 
     @model_validator(mode="after")
     def _feature_params(self) -> TrainConfig:
         if self.feature_params:
-            from .features import FEATURE_PARAMS
-
             allowed = {k for block in self.features for k in FEATURE_PARAMS[block]}
             unknown = sorted(set(self.feature_params) - allowed)
             if unknown:

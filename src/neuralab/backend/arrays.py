@@ -15,6 +15,12 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
+# The device and library names, and resolve_backend (names only, nothing imported), live in
+# the floor table config.py, which TrainConfig validates with; re-exported here.
+from ..config import DEVICES as DEVICES
+from ..config import LIBRARIES as LIBRARIES
+from ..config import resolve_backend as resolve_backend
+
 Array = Any  # any array-API array: numpy.ndarray, torch.Tensor, array_api_strict.Array, cupy
 Generator = np.random.Generator
 
@@ -164,48 +170,6 @@ def _check_torch_cuda(torch: Any, name: str, dev: Any) -> None:
     if dev.index is not None and dev.index >= count:
         raise ValueError(f"backend={name!r}: there is no GPU {dev.index}; torch sees {count} "
                          f"(cuda:0 to cuda:{count - 1})")
-
-
-DEVICES = ("cpu", "cuda")
-LIBRARIES = ("numpy", "array_api_strict", "torch", "cupy")
-
-
-def resolve_backend(device: str | None = None, backend: str | None = None) -> str | None:
-    """The backend name for a device and an array library, or None when both are None.
-
-    ==========  ============  =====================
-    device      backend       result
-    ==========  ============  =====================
-    ``cpu``     None/numpy    ``numpy``
-    ``cpu``     torch         ``torch`` (CPU tensors)
-    ``cuda``    None/torch    ``torch:cuda``
-    ``cuda:N``  None/torch    ``torch:cuda:N``
-    ``cuda``    cupy          ``cupy``
-    None        any           that library on its default device
-    ==========  ============  =====================
-    """
-    if backend is not None and backend not in LIBRARIES:
-        raise ValueError(f"backend={backend!r} is not allowed; choose one of: "
-                         f"{', '.join(LIBRARIES)}")
-    if device is None:
-        return backend
-    kind, _, index = device.partition(":") if isinstance(device, str) else ("", "", "")
-    if kind not in DEVICES or (index and (kind != "cuda" or not index.isdigit())):
-        raise ValueError(f"device={device!r} is not allowed; choose cpu, cuda or cuda:N")
-    if kind == "cpu":
-        if backend == "cupy":
-            raise ValueError("backend='cupy' runs on CUDA GPUs only; use device='cuda', or "
-                             "backend='numpy' or 'torch' on the CPU")
-        return backend or "numpy"
-    if backend in ("numpy", "array_api_strict"):
-        raise ValueError(f"backend={backend!r} runs on the CPU only; for device={device!r} "
-                         f"choose backend='torch' or 'cupy'")
-    if backend == "cupy":
-        if index:
-            raise ValueError(f"device={device!r} with backend='cupy': choose the GPU with "
-                             f"CUDA_VISIBLE_DEVICES={index} and device='cuda'")
-        return "cupy"
-    return f"torch:{device}"
 
 
 def backend_of(x: Array) -> Backend:

@@ -26,14 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from neuralab.config import FEATURE_BLOCKS, FEATURE_PARAMS, check_feature_names
+from neuralab.config import IMAGE_BLOCKS as _IMAGE_BLOCKS
+from neuralab.config import POINT_BLOCKS as _POINT_BLOCKS
 from neuralab.features._checks import check_batch, check_choice, check_work_dtype
 from neuralab.features.color import HSV_CHANNELS, color_histogram
 from neuralab.features.hog import BLOCK_NORMS, hog
-from neuralab.features.playground import (
-    PLAYGROUND_FEATURES,
-    check_playground_names,
-    playground,
-)
+from neuralab.features.playground import check_playground_names, playground
 from neuralab.features.polar import polar
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -52,58 +51,9 @@ __all__ = [
 #: Bump when feature values change, so that old cache files are not reused.
 CACHE_VERSION = 1
 
-#: Feature blocks :func:`extract` can concatenate, with a one-line description each. "hog" and
-#: "color" need images, "polar" and "playground" need 2-D points (N, 2); "raw" takes either.
-FEATURE_BLOCKS: dict[str, str] = {
-    "hog": "histogram of oriented gradients (features.hog; colour images use channel_axis=-1)",
-    "color": "normalized HSV histogram of one channel (features.color_histogram; RGB only)",
-    "raw": "the input itself, flattened (H·W·C pixels, or the point coordinates)",
-    "polar": "(r, θ) of 2-D points (features.polar)",
-    "playground": "playground maps of 2-D points: x1, x2, x1^2, ... (features.playground)",
-}
-_IMAGE_BLOCKS = ("hog", "color")
-_POINT_BLOCKS = ("polar", "playground")
-
-#: Keyword arguments of :func:`extract` per block, with their defaults.
-FEATURE_PARAMS: dict[str, dict[str, Any]] = {
-    "hog": {
-        "hog_orientations": 9,
-        "hog_pixels_per_cell": (8, 8),
-        "hog_cells_per_block": (3, 3),
-        "hog_block_norm": "L2-Hys",
-        "hog_transform_sqrt": False,
-    },
-    "color": {"color_bins": 10, "color_channel": "hue", "color_pixel_max": None},
-    "raw": {},
-    "polar": {},
-    "playground": {"playground_names": PLAYGROUND_FEATURES},
-}
-
-
-def check_feature_names(names: Any) -> tuple[str, ...]:
-    """``names`` as a tuple of distinct block names from :data:`FEATURE_BLOCKS`; a
-    comma-separated string (``"hog,color"``, as on the command line) is accepted too."""
-    if isinstance(names, str):
-        names = [s.strip() for s in names.split(",") if s.strip()]
-    try:
-        names = tuple(names)
-    except TypeError:
-        names = None
-    allowed = ", ".join(FEATURE_BLOCKS)
-    if not names:
-        raise ValueError(f"names={names!r} is not allowed; name one or more of: {allowed}")
-    for name in names:
-        check_choice("names", name, FEATURE_BLOCKS)
-    if len(set(names)) != len(names):
-        raise ValueError(f"names={names!r} repeats a feature block; each may appear once")
-    images = [n for n in names if n in _IMAGE_BLOCKS]
-    points = [n for n in names if n in _POINT_BLOCKS]
-    if images and points:
-        raise ValueError(
-            f"names={names!r} mixes image blocks ({', '.join(images)}) with 2-D point blocks "
-            f"({', '.join(points)}); one input cannot be both"
-        )
-    return names
+# FEATURE_BLOCKS (the block names, one line each), FEATURE_PARAMS (each block's keyword
+# arguments with their defaults) and check_feature_names live in neuralab.config, the table of
+# allowed values that TrainConfig validates with; this module re-exports them.
 
 
 def _resolve_params(names: tuple[str, ...], params: Mapping[str, Any]) -> dict[str, Any]:

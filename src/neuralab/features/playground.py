@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from neuralab.config import PLAYGROUND_FEATURES
 from neuralab.features._checks import check_batch, check_finite
 
 __all__ = ["PLAYGROUND_FEATURES", "playground"]
@@ -26,8 +27,11 @@ _MAPS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "sin_x2": lambda a, b: np.sin(b),
 }
 
-#: The feature names :func:`playground` accepts, in the playground's order.
-PLAYGROUND_FEATURES: tuple[str, ...] = tuple(_MAPS)
+# PLAYGROUND_FEATURES, the names playground() accepts in the playground's order, is
+# neuralab.config's (the table TrainConfig reads): the maps above are those names, in that order.
+if tuple(_MAPS) != PLAYGROUND_FEATURES:  # pragma: no cover - a table edited on one side only
+    raise ImportError(f"features.playground maps {tuple(_MAPS)} but neuralab.config lists "
+                      f"PLAYGROUND_FEATURES={PLAYGROUND_FEATURES}")
 
 
 def check_playground_names(names: Any) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config import ModelConfig, TrainConfig
+from ..config import FEATURE_PARAMS, ModelConfig, TrainConfig
 
 #: The CLI's shorthands (``neuralab train --hog-cell 4``) and where they live in a TrainConfig.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -48,8 +48,6 @@ def option_path(name: str) -> tuple[str, ...]:
     ValueError
         If ``name`` is not an option of ``neuralab train``; the message lists them.
     """
-    from ..features import FEATURE_PARAMS
-
     name = name.strip().replace("-", "_")
     feature_params = {k for block in FEATURE_PARAMS.values() for k in block}
     if name in ALIASES:
