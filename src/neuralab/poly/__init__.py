@@ -66,8 +66,7 @@ from .folds import CV as CV
 from .folds import _folds as _folds  # used by neuralab.playground.poly_api
 from .parse import parse_points
 from .polyfit import PolyFit
-from .select import select_degree, validation_curve
-from .selection import DegreeSelection, ValidationCurve
+from .selection import DegreeSelection, ValidationCurve, select_degree, validation_curve
 from .standardized import _standardized_powers as _standardized_powers
 
 __all__ = [

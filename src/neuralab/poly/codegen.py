@@ -5,19 +5,39 @@ from __future__ import annotations
 
 import keyword
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .polyfit import PolyFit
+
+class _Fitted(Protocol):
+    """What the code generator reads of a fit (a :class:`~neuralab.poly.PolyFit` has it all);
+    a protocol, so that this module does not import polyfit.py, which imports it."""
+
+    @property
+    def degree(self) -> int: ...
+    @property
+    def coefficients(self) -> np.ndarray: ...
+    @property
+    def t_coefficients(self) -> np.ndarray: ...
+    @property
+    def center(self) -> float: ...
+    @property
+    def scale(self) -> float: ...
+    @property
+    def l2(self) -> float: ...
+    @property
+    def l1(self) -> float: ...
+    @property
+    def n(self) -> int: ...
+
 
 LANGUAGES = ("python", "javascript", "c", "java")
 _LANG_ALIASES = {"py": "python", "js": "javascript", "python": "python",
                  "javascript": "javascript", "c": "c", "java": "java"}
 
 
-def _to_code(f: PolyFit, lang: str, name: str, centered: bool) -> str:
+def _to_code(f: _Fitted, lang: str, name: str, centered: bool) -> str:
     """The body of :meth:`PolyFit.to_code` (see there)."""
     key = _LANG_ALIASES.get(str(lang).lower()) if isinstance(lang, str) else None
     if key is None:

@@ -177,7 +177,7 @@ class PolyFit:
         str
             One ``x  y`` line per row, newline-terminated (readable by :func:`parse_points`).
         """
-        return _table(self, start, end, step, decimals)
+        return _table(self.predict, start, end, step, decimals)
 
     def to_code(self, lang: str = "python", *, name: str = "poly",
                 centered: bool = True) -> str:

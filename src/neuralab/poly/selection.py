@@ -1,10 +1,16 @@
-"""Results of degree selection and validation curves."""
+"""Choosing the degree (:func:`select_degree`) and λ (:func:`validation_curve`) by
+cross-validation, and their results (:class:`DegreeSelection`, :class:`ValidationCurve`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
+
+from ._checks import MAX_DEGREE, _check_degree, _check_lam, _check_xy
+from .folds import CV, _cv_errors, _folds
 
 
 @dataclass(frozen=True)
@@ -63,3 +69,87 @@ class ValidationCurve:
     best_lam: float
     degree: int
     cv: str
+
+
+def select_degree(x: Any, y: Any, degrees: Iterable[int] = range(MAX_DEGREE + 1), *,
+                  cv: CV = None, l2: float = 0.0, l1: float = 0.0,
+                  seed: int | None = 0) -> DegreeSelection:
+    """Train and cross-validated error for each degree, and the degree that generalizes best.
+
+    Parameters
+    ----------
+    x, y : array_like
+        The data.
+    degrees : iterable of int
+        Degrees to try, each 0..20.
+    cv : "loo", int or None
+        ``"loo"``: leave-one-out (n folds of one point — for tiny data sets like the runners);
+        an int k: k-fold (2 <= k <= n). None: leave-one-out for n <= 20, else 5-fold.
+    l2, l1 : float
+        Penalties applied to every fit (see :func:`fit`).
+    seed : int or None
+        k-fold shuffles the points with this seed before cutting contiguous folds (sorted data
+        would otherwise make each fold an extrapolation); None keeps the given order, like
+        scikit-learn's ``KFold()``.
+
+    Returns
+    -------
+    DegreeSelection
+    """
+    xa, ya = _check_xy(x, y)
+    degs = [_check_degree(d) for d in degrees]
+    if not degs:
+        raise ValueError("degrees is empty; allowed: one or more integers 0..20")
+    l2, l1 = _check_lam("l2", l2), _check_lam("l1", l1)
+    folds, label = _folds(xa.size, cv, seed)
+    errs = np.array([_cv_errors(xa, ya, folds, d, l2, l1) for d in degs])
+    val = errs[:, 1]
+    if np.all(np.isnan(val)):
+        raise ValueError(f"degrees={degs} cannot be cross-validated on {xa.size} points "
+                         f"({label}); allowed: lower degrees or l2 > 0")
+    best = degs[int(np.nanargmin(val))]
+    return DegreeSelection(np.array(degs), errs[:, 0], val, best, label, l2, l1)
+
+
+def validation_curve(x: Any, y: Any, degree: int, lams: Sequence[float], *,
+                     penalty: Literal["l2", "l1"] = "l2", cv: CV = None, l2: float = 0.0,
+                     l1: float = 0.0, seed: int | None = 0) -> ValidationCurve:
+    """Train and cross-validated error of a degree-``degree`` fit for each λ in ``lams``.
+
+    Parameters
+    ----------
+    degree : int
+        0..20.
+    lams : sequence of float
+        Values for the ``penalty`` strength, each >= 0.
+    penalty : "l2" or "l1"
+        Which strength ``lams`` sets; the other one stays at its argument ``l2`` / ``l1``
+        (giving the varied one as an argument too is an error).
+    cv, seed :
+        As in :func:`select_degree`.
+
+    Returns
+    -------
+    ValidationCurve
+    """
+    if penalty not in ("l2", "l1"):
+        raise ValueError(f"penalty={penalty!r} is not allowed; allowed: 'l2', 'l1'")
+    fixed = {"l2": _check_lam("l2", l2), "l1": _check_lam("l1", l1)}
+    if fixed[penalty]:
+        raise ValueError(f"{penalty}={fixed[penalty]!r} conflicts with penalty={penalty!r}: "
+                         "the λ values come from lams")
+    degree = _check_degree(degree)
+    xa, ya = _check_xy(x, y)
+    values = [_check_lam(f"lams[{i}]", v) for i, v in enumerate(lams)]
+    if not values:
+        raise ValueError("lams is empty; allowed: one or more λ >= 0")
+    folds, label = _folds(xa.size, cv, seed)
+    errs = np.array([_cv_errors(xa, ya, folds, degree, **{**fixed, penalty: lam})
+                     for lam in values])
+    val = errs[:, 1]
+    if np.all(np.isnan(val)):
+        raise ValueError(f"degree={degree} cannot be cross-validated on {xa.size} points "
+                         f"({label}) with lams={values}; allowed: λ > 0 or a lower degree")
+    best_val = np.nanmin(val)
+    ties = [v for v, e in zip(values, val, strict=True) if e == best_val]
+    return ValidationCurve(penalty, np.array(values), errs[:, 0], val, max(ties), degree, label)

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from .polyfit import PolyFit
 
 _MAX_TABLE_ROWS = 100_000
 
 
-def _table(f: PolyFit, start: float, end: float, step: float, decimals: int) -> str:
-    """The body of :meth:`PolyFit.table` (see there)."""
+def _table(predict: Callable[[np.ndarray], Any], start: float, end: float, step: float,
+           decimals: int) -> str:
+    """The body of :meth:`PolyFit.table` (see there), given the fit's ``predict``."""
     for name, v in (("start", start), ("end", end), ("step", step)):
         if not isinstance(v, int | float | np.number) or not math.isfinite(float(v)):
             raise ValueError(f"{name}={v!r} must be a finite number")
@@ -31,7 +30,7 @@ def _table(f: PolyFit, start: float, end: float, step: float, decimals: int) -> 
         raise ValueError(f"step={step!r} gives {rows} rows; allowed: at most "
                          f"{_MAX_TABLE_ROWS}")
     xs = float(start) + float(step) * np.arange(rows)
-    ys = np.asarray(f.predict(xs))
+    ys = np.asarray(predict(xs))
     xt = [f"{v:.{decimals}f}" for v in xs]
     yt = [f"{v:.{decimals}f}" for v in ys]
     wx, wy = max(map(len, xt)), max(map(len, yt))
