@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neuralab import data
-from neuralab.data.datasets import carve_val, three_way_split
+from neuralab.data.splits import carve_val, three_way_split
 
 
 def _tiny(**changes):

@@ -65,7 +65,7 @@ def _show_notices() -> None:
     """Print the data loaders' one-line notices (e.g. "split the 10k test images ...")."""
     import warnings
 
-    from .data.datasets import DatasetNotice
+    from .data import DatasetNotice
 
     console = _stderr()
 

@@ -17,19 +17,10 @@ Importing this package is light: numpy and the standard library only. scikit-lea
 urllib (downloads) and rich (progress bars) are imported by the functions that use them.
 """
 
-from neuralab.data.datasets import (
-    Dataset,
-    DatasetInfo,
-    DatasetNotice,
-    data_home,
-    info,
-    list_datasets,
-    load,
-    random_split,
-    stratified_split,
-)
+from neuralab.data.dataset import Dataset, DatasetNotice
 from neuralab.data.download import SOURCES, DownloadError, RemoteFile, Source, download
 from neuralab.data.images import RestrictedUnpickler, UnsafePickleError, read_idx
+from neuralab.data.loading import load
 from neuralab.data.preprocess import (
     ImageScaler,
     MeanImage,
@@ -39,7 +30,9 @@ from neuralab.data.preprocess import (
     standardize,
     subtract_mean,
 )
+from neuralab.data.registry import DatasetInfo, data_home, info, list_datasets
 from neuralab.data.runners import runners
+from neuralab.data.splits import random_split, stratified_split
 from neuralab.data.toy2d import TOY_SETS, toy, toy_names
 
 __all__ = [

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from neuralab.data.datasets import _canonical, data_home
+from neuralab.data.registry import _canonical, data_home
 
 _CHUNK = 1 << 16
 _USER_AGENT = "neuralab/0.1 (+https://github.com/; urllib)"

@@ -21,14 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from neuralab.data.datasets import (
-    Dataset,
-    carve_val,
-    check_fraction,
-    data_home,
-    notice,
-    three_way_split,
-)
+from neuralab.data.dataset import Dataset, notice
+from neuralab.data.registry import data_home
+from neuralab.data.splits import carve_val, check_fraction, three_way_split
 
 MNIST_CLASSES = [str(d) for d in range(10)]
 FASHION_MNIST_CLASSES = [

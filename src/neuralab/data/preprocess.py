@@ -31,7 +31,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from neuralab.data.datasets import SPLITS, Dataset
+from neuralab.data.dataset import SPLITS, Dataset
 
 # Rows per chunk when accumulating statistics: bounds the float64 temporaries to ~100 MB even
 # for CIFAR-10 (3072 features), instead of a float64 copy of the whole training set.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuralab.data.datasets import Dataset
+from neuralab.data.dataset import Dataset
 
 AGES: tuple[float, ...] = (10, 15, 20, 25, 29, 40, 50, 60)  # years
 SPEEDS: tuple[float, ...] = (6, 9, 11, 12, 13, 11, 10, 9)  # mph

@@ -29,12 +29,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from neuralab.data.datasets import Dataset
+from neuralab.data.dataset import Dataset
+from neuralab.data.splits import three_way_split
 
 # A generator function: (rng, n, noise, classes) -> (X (n, 2) float64, y (n,)).
 GenerateFn = Callable[[np.random.Generator, int, float, int], tuple[np.ndarray, np.ndarray]]
@@ -421,9 +421,6 @@ def load_toy(
     stratified by class for classification and at random for regression, with ``seed``.
     Class names are ``"0" .. "K-1"``.
     """
-    # Imported here: datasets.py imports this module to register the toy sets.
-    from neuralab.data.datasets import Dataset, three_way_split
-
     spec, n, noise, k = check_toy_args(name, n, noise, classes)
     X, y = toy(spec.name, n=n, noise=noise, seed=seed, classes=classes)
     parts = three_way_split(

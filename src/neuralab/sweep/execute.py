@@ -55,7 +55,7 @@ def run_trial(config: dict[str, Any], run_dir: str | None = None, threads: int =
     from threadpoolctl import threadpool_limits
 
     from ..config import TrainConfig
-    from ..data.datasets import DatasetNotice
+    from ..data import DatasetNotice
     from ..experiment import run
     from ..train import TrainingDiverged
 
