@@ -301,7 +301,7 @@ def test_nothing_is_written(client: TestClient, tmp_path: Path,
 
 def test_server_time_for_200_points(client: TestClient) -> None:
     """Reports the server's own figure (`timing`, also the Server-Timing header); tests never
-    assert on time (DESIGN.md) — run with -s to read it."""
+    assert on time (docs/design.md) — run with -s to read it."""
     rng = np.random.default_rng(1)
     x = rng.uniform(0, 10, 200)
     text = text_of(x, np.sin(x) + rng.normal(0, 0.2, x.size))
