@@ -30,6 +30,7 @@ from neuralab.optim import (
     StepDecay,
     get_optimizer,
     get_schedule,
+    run_schedule,
 )
 from neuralab.regularizers import L2
 
@@ -355,6 +356,18 @@ def test_get_schedule_by_name() -> None:
     cos = get_schedule("cosine", 0.1, t_max=20, eta_min=0.01)
     assert isinstance(cos, Cosine)
     assert (cos.t_max, cos.eta_min) == (20, 0.01)
+
+
+def test_run_schedule_is_shaped_by_the_run_length() -> None:
+    # neuralab train and the estimators: step decays by 10 at each third, cosine ends at 0
+    step = run_schedule("step", 0.1, 30)
+    assert type(step) is StepDecay and (step.step_size, step.gamma) == (10, 0.1)
+    assert run_schedule("step", 0.1, 2).step_size == 1
+    cos = run_schedule("cosine", 0.1, 30)
+    assert type(cos) is Cosine and (cos.t_max, cos.eta_min) == (30, 0.0)
+    assert type(run_schedule("constant", 0.1, 30)) is Schedule
+    with pytest.raises(ValueError, match="lr_schedule='linear'"):
+        run_schedule("linear", 0.1, 30)
 
 
 def test_get_optimizer_by_name(problem: Quadratic) -> None:

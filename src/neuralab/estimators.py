@@ -52,7 +52,7 @@ from . import poly
 from .config import ModelConfig, TrainConfig, check_choice
 from .models import build
 from .nn import BatchNorm, Linear, Sequential
-from .optim import get_schedule
+from .optim import run_schedule
 from .regularizers import get_regularizer
 from .train import Trainer, predict_scores
 
@@ -89,16 +89,6 @@ def _hidden_sizes(value: Any) -> tuple[Any, ...]:
         raise ValueError(f"hidden_layer_sizes={value!r} must be an int or a sequence of ints, "
                          "e.g. (100,) or (256, 128)")
     return tuple(_plain(v) for v in value)
-
-
-def _schedule_args(lr_schedule: str, epochs: int) -> dict[str, Any]:
-    """The schedule's shape, as ``neuralab train`` sets it: a step decay by 10 at each third
-    of the run, or a cosine that reaches 0 at the last epoch."""
-    if lr_schedule == "step":
-        return {"step_size": max(1, epochs // 3), "gamma": 0.1}
-    if lr_schedule == "cosine":
-        return {"t_max": epochs}
-    return {}
 
 
 def _float64_model(model: Sequential) -> Sequential:
@@ -180,8 +170,7 @@ class _NeuralNet(BaseEstimator):
         rng = check_random_state(self.random_state)
         model_seed, shuffle_seed = (int(s) for s in rng.randint(0, _SEED_HIGH, size=2))
         self.model_ = build(config.model, n_features, self._n_outputs(), seed=model_seed)
-        schedule = get_schedule(config.lr_schedule, config.lr,
-                                **_schedule_args(config.lr_schedule, config.epochs))
+        schedule = run_schedule(config.lr_schedule, config.lr, config.epochs)
         # reg="l2" with lam=0 is no regularization: skip the per-step gradient pass
         reg = "none" if config.lam == 0 else config.reg
         self._trainer = Trainer(

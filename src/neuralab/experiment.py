@@ -32,7 +32,7 @@ from .callbacks import Checkpoint, EarlyStopping, ProgressBar
 from .config import TrainConfig
 from .data.preprocess import ImageScaler, Standardizer, from_state
 from .models import build
-from .optim import get_optimizer, get_schedule
+from .optim import get_optimizer, run_schedule
 from .regularizers import get_regularizer
 from .train import History, Trainer, evaluate
 
@@ -119,8 +119,8 @@ def run(
         callbacks.append(ProgressBar(console=console))
     trainer = Trainer(
         model, loss=config.loss, regularizer=get_regularizer(config.reg, config.lam, config.beta),
-        optimizer=optimizer, schedule=get_schedule(config.lr_schedule, config.lr, **_schedule_args(
-            config)), epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
+        optimizer=optimizer, schedule=run_schedule(config.lr_schedule, config.lr, config.epochs),
+        epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
         callbacks=callbacks, device=config.device, backend=config.backend,
     )
     nio.atomic_write_text(out / "config.json", config.model_dump_json(indent=2))
@@ -157,14 +157,6 @@ def _raw_description(config: TrainConfig, raw: Any) -> dict[str, Any]:
         params.setdefault("color_pixel_max", 1.0 if pixel_max <= 1.0 else 255.0)
     shape = list(raw.image_shape) if raw.image_shape is not None else None
     return {"image_shape": shape, "pixel_max": pixel_max, "feature_params": params}
-
-
-def _schedule_args(config: TrainConfig) -> dict[str, Any]:
-    if config.lr_schedule == "step":
-        return {"step_size": max(1, config.epochs // 3), "gamma": 0.1}
-    if config.lr_schedule == "cosine":
-        return {"t_max": config.epochs}
-    return {}
 
 
 def _pictures(out: Path, trainer: Trainer, history: History, ds: Any, X_test: np.ndarray,

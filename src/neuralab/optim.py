@@ -332,3 +332,15 @@ def get_schedule(name: str, lr: float, **kwargs: Any) -> Schedule:
     """By name: ``constant``, ``step`` or ``cosine``."""
     check_choice("lr_schedule", name, SCHEDULES)
     return {"constant": Schedule, "step": StepDecay, "cosine": Cosine}[name](lr, **kwargs)
+
+
+def run_schedule(name: str, lr: float, epochs: int) -> Schedule:
+    """The schedule ``name`` shaped for a run of ``epochs`` epochs, as ``neuralab train`` and
+    the scikit-learn estimators set it: ``step`` decays by 10 at each third of the run,
+    ``cosine`` reaches 0 at the last epoch, ``constant`` stays at ``lr``."""
+    check_choice("lr_schedule", name, SCHEDULES)
+    if name == "step":
+        return StepDecay(lr, step_size=max(1, epochs // 3), gamma=0.1)
+    if name == "cosine":
+        return Cosine(lr, t_max=epochs)
+    return Schedule(lr)
