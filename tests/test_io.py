@@ -184,6 +184,29 @@ def test_file_is_plain_safetensors_with_json_metadata(tmp_path: Path) -> None:
     assert header["__metadata__"] == meta
 
 
+def test_to_bytes_is_the_saved_file(tmp_path: Path) -> None:
+    model = trained_eval_model().train()
+    path = io.save(model, tmp_path / "m.safetensors")
+    on_disk, in_memory = path.read_bytes(), io.to_bytes(model)
+    # the same header (its key order is the writer's) and the same tensor bytes
+    assert len(on_disk) == len(in_memory)
+    assert safetensors.numpy.load(on_disk).keys() == safetensors.numpy.load(in_memory).keys()
+    for name, arr in safetensors.numpy.load(in_memory).items():
+        assert np.array_equal(arr, safetensors.numpy.load(on_disk)[name])
+    with safe_open(str(path), framework="numpy") as f:
+        assert f.metadata()["training"] == "true"
+    # the playground's export: another mode and more metadata, loadable by io.load
+    data = io.to_bytes(model, training=False, extra_metadata={"playground": "{}"})
+    (tmp_path / "e.safetensors").write_bytes(data)
+    with safe_open(str(tmp_path / "e.safetensors"), framework="numpy") as f:
+        meta = f.metadata()
+    assert meta["training"] == "false" and meta["playground"] == "{}"
+    assert_same_state(model, io.load(tmp_path / "e.safetensors"))
+    with pytest.raises(ValueError, match=r"format's own keys: \['training'\]"):
+        io.to_bytes(model, extra_metadata={"training": "true"})
+    with pytest.raises(TypeError, match="Sequential"):
+        io.to_bytes(Linear(2, 2, rng=0))  # type: ignore[arg-type]
+
 def test_save_accepts_str_and_replaces_atomically(tmp_path: Path) -> None:
     path = tmp_path / "m.safetensors"
     io.save(Sequential(Linear(2, 2, rng=0)), str(path))

@@ -20,6 +20,7 @@ Examples
 --------
 >>> from neuralab import io
 >>> io.save(model, "model.safetensors")                       # doctest: +SKIP
+>>> data = io.to_bytes(model)                                  # doctest: +SKIP
 >>> model = io.load("model.safetensors", backend="torch")     # doctest: +SKIP
 >>> torch_model = io.to_torch(model)                          # doctest: +SKIP
 """
@@ -31,7 +32,7 @@ import inspect
 import json
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +63,7 @@ if TYPE_CHECKING:  # torch is imported inside to_torch only: `import neuralab.io
 
 __all__ = [
     "FORMAT_VERSION", "atomic_write_bytes", "atomic_write_text", "load", "read_arrays", "save",
-    "to_torch", "write_arrays",
+    "to_bytes", "to_torch", "write_arrays",
 ]
 
 FORMAT_VERSION = "1"
@@ -96,23 +97,64 @@ def save(model: Sequential, path: PathLike) -> Path:
     ValueError
         If the directory of ``path`` does not exist.
     """
+    tensors, metadata = _model_file(model)
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ValueError(f"path={str(path)!r}: directory {str(path.parent)!r} does not exist")
+    _write_atomic(path, lambda tmp: safetensors.numpy.save_file(tensors, tmp, metadata=metadata))
+    return path
+
+
+def to_bytes(model: Sequential, *, training: bool | None = None,
+             extra_metadata: Mapping[str, str] | None = None) -> bytes:
+    """The content of the file :func:`save` writes, as bytes (for a download, a message ...).
+
+    Parameters
+    ----------
+    model : Sequential
+        The model, on any backend.
+    training : bool, optional
+        The mode to record (and :func:`load` to restore); default: the model's own.
+    extra_metadata : mapping of str to str, optional
+        More metadata entries, after the format's own (which they may not replace).
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`~neuralab.nn.Sequential`.
+    ValueError
+        If ``extra_metadata`` names one of the format's own keys.
+    """
+    tensors, metadata = _model_file(model, training, extra_metadata)
+    return safetensors.numpy.save(tensors, metadata=metadata)
+
+
+def _model_file(model: Sequential, training: bool | None = None,
+                extra_metadata: Mapping[str, str] | None = None,
+                ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The tensors and the metadata of a model file (the format in the module docstring)."""
     if not isinstance(model, Sequential):
         raise TypeError(
             f"model must be a neuralab Sequential, got {type(model).__name__}; "
             f"wrap a single layer as Sequential(layer)"
         )
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ValueError(f"path={str(path)!r}: directory {str(path.parent)!r} does not exist")
-    tensors = {name: np.ascontiguousarray(B.to_numpy(a)) for name, a in model.state_dict().items()}
+    tensors = _host_arrays(model.state_dict())
     metadata = {
         "neuralab": json.dumps(model.get_config()),
         "format_version": FORMAT_VERSION,
         "dtype": ",".join(sorted({str(t.dtype) for t in tensors.values()})),
-        "training": "true" if model.training else "false",
+        "training": "true" if (model.training if training is None else training) else "false",
     }
-    _write_atomic(path, lambda tmp: safetensors.numpy.save_file(tensors, tmp, metadata=metadata))
-    return path
+    clash = sorted(metadata.keys() & dict(extra_metadata or {}).keys())
+    if clash:
+        raise ValueError(f"extra_metadata may not replace the format's own keys: {clash}")
+    metadata.update(extra_metadata or {})
+    return tensors, metadata
+
+
+def _host_arrays(arrays: Mapping[str, B.Array]) -> dict[str, np.ndarray]:
+    """Named arrays (any backend) as C-contiguous numpy arrays, as safetensors writes them."""
+    return {name: np.ascontiguousarray(B.to_numpy(a)) for name, a in arrays.items()}
 
 
 def _write_atomic(path: Path, write: Callable[[str], None]) -> None:
@@ -151,7 +193,7 @@ def write_arrays(path: PathLike, arrays: dict[str, B.Array], meta: dict[str, Any
     """Named arrays (any backend) plus JSON-serializable ``meta`` as one safetensors file,
     written atomically — the format of training checkpoints and preprocessing state."""
     path = Path(path)
-    tensors = {k: np.ascontiguousarray(B.to_numpy(v)) for k, v in arrays.items()}
+    tensors = _host_arrays(arrays)
     metadata = {"neuralab_arrays": json.dumps(meta), "format_version": FORMAT_VERSION}
     _write_atomic(path, lambda tmp: safetensors.numpy.save_file(tensors, tmp, metadata=metadata))
     return path

@@ -7,11 +7,7 @@ import base64
 import json
 from typing import Any
 
-import numpy as np
-import safetensors.numpy
-
-from .. import backend as B
-from ..io import FORMAT_VERSION
+from ..io import to_bytes
 from ..nn import Sequential
 from .network import INIT
 from .points import Points
@@ -41,18 +37,10 @@ def export_message(what: str, config: PlaygroundConfig, points: Points, model: S
 
 
 def model_bytes(model: Sequential, config: PlaygroundConfig) -> bytes:
-    """The network as a safetensors file in :func:`neuralab.io.save`'s format (eval mode),
+    """The network as a :func:`neuralab.io.save` file in eval mode (:func:`neuralab.io.to_bytes`),
     plus the playground config under the ``playground`` metadata key."""
-    tensors = {name: np.ascontiguousarray(B.to_numpy(a))
-               for name, a in model.state_dict().items()}
-    metadata = {
-        "neuralab": json.dumps(model.get_config()),
-        "format_version": FORMAT_VERSION,
-        "dtype": ",".join(sorted({str(t.dtype) for t in tensors.values()})),
-        "training": "false",
-        "playground": json.dumps(config.model_dump()),
-    }
-    return safetensors.numpy.save(tensors, metadata=metadata)
+    return to_bytes(model, training=False,
+                    extra_metadata={"playground": json.dumps(config.model_dump())})
 
 
 # --------------------------------------------------------------------------- the script
