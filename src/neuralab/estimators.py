@@ -48,6 +48,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import backend as B
 from . import poly
 from .config import ModelConfig, TrainConfig, check_choice
 from .models import build
@@ -320,8 +321,7 @@ class _Classifier(ClassifierMixin, _NeuralNet):
             # probabilities are a strictly monotonic function of it
             d = scores[:, 1] - scores[:, 0]
             return np.column_stack([-np.logaddexp(0.0, d), -np.logaddexp(0.0, -d)])
-        shifted = scores - scores.max(axis=1, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return B.log_softmax(scores)
 
     def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()

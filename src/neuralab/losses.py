@@ -63,36 +63,23 @@ def _one_hot(scores: Array, y: Array) -> Array:
 
 
 def softmax(scores: Array) -> Array:
-    """Row-wise softmax, (N, C) -> (N, C); shifted by the row max so it never overflows."""
-    xp = B.namespace(scores)
-    e = xp.exp(scores - xp.max(scores, axis=1, keepdims=True))
-    return e / xp.sum(e, axis=1, keepdims=True)
+    """Row-wise softmax, (N, C) -> (N, C): the exp of :func:`neuralab.backend.log_softmax`,
+    which shifts by the row max so that it never overflows."""
+    return B.namespace(scores).exp(B.log_softmax(scores))
 
 
 def softmax_cross_entropy(scores: Array, y: Array) -> tuple[float, Array]:
     """Mean softmax (cross-entropy) loss and its gradient ``(softmax − onehot(y)) / N``.
 
-    Each Lᵢ is computed as ``(m − s_y) + log1p(Σ_{j≠argmax} e^{sⱼ − m})`` with m the row max.
-    Subtracting the max keeps exp from overflowing at scores of ±1e4, and leaving the argmax
-    term out of the log1p keeps a confident correct prediction's tiny loss (e.g. 3.4e-48 for
-    scores [10, −100, −100]) instead of rounding log(1 + 3.4e-48) to exactly 0.
+    Computed by :func:`neuralab.backend.softmax_xent` (the kernel of the training step too)
+    with ``precise=True``: subtracting the row max keeps exp from overflowing at scores of
+    ±1e4, and a confident correct prediction keeps its tiny loss (e.g. 3.4e-48 for scores
+    [10, −100, −100], as log1p of the other classes' probabilities) instead of rounding
+    log(1 + 3.4e-48) to exactly 0.
     """
     _check_scores(scores)
-    xp = B.namespace(scores)
-    onehot = _one_hot(scores, y)
-    n, c = scores.shape
-    m = xp.max(scores, axis=1, keepdims=True)  # (N, 1)
-    e = xp.exp(scores - m)  # (N, C), in (0, 1]; the argmax entry is exactly 1
-    top = xp.astype(
-        xp.argmax(scores, axis=1)[:, None] == xp.arange(c, device=B.device(scores))[None, :],
-        scores.dtype,
-    )
-    rest = xp.sum(e * (1.0 - top), axis=1)  # (N,) Σ over the non-argmax classes
-    s_y = xp.sum(scores * onehot, axis=1)
-    per_example = (m[:, 0] - s_y) + xp.log1p(rest)
-    probs = e / (1.0 + rest)[:, None]
-    dscores = (probs - onehot) / n
-    return B.to_float(xp.mean(per_example)), dscores
+    loss, dscores = B.softmax_xent(scores, _one_hot(scores, y), precise=True)
+    return B.to_float(loss), dscores
 
 
 def multiclass_hinge(scores: Array, y: Array, delta: float = 1.0) -> tuple[float, Array]:
@@ -130,8 +117,8 @@ def mse(pred: Array, target: Array) -> tuple[float, Array]:
 def softmax_step(scores: Array, onehot: Array) -> tuple[Array, Array]:
     """Softmax loss and gradient in few passes (:func:`neuralab.backend.softmax_xent`):
     L = −mean(log p_y) with p = softmax(s), dL/ds = (p − onehot) / N; scores and onehot (N, C).
-    (The public :func:`softmax_cross_entropy` keeps its precise log1p form for tiny losses;
-    both give the same gradient.)"""
+    (The public :func:`softmax_cross_entropy` is the same kernel with ``precise=True``, for
+    tiny losses; both give the same gradient.)"""
     return B.softmax_xent(scores, onehot)
 
 

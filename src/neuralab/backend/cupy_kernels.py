@@ -41,6 +41,9 @@ def _cupy_kernel(name: str, dtype: Any = None) -> Any:
 # The softmax loss and its gradient in one CuPy kernel, one thread per row (C is small):
 # L_i = log Σ_j e^{z_j} − z_{y_i} with z = s_i − max(s_i), dL/ds = (softmax − onehot) · scale.
 # Each row writes scale · L_i, so the batch's mean loss is one sum. ``T`` is set per dtype.
+# This CUDA source is the one other copy of the softmax cross-entropy: everything else calls
+# loss_kernels.softmax_xent (its numpy and array-API kernels), which calls this one on CuPy.
+# tests/test_backends.py builds it as C++ on the CPU and checks it against the numpy kernel.
 _CUPY_SOFTMAX_XENT = r"""
 extern "C" __global__ void softmax_xent(const T* s, const T* onehot, T* grad, T* loss,
                                         const int n, const int c, const T scale) {
