@@ -94,6 +94,19 @@ def _main(
 
 
 # --------------------------------------------------------------------------- train
+def _toml_file(path: Path, option: str) -> dict[str, Any]:
+    """The TOML file given to ``--{option}``, as a dict; a clear error when it is missing or
+    not TOML (train and sweep)."""
+    import tomllib
+
+    if not path.is_file():
+        raise ValueError(f"{option}={str(path)!r}: no such file")
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"{option}={str(path)!r} is not valid TOML: {err}") from None
+
+
 def _hidden(text: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",") if part.strip()]
@@ -162,7 +175,6 @@ def train(
       neuralab train --data mnist --root ../shared/data/mnist --device cuda   # torch on a GPU
     """
     import json
-    import tomllib
 
     from .config import TrainConfig
     from .experiment import run
@@ -174,12 +186,7 @@ def train(
             raise ValueError(f"resume={str(resume)!r} is not a run directory (no config.json)")
         base = json.loads(cfg_path.read_text())
     if config is not None:
-        if not config.is_file():
-            raise ValueError(f"config={str(config)!r}: no such file")
-        try:
-            base.update(tomllib.loads(config.read_text()))
-        except tomllib.TOMLDecodeError as err:
-            raise ValueError(f"config={str(config)!r} is not valid TOML: {err}") from None
+        base.update(_toml_file(config, "config"))
     flags = {"data": data, "root": None if root is None else str(root), "loss": loss, "reg": reg,
              "lam": lam, "beta": beta, "optimizer": optimizer, "lr": lr,
              "lr_schedule": lr_schedule, "epochs": epochs, "batch_size": batch_size,
@@ -466,17 +473,6 @@ def polyfit(
 
 
 # --------------------------------------------------------------------------- sweep
-def _toml_file(path: Path, option: str) -> dict[str, Any]:
-    import tomllib
-
-    if not path.is_file():
-        raise ValueError(f"{option}={str(path)!r}: no such file")
-    try:
-        return tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as err:
-        raise ValueError(f"{option}={str(path)!r} is not valid TOML: {err}") from None
-
-
 @app.command()
 @friendly_errors
 def sweep(
