@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..losses import NonFiniteScores
+from ..viz import confusion_matrix
 from .frames import json_number
 from .protocol import PlaygroundConfig
 
@@ -32,9 +33,7 @@ def frame_metrics(config: PlaygroundConfig, loss_fn: Callable[..., Any], train: 
     if not len(y):
         return m
     if config.classification:
-        k = config.classes
-        pred = np.argmax(scores, axis=1)
-        m["confusion"] = np.bincount(y * k + pred, minlength=k * k).reshape(k, k).tolist()
+        m["confusion"] = confusion_matrix(y, np.argmax(scores, axis=1), config.classes).tolist()
     else:
         resid = scores - y
         ss_res = float(np.sum(resid.astype(np.float64) ** 2))
