@@ -13,8 +13,9 @@ A *unit* is the first name below ``neuralab``: a subpackage (``data``) or a top-
 ====  ==========================================================  ================================
 rank  units                                                       what they are
 ====  ==========================================================  ================================
-0     ``neuralab`` (``__init__``: the version only), ``config``   the floor: the table of allowed
-                                                                  values every layer reads
+0     ``neuralab`` (``__init__``: the version only), ``checks``,  the floor: the argument checks
+      ``config``                                                  and the table of allowed values
+                                                                  every layer reads
 1     ``backend``                                                 the only core code with numpy
 2     ``nn``                                                      kernels, layers, Sequential
 3     ``losses``, ``regularizers``, ``optim``, ``gradcheck``      the rest of the core
@@ -60,7 +61,7 @@ PACKAGE = "neuralab"
 #: unit → rank; a unit may import units of rank <= its own.
 LAYERS: dict[str, int] = {
     "": 0,  # neuralab/__init__.py
-    "config": 0,
+    "checks": 0, "config": 0,
     "backend": 1,
     "nn": 2,
     "losses": 3, "regularizers": 3, "optim": 3, "gradcheck": 3,

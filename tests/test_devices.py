@@ -133,7 +133,7 @@ def test_divergence_is_found_at_its_step_when_reads_are_deferred() -> None:
 
 
 def test_sync_every_is_validated() -> None:
-    with pytest.raises(ValueError, match="sync_every=0 must be an integer >= 1"):
+    with pytest.raises(ValueError, match="sync_every=0 is out of range; allowed: integers >= 1"):
         make_trainer(1, sync_every=0)
 
 

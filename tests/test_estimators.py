@@ -235,7 +235,7 @@ def test_batchnorm_survives_a_last_batch_of_one_sample() -> None:
     ({"activation": "swish"}, "activation='swish' is not allowed"),
     ({"optimizer": "adagrad"}, "optimizer='adagrad' is not allowed"),
     ({"dropout": 1.0}, "dropout=1.0 is out of range"),
-    ({"epochs": 0}, "epochs=0 must be an integer"),
+    ({"epochs": 0}, r"epochs=0 is out of range; allowed: integers in \[1, 100000\]"),
     ({"hidden_layer_sizes": (0,)}, "hidden=.0.: each layer needs 1 to 4096 units"),
     ({"hidden_layer_sizes": "100"}, "hidden_layer_sizes='100' must be an int or a sequence"),
 ])

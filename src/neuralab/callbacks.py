@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from . import backend as B
-from .config import check_choice, check_positive_int
+from .checks import check_choice, check_int
 from .train import Callback, Trainer
 
 MONITORS = ("val_loss", "val_accuracy", "train_loss", "train_accuracy")
@@ -92,7 +92,7 @@ class EarlyStopping(Callback):
         self, patience: int = 5, monitor: str = "val_loss", min_delta: float = 0.0,
         restore_best: bool = True,
     ) -> None:
-        self.patience = check_positive_int("patience", patience)
+        self.patience = check_int("patience", patience, 1)
         self.monitor = check_choice("monitor", monitor, MONITORS)
         self.min_delta = min_delta
         self.restore_best = restore_best

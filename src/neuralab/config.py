@@ -1,13 +1,13 @@
-"""The one table of allowed values, and the validators every entry point uses.
+"""The one table of allowed values, and the pydantic models that validate through it.
 
-The library, the CLI and the playground all validate through here, so the same bad value gets
-the same message everywhere: the parameter's name, the value received and what is allowed.
+The library, the CLI and the playground all validate with these tables and the checks of
+:mod:`neuralab.checks`, so the same bad value gets the same message everywhere: the parameter's
+name, the value received and what is allowed (``lr=0.0 is out of range; allowed: (0, 10]``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import (
@@ -18,6 +18,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from .checks import check_choice, check_int, check_number
 
 ActivationName = Literal["sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout", "linear"]
 LossName = Literal["softmax", "svm", "mse"]
@@ -47,39 +49,12 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
 }
 
 
-def check_choice(param: str, value: Any, allowed: Iterable[str]) -> str:
-    """``value`` if it is one of ``allowed``, else a ``ValueError`` listing them."""
-    allowed = tuple(allowed)
-    if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"{param}={value!r} is not allowed; choose one of: {', '.join(allowed)}")
-    return value
-
-
 def check_range(param: str, value: Any, kind: str | None = None) -> float:
-    """``float(value)`` if it lies in ``RANGES[kind or param]``, else a ``ValueError``."""
+    """``float(value)`` if it lies in ``RANGES[kind or param]``, else a ``ValueError``
+    (:func:`neuralab.checks.check_number`'s message, e.g. ``lr=0.0 is out of range; allowed:
+    (0, 10]``)."""
     lo, hi, lo_in, hi_in = RANGES[kind or param]
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise ValueError(f"{param}={value!r} must be a number in {_interval(lo, hi, lo_in, hi_in)}")
-    ok_lo = value >= lo if lo_in else value > lo
-    ok_hi = value <= hi if hi_in else value < hi
-    if not (ok_lo and ok_hi):
-        allowed = _interval(lo, hi, lo_in, hi_in)
-        raise ValueError(f"{param}={value!r} is out of range; allowed: {allowed}")
-    return float(value)
-
-
-def check_positive_int(param: str, value: Any, low: int = 1) -> int:
-    """``value`` if it is an int ≥ ``low``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{param}={value!r} must be an integer >= {low}")
-    return int(value)
-
-
-def _interval(lo: float, hi: float, lo_in: bool, hi_in: bool) -> str:
-    left = "[" if lo_in else "("
-    right = "]" if hi_in else ")"
-    hi_s = "inf" if math.isinf(hi) else f"{hi:g}"
-    return f"{left}{lo:g}, {hi_s}{right}"
+    return check_number(param, value, lo, hi, low_closed=lo_in, high_closed=hi_in)
 
 
 # --------------------------------------------------------------------------- devices
@@ -104,9 +79,8 @@ def resolve_backend(device: str | None = None, backend: str | None = None) -> st
     None        any           that library on its default device
     ==========  ============  =====================
     """
-    if backend is not None and backend not in LIBRARIES:
-        raise ValueError(f"backend={backend!r} is not allowed; choose one of: "
-                         f"{', '.join(LIBRARIES)}")
+    if backend is not None:
+        check_choice("backend", backend, LIBRARIES)
     if device is None:
         return backend
     kind, _, index = device.partition(":") if isinstance(device, str) else ("", "", "")
@@ -177,10 +151,7 @@ def check_feature_names(names: Any) -> tuple[str, ...]:
     if not names:
         raise ValueError(f"names={names!r} is not allowed; name one or more of: {allowed}")
     for name in names:
-        if not isinstance(name, str) or name not in FEATURE_BLOCKS:
-            # the feature functions' spelling of a bad choice: the allowed names quoted
-            raise ValueError(f"names={name!r} is not allowed; choose one of: "
-                             f"{', '.join(map(repr, FEATURE_BLOCKS))}")
+        check_choice("names", name, FEATURE_BLOCKS)
     if len(set(names)) != len(names):
         raise ValueError(f"names={names!r} repeats a feature block; each may appear once")
     images = [n for n in names if n in IMAGE_BLOCKS]
@@ -194,8 +165,9 @@ def check_feature_names(names: Any) -> tuple[str, ...]:
 
 
 # --------------------------------------------------------------------------- pydantic models
-# The models call the validators above, so a bad value read from a TOML file, a CLI flag or a
-# playground message gets the same message as a bad argument to the library.
+# The models check their fields with neuralab.checks and the tables above, so a bad value read
+# from a TOML file, a CLI flag or a playground message gets the same message as a bad argument
+# to the library.
 
 MAX_HIDDEN_LAYERS = 8
 MAX_UNITS = 4096
@@ -203,20 +175,21 @@ MAX_BATCH = 65536
 MAX_EPOCHS = 100_000
 
 
-class _Strict(BaseModel):
-    """A pydantic model whose fields are checked by the validators above, from three tables:
+class StrictModel(BaseModel):
+    """A pydantic model whose fields are checked by :mod:`neuralab.checks` from three tables:
     ``CHOICES`` (field -> allowed names), ``RANGES_OF`` (field -> key of ``RANGES``) and
-    ``INT_RANGES`` (field -> inclusive (low, high))."""
+    ``INT_RANGES`` (field -> inclusive (low, high)). ``None`` passes (an optional field's
+    type admits it or not). The playground's ``PlaygroundConfig`` is one too."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
     CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {}
     RANGES_OF: ClassVar[dict[str, str]] = {}
     INT_RANGES: ClassVar[dict[str, tuple[int, int]]] = {}
 
-    @field_validator("*")
     @classmethod
-    def _check(cls, value: Any, info: ValidationInfo) -> Any:
-        name = info.field_name
+    def check_field(cls, name: str, value: Any) -> Any:
+        """``value`` checked against the tables' rule for field ``name`` (unchanged when no
+        table names the field); a ``ValueError`` in :mod:`neuralab.checks`' words if not."""
         if value is None:
             return value
         if name in cls.CHOICES:
@@ -224,10 +197,13 @@ class _Strict(BaseModel):
         if name in cls.RANGES_OF:
             return check_range(name, value, cls.RANGES_OF[name])
         if name in cls.INT_RANGES:
-            low, high = cls.INT_RANGES[name]
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise ValueError(f"{name}={value!r} must be an integer in [{low}, {high}]")
+            return check_int(name, value, *cls.INT_RANGES[name])
         return value
+
+    @field_validator("*")
+    @classmethod
+    def _check(cls, value: Any, info: ValidationInfo) -> Any:
+        return cls.check_field(info.field_name, value)
 
     @classmethod
     def parse(cls, data: dict[str, Any] | None = None, **overrides: Any) -> Any:
@@ -236,10 +212,14 @@ class _Strict(BaseModel):
         try:
             return cls.model_validate(merged)
         except ValidationError as err:
-            raise ValueError(_first_error(err, cls)) from None
+            raise ValueError(validation_message(err, cls)) from None
 
 
-def _first_error(err: ValidationError, cls: type[BaseModel]) -> str:
+def validation_message(err: ValidationError, cls: type[BaseModel]) -> str:
+    """The first error of a pydantic ``ValidationError`` of model ``cls`` as one line in
+    :mod:`neuralab.checks`' style: ``name=value is ...; allowed: ...``. A value pydantic refuses
+    for its type (``lr='fast'``, ``epochs=2.5``) is checked again by the model's tables, so it
+    gets the same words as one the tables refuse."""
     e = err.errors()[0]
     where = ".".join(str(part) for part in e["loc"])
     if e["type"] == "extra_forbidden":
@@ -247,12 +227,36 @@ def _first_error(err: ValidationError, cls: type[BaseModel]) -> str:
     msg = e["msg"].removeprefix("Value error, ")
     if not where:
         return msg  # a whole-model check (e.g. device with backend) names its fields itself
-    if msg.startswith(where.rsplit(".", 1)[-1] + "="):
+    name = where.rsplit(".", 1)[-1]
+    if msg.startswith(name + "="):
         return msg  # already one of our own messages
+    owner = _owner(cls, e["loc"][:-1])
+    if e["type"] != "value_error" and issubclass(owner, StrictModel):
+        try:
+            owner.check_field(name, e.get("input"))
+        except ValueError as ours:
+            return str(ours)
     return f"{where}={e.get('input')!r}: {msg}"
 
 
-class ModelConfig(_Strict):
+def _owner(cls: type[BaseModel], path: tuple[Any, ...]) -> type:
+    """The model class that holds the field at ``path`` (``("model",)`` -> ModelConfig)."""
+    for part in path:
+        field = cls.model_fields.get(part) if isinstance(part, str) else None
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return object
+        cls = annotation
+    return cls
+
+
+# The names the playground's protocol imports today; it moves to the public ones
+# (StrictModel, validation_message) when its current changes land.
+_Strict = StrictModel
+_first_error = validation_message
+
+
+class ModelConfig(StrictModel):
     """Architecture: a linear classifier or an MLP (Linear → [BatchNorm] → act → [Dropout])."""
 
     kind: Literal["linear", "mlp"] = "mlp"
@@ -280,7 +284,7 @@ class ModelConfig(_Strict):
         return v
 
 
-class TrainConfig(_Strict):
+class TrainConfig(StrictModel):
     """Everything a training run needs besides the data arrays (``neuralab train``'s options)."""
 
     data: str = "digits"

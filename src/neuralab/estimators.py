@@ -50,7 +50,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import backend as B
 from . import poly
-from .config import ModelConfig, TrainConfig, check_choice
+from .checks import check_choice
+from .config import ModelConfig, TrainConfig
 from .models import build
 from .nn import BatchNorm, Linear, Sequential
 from .optim import run_schedule

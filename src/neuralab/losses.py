@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 from . import backend as B
 from .backend import Array
-from .config import LOSSES, check_choice, check_range
+from .checks import check_choice
+from .config import LOSSES, check_range
 
 LossFn = Callable[..., tuple[float, Array]]
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import backend as B
-from .config import ModelConfig, check_positive_int
+from .checks import check_int
+from .config import ModelConfig
 from .nn import BatchNorm, Dropout, Layer, Linear, Sequential, activation_width, make_activation
 
 
@@ -45,8 +46,8 @@ def build(
     config: ModelConfig, n_features: int, n_classes: int, seed: int | B.Generator | None = None
 ) -> Sequential:
     """The model described by a validated :class:`~neuralab.config.ModelConfig`."""
-    check_positive_int("n_features", n_features)
-    check_positive_int("n_classes", n_classes)
+    check_int("n_features", n_features, 1)
+    check_int("n_classes", n_classes, 1)
     rng = B.make_rng(seed)  # one generator: weights and dropout masks follow from the seed
     if config.kind == "linear":
         init = config.init if config.init != "he" else "normal"

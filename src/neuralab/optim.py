@@ -25,7 +25,8 @@ from typing import Any
 
 from . import backend as B
 from .backend import Array
-from .config import OPTIMIZERS, SCHEDULES, check_choice, check_positive_int, check_range
+from .checks import check_choice, check_int
+from .config import OPTIMIZERS, SCHEDULES, check_range
 from .nn.layers import Param
 
 
@@ -306,7 +307,7 @@ class StepDecay(Schedule):
 
     def __init__(self, lr: float, step_size: int = 10, gamma: float = 0.1) -> None:
         super().__init__(lr)
-        self.step_size = check_positive_int("step_size", step_size)
+        self.step_size = check_int("step_size", step_size, 1)
         self.gamma = check_range("gamma", gamma, "momentum")
 
     def __call__(self, epoch: int) -> float:
@@ -319,7 +320,7 @@ class Cosine(Schedule):
 
     def __init__(self, lr: float, t_max: int = 50, eta_min: float = 0.0) -> None:
         super().__init__(lr)
-        self.t_max = check_positive_int("t_max", t_max)
+        self.t_max = check_int("t_max", t_max, 1)
         self.eta_min = check_range("eta_min", eta_min, "lam")
 
     def __call__(self, epoch: int) -> float:

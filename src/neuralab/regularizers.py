@@ -34,7 +34,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import backend as B
-from .config import REGULARIZERS, check_choice, check_range
+from .checks import check_choice
+from .config import REGULARIZERS, check_range
 from .nn.layers import Param
 
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from . import backend as B
 from .backend import Array
-from .config import check_positive_int
+from .checks import check_int
 from .losses import NonFiniteScores, get_loss, one_hot
 from .nn import BatchNorm, Sequential
 from .optim import Optimizer, Schedule, get_optimizer
@@ -187,10 +187,10 @@ class Trainer:
         self.optimizer_ = (optimizer if isinstance(optimizer, Optimizer)
                            else get_optimizer(optimizer, model.params(), lr))
         self.schedule_ = schedule or Schedule(self.optimizer_.lr)
-        check_positive_int("epochs", epochs)
-        check_positive_int("batch_size", batch_size)
+        check_int("epochs", epochs, 1)
+        check_int("batch_size", batch_size, 1)
         if sync_every is not None:
-            check_positive_int("sync_every", sync_every)
+            check_int("sync_every", sync_every, 1)
         self.history_ = History()
         self.epoch_ = 0
         self.stop_training = False

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from neuralab.features._checks import check_batch, check_choice, check_finite, check_int
+from neuralab.checks import check_array, check_choice, check_finite, check_int, check_positive
 from neuralab.features.hog import resolve_n_jobs, run_chunks
 
 __all__ = ["HSV_CHANNELS", "color_histogram", "rgb_to_hsv"]
@@ -38,14 +38,10 @@ def _prepare(images: Any, pixel_max: float | None, name: str = "images"
     float32); integers default to ``pixel_max = 255``; with a divisor the work is float64.
     Values must be finite and, after the division, within [0, 1].
     """
-    x = check_batch(name, images, (4,), "(N, H, W, 3)")
+    x = check_array(name, images, 4, "(N, H, W, 3)")
     if x.shape[-1] != 3:
         raise ValueError(f"{name} must have 3 channels (RGB) on the last axis, got shape {x.shape}")
-    if pixel_max is not None and (
-        isinstance(pixel_max, bool) or not isinstance(pixel_max, int | float | np.number)
-        or not np.isfinite(pixel_max) or pixel_max <= 0
-    ):
-        raise ValueError(f"pixel_max={pixel_max!r} is not allowed; expected a number > 0")
+    check_positive("pixel_max", pixel_max, optional=True)
     if pixel_max is None and x.dtype.kind in "iu":
         pixel_max = 255.0
     work = np.dtype(np.float64) if pixel_max is not None else np.promote_types(x.dtype,

@@ -63,13 +63,13 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from neuralab.features._checks import (
-    check_batch,
+from neuralab.checks import (
+    check_array,
     check_choice,
     check_finite,
+    check_float_dtype,
     check_int,
     check_pair,
-    check_work_dtype,
 )
 
 __all__ = ["BLOCK_NORMS", "hog", "hog_shape"]
@@ -222,12 +222,12 @@ def hog(
     >>> features.hog(x, pixels_per_cell=(8, 8), cells_per_block=(2, 2), channel_axis=-1).shape
     (5, 324)
     """
-    work = check_work_dtype("dtype", dtype)
+    work = check_float_dtype("dtype", dtype)
     if channel_axis is None:
-        x = check_batch("images", images, (3,), "(N, H, W) with channel_axis=None")
+        x = check_array("images", images, 3, "(N, H, W) with channel_axis=None")
         x = x[..., None]
     else:
-        x = check_batch("images", images, (4,), "(N, H, W, C) with channel_axis=-1")
+        x = check_array("images", images, 4, "(N, H, W, C) with channel_axis=-1")
         if isinstance(channel_axis, bool) or not isinstance(channel_axis, int | np.integer):
             raise ValueError(
                 f"channel_axis={channel_axis!r} is not allowed; use None (grayscale) or an axis "
@@ -243,8 +243,8 @@ def hog(
     if c < 1:
         raise ValueError(f"images must have at least one channel, got shape {x.shape}")
     spec = _make_spec((h, w), orientations, pixels_per_cell, cells_per_block, block_norm)
-    if not isinstance(transform_sqrt, bool | np.bool_):
-        raise ValueError(f"transform_sqrt={transform_sqrt!r} is not allowed; use True or False")
+    if not isinstance(transform_sqrt, np.bool_):  # numpy's bool too
+        check_choice("transform_sqrt", transform_sqrt, (True, False))
     if transform_sqrt and n and x.min() < 0:
         raise ValueError(
             f"transform_sqrt=True needs images >= 0, got a minimum of {float(x.min())}"
@@ -308,16 +308,12 @@ def resolve_n_jobs(n_jobs: Any, n_chunks: int) -> int:
     """Threads to use for ``n_chunks`` chunks: ``n_jobs`` (None = the CPUs this process may run
     on), capped at ``n_chunks``, at least 1. Raises ``ValueError`` for anything but None or an
     integer >= 1."""
+    n_jobs = check_int("n_jobs", n_jobs, 1, optional=True)
     if n_jobs is None:
         try:
             n_jobs = len(os.sched_getaffinity(0))
         except (AttributeError, OSError):  # not on Linux
             n_jobs = os.cpu_count() or 1
-    elif isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs < 1:
-        raise ValueError(
-            f"n_jobs={n_jobs!r} is not allowed; expected None (one thread per CPU) or an "
-            "integer >= 1"
-        )
     return max(1, min(int(n_jobs), n_chunks))
 
 

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from neuralab.checks import check_array, check_choice, check_float_dtype
 from neuralab.config import FEATURE_BLOCKS, FEATURE_PARAMS, check_feature_names
 from neuralab.config import IMAGE_BLOCKS as _IMAGE_BLOCKS
 from neuralab.config import POINT_BLOCKS as _POINT_BLOCKS
-from neuralab.features._checks import check_batch, check_choice, check_work_dtype
 from neuralab.features.color import HSV_CHANNELS, color_histogram
 from neuralab.features.hog import BLOCK_NORMS, hog
 from neuralab.features.playground import check_playground_names, playground
@@ -84,7 +84,7 @@ def _resolve_params(names: tuple[str, ...], params: Mapping[str, Any]) -> dict[s
 
 def _as_images(images: Any, image_shape: Sequence[int] | None) -> np.ndarray:
     """(N, H, W) or (N, H, W, C); flat (N, D) rows are reshaped with ``image_shape``."""
-    x = check_batch("images", images, (2, 3, 4), "(N, H, W), (N, H, W, C) or (N, D) rows")
+    x = check_array("images", images, (2, 3, 4), "(N, H, W), (N, H, W, C) or (N, D) rows")
     if x.ndim == 2:
         if image_shape is None:
             raise ValueError(
@@ -147,16 +147,16 @@ def extract(
     (3, 332)
     """
     names = check_feature_names(names)
-    out_dtype = check_work_dtype("dtype", dtype)
+    out_dtype = check_float_dtype("dtype", dtype)
     p = _resolve_params(names, params)
     if any(n in _POINT_BLOCKS for n in names):
-        x = check_batch("images", images, (2,), "(N, 2) points")
+        x = check_array("images", images, 2, "(N, 2) points")
         if x.shape[1] != 2:
             raise ValueError(f"the point blocks need 2-D points (N, 2), got shape {x.shape}")
     elif any(n in _IMAGE_BLOCKS for n in names):
         x = _as_images(images, image_shape)
     else:  # raw only: any (N, ...) input
-        x = check_batch("images", images, (2, 3, 4), "(N, D), (N, H, W) or (N, H, W, C)")
+        x = check_array("images", images, (2, 3, 4), "(N, D), (N, H, W) or (N, H, W, C)")
     blocks = []
     for name in names:  # a loop over the few blocks, each vectorized over the batch
         if name == "hog":

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from neuralab.checks import check_array, check_choice, check_finite
 from neuralab.config import PLAYGROUND_FEATURES
-from neuralab.features._checks import check_batch, check_finite
 
 __all__ = ["PLAYGROUND_FEATURES", "playground"]
 
@@ -50,8 +50,7 @@ def check_playground_names(names: Any) -> tuple[str, ...]:
     if not names:
         raise ValueError(f"names must name at least one feature; allowed: {allowed}")
     for name in names:
-        if name not in _MAPS:
-            raise ValueError(f"names: {name!r} is not a playground feature; allowed: {allowed}")
+        check_choice("names", name, PLAYGROUND_FEATURES)
     if len(set(names)) != len(names):
         raise ValueError(f"names={names!r} repeats a feature; each may appear once")
     return names
@@ -80,7 +79,7 @@ def playground(X: Any, names: Sequence[str] | str = PLAYGROUND_FEATURES) -> np.n
     [[4.0, 6.0]]
     """
     names = check_playground_names(names)
-    x = check_batch("X", X, (2,), "(N, 2)")
+    x = check_array("X", X, 2, "(N, 2)")
     if x.shape[1] != 2:
         raise ValueError(f"X must have shape (N, 2) (points x1, x2), got shape {x.shape}")
     x = x.astype(np.promote_types(x.dtype, np.float32), copy=False)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from neuralab.features._checks import check_batch, check_finite
+from neuralab.checks import check_array, check_finite
 
 __all__ = ["polar"]
 
@@ -36,7 +36,7 @@ def polar(X: Any) -> np.ndarray:
     >>> features.polar([[0.0, 2.0]]).round(4).tolist()
     [[2.0, 1.5708]]
     """
-    x = check_batch("X", X, (2,), "(N, 2)")
+    x = check_array("X", X, 2, "(N, 2)")
     if x.shape[1] != 2:
         raise ValueError(f"X must have shape (N, 2) (points x, y), got shape {x.shape}")
     x = x.astype(np.promote_types(x.dtype, np.float32), copy=False)

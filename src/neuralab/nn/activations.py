@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Array
-from ..config import ACTIVATIONS, check_choice, check_positive_int, check_range
+from ..checks import check_choice, check_int
+from ..config import ACTIVATIONS, check_range
 from . import functional as F
 from .layers import Layer, register
 
@@ -130,7 +131,7 @@ class Maxout(_Elementwise):
 
     def __init__(self, k: int = 2) -> None:
         super().__init__()
-        self.k = check_positive_int("k", k, low=2)
+        self.k = check_int("k", k, 2)
 
     def _forward(self, x: Array) -> tuple[Array, Any]:
         return F.maxout_forward(x, self.k)

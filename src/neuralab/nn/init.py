@@ -11,7 +11,8 @@ import math
 
 from .. import backend as B
 from ..backend import Array
-from ..config import INITS, check_choice, check_range
+from ..checks import check_choice
+from ..config import INITS, check_range
 
 
 def he(fan_in: int, fan_out: int, rng: B.Generator, dtype: str = "float32") -> Array:

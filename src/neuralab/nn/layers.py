@@ -11,7 +11,8 @@ from typing import Any, ClassVar
 
 from .. import backend as B
 from ..backend import Array
-from ..config import check_positive_int, check_range
+from ..checks import check_int
+from ..config import check_range
 from . import functional as F
 from .init import initialize
 
@@ -145,8 +146,8 @@ class Linear(Layer):
         std: float | None = None, rng: int | B.Generator | None = None, dtype: str = "float32",
     ) -> None:
         super().__init__()
-        self.in_features = check_positive_int("in_features", in_features)
-        self.out_features = check_positive_int("out_features", out_features)
+        self.in_features = check_int("in_features", in_features, 1)
+        self.out_features = check_int("out_features", out_features, 1)
         self.init, self.std = init, std
         w = initialize(init, in_features, out_features, B.make_rng(rng), std=std, dtype=dtype)
         self.weight = Param(w, decay=True)
@@ -222,7 +223,7 @@ class BatchNorm(Layer):
         dtype: str = "float32",
     ) -> None:
         super().__init__()
-        self.num_features = check_positive_int("num_features", num_features)
+        self.num_features = check_int("num_features", num_features, 1)
         self.momentum = check_range("momentum", momentum)
         self.eps = check_range("eps", eps)
         self.gamma = Param(B.asarray([1.0] * num_features, dtype=dtype), decay=False)

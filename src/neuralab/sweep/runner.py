@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import io as nio
-from ..config import TrainConfig, check_choice, check_positive_int
+from ..checks import check_choice, check_int
+from ..config import TrainConfig
 from . import execute, report
 from .results import ResultsFile, write_best_toml
 from .space import Trial, plan, swept_names
@@ -124,8 +125,8 @@ def run(
         trial runs.
     """
     metric = check_choice("metric", metric, report.METRICS)
-    jobs = default_jobs() if jobs is None else check_positive_int("jobs", jobs)
-    retries = check_positive_int("retries", retries, low=0)
+    jobs = default_jobs() if jobs is None else check_int("jobs", jobs, 1)
+    retries = check_int("retries", retries, 0)
     trial_list = plan(base, grid=grid, random=random, trials=trials, fixed=fixed, seed=seed)
     names = swept_names(grid, random)
     axes = _check_axes(axes, names)
