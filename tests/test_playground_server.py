@@ -21,9 +21,22 @@ with warnings.catch_warnings():  # newer Starlette nudges httpx users towards ht
     from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from neuralab.config import ACTIVATIONS, LOSSES, OPTIMIZERS, REGULARIZERS
 from neuralab.playground.app import create_app, origin_allowed
 from neuralab.playground.frames import decode_frame
-from neuralab.playground.protocol import MAX_MESSAGE_BYTES, PlaygroundConfig
+from neuralab.playground.protocol import (
+    DATA_FIELDS,
+    DATASETS,
+    FEATURES,
+    LIMITS,
+    MAX_MESSAGE_BYTES,
+    NET_FIELDS,
+    PRESETS,
+    PlaygroundConfig,
+    ProtocolError,
+    resolve_config,
+    validate_patch,
+)
 
 SENTINEL = {"type": "export", "what": "csv"}  # its reply marks the end of earlier replies
 
@@ -108,6 +121,78 @@ def test_hello_config_play_pause_step(client: TestClient) -> None:
 
         (stepped,) = exchange(ws, {"type": "step"})
         assert stepped["epoch"] == paused["epoch"] + 1 and not stepped["playing"]
+
+
+def _accepted(patch: dict[str, Any], cross_field: bool = True) -> bool:
+    """Whether the server takes ``patch`` as a config message (on the default config), or
+    each of its fields on its own (``cross_field=False``)."""
+    try:
+        valid = validate_patch(patch)
+        if cross_field:
+            resolve_config(PlaygroundConfig(), valid)
+    except ProtocolError:
+        return False
+    return True
+
+
+def test_hello_carries_every_table(client: TestClient) -> None:
+    """The page builds its controls and reads its links from hello alone (PROTOCOL.md): every
+    table arrives over the socket and equals the Python definitions and the validators."""
+    with open_session(client) as ws:
+        hello, _, _ = greet(ws)
+    fields = list(PlaygroundConfig.model_fields)
+    assert hello["defaults"] == PlaygroundConfig().model_dump() == hello["config"]
+    assert hello["choices"] == {
+        "dataset": list(DATASETS), "problem": ["classification", "regression"],
+        "features": list(FEATURES), "activation": list(ACTIVATIONS), "loss": list(LOSSES),
+        "optimizer": list(OPTIMIZERS), "reg": list(REGULARIZERS)}
+    assert hello["datasets"] == DATASETS and hello["features"] == list(FEATURES)
+    assert hello["limits"] == json.loads(json.dumps(LIMITS))
+    assert hello["groups"] == {"data": [f for f in fields if f in DATA_FIELDS],
+                               "net": [f for f in fields if f in NET_FIELDS]}
+    assert hello["losses"] == {"classification": ["softmax", "svm"], "regression": ["mse"]}
+    # every field but the switch batchnorm has its choices or its range
+    tabled = hello["choices"].keys() | hello["ranges"].keys()
+    assert sorted(tabled) == sorted(f for f in fields if f != "batchnorm")
+
+    # each choice table is exactly what the validators accept
+    for field, names in hello["choices"].items():
+        listed = field == "features"  # a list; activation: a name or a list of names
+        for name in names:
+            assert _accepted({field: [name] if listed else name}, False), (field, name)
+        assert not _accepted({field: ["nope"] if listed else "nope"}, False), field
+    # each range: its ends in or out as it says, beyond them out, integers only where it says
+    for field, r in hello["ranges"].items():
+        def ok(v: float, field: str = field) -> bool:
+            return _accepted({field: [v] if field == "hidden" else v}, False)
+        lo, hi = r["min"], r["max"]
+        assert ok(lo) == r["min_inclusive"], (field, lo)
+        assert not ok(lo - 1), field
+        if hi is None:
+            assert ok(1e300), field
+        else:
+            assert ok(hi) == r["max_inclusive"], (field, hi)
+            assert not ok(hi + 1), field
+        if r["integer"]:
+            assert ok(lo + 1) and not ok(lo + 1.5), field
+        else:
+            assert ok(lo + 0.25 * (1 if hi is None else min(1, hi - lo))), field
+    # losses per problem, class counts per data set: what resolve_config allows
+    for problem, fits in hello["losses"].items():
+        for loss in hello["choices"]["loss"]:
+            assert _accepted({"problem": problem, "loss": loss}) == (loss in fits)
+    lo, hi = hello["limits"]["classes"]
+    for name, d in hello["datasets"].items():
+        assert _accepted({"dataset": name, "problem": d["problem"]})
+        if d["problem"] == "classification":
+            for k in range(lo, hi + 1):
+                assert _accepted({"dataset": name, "classes": k}) == (k in d["classes"])
+    # what the page offers lies within the rules
+    assert hello["presets"] == json.loads(json.dumps(PRESETS))
+    for field, values in hello["presets"].items():
+        assert all(_accepted({field: v}) for v in values), field
+    for field, (low, high, step) in hello["sliders"].items():
+        assert _accepted({field: low}) and _accepted({field: high}) and 0 < step <= high - low
 
 
 def test_exports_travel_in_the_reply(client: TestClient) -> None:

@@ -32,6 +32,7 @@ from ..config import (
     ACTIVATIONS,
     LOSSES,
     OPTIMIZERS,
+    RANGES,
     REGULARIZERS,
     _first_error,
     _Strict,
@@ -41,8 +42,10 @@ from ..config import (
 from ..data.toy2d import TOY_SETS
 
 __all__ = [
-    "DATASETS", "FEATURES", "LIMITS", "MAX_MESSAGE_BYTES", "PROTOCOL_VERSION", "Message",
-    "PlaygroundConfig", "ProtocolError", "error_message", "parse_message", "resolve_config",
+    "DATASETS", "FEATURES", "LIMITS", "MAX_MESSAGE_BYTES", "PRESETS", "PROBLEM_LOSSES",
+    "PROTOCOL_VERSION", "REGRESSION_RANGE", "SLIDERS", "Message", "PlaygroundConfig",
+    "ProtocolError", "config_choices", "config_ranges", "error_message", "hello_tables",
+    "parse_message", "resolve_config",
 ]
 
 PROTOCOL_VERSION = 1
@@ -62,15 +65,21 @@ MAX_SEED = 2**32 - 1
 MAX_EPOCH_CAP = 1_000_000
 DOMAIN = 6.0  # the plotted square is [-DOMAIN, DOMAIN]²; add_point must fall inside it
 DELETE_RADIUS = 0.3
+# A regression output's heatmap maps this range to 0..255 (values beyond it saturate); the
+# page gives the points a user adds targets within it.
+REGRESSION_RANGE = (-1.0, 1.0)
 
 LIMITS: dict[str, Any] = {
     "hidden_layers": MAX_HIDDEN_LAYERS, "neurons": MAX_NEURONS, "points": MAX_POINTS,
     "grid": list(GRID_RANGE), "message_bytes": MAX_MESSAGE_BYTES, "classes": list(CLASS_RANGE),
     "steps_per_frame": MAX_STEPS_PER_FRAME, "batch_size": MAX_BATCH, "fps": MAX_FPS,
-    "domain": DOMAIN,
+    "domain": DOMAIN, "regression_range": list(REGRESSION_RANGE),
 }
 
 PROBLEMS: tuple[str, ...] = ("classification", "regression")
+#: The losses that fit each problem, the first one its default (resolve_config's rule).
+PROBLEM_LOSSES: dict[str, tuple[str, ...]] = {"classification": ("softmax", "svm"),
+                                               "regression": ("mse",)}
 
 # The playground's data sets (PROTOCOL.md's order) with their task and the class counts the
 # playground allows (the library's, within CLASS_RANGE).
@@ -169,6 +178,10 @@ class PlaygroundConfig(_Strict):
         "grid": GRID_RANGE,
     }
     PERCENT_RANGES: ClassVar = {"noise": (0.0, 50.0), "train_ratio": (10.0, 90.0)}
+    # fields whose every entry (of a list, or the single value) is checked on its own
+    ENTRY_CHOICES: ClassVar = {"activation": ACTIVATIONS, "features": FEATURES}
+    ENTRY_RANGES_OF: ClassVar = {"dropout": "p"}  # a key of neuralab.config.RANGES
+    ENTRY_INT_RANGES: ClassVar = {"hidden": (1, MAX_NEURONS)}  # units per hidden layer
 
     @field_validator("noise", "train_ratio")
     @classmethod
@@ -182,7 +195,7 @@ class PlaygroundConfig(_Strict):
         if not v:
             raise ValueError(f"features=[] must name at least one of: {', '.join(FEATURES)}")
         for name in v:
-            check_choice("features", name, FEATURES)
+            check_choice("features", name, cls.ENTRY_CHOICES["features"])
         if len(set(v)) != len(v):
             raise ValueError(f"features={v!r} repeats a feature; each may appear once")
         return v
@@ -192,15 +205,16 @@ class PlaygroundConfig(_Strict):
     def _hidden(cls, v: list[int]) -> list[int]:
         if len(v) > MAX_HIDDEN_LAYERS:
             raise ValueError(f"hidden={v} has {len(v)} layers; at most {MAX_HIDDEN_LAYERS}")
-        if any(not 1 <= units <= MAX_NEURONS for units in v):
-            raise ValueError(f"hidden={v}: each layer needs 1 to {MAX_NEURONS} neurons")
+        lo, hi = cls.ENTRY_INT_RANGES["hidden"]
+        if any(not lo <= units <= hi for units in v):
+            raise ValueError(f"hidden={v}: each layer needs {lo} to {hi} neurons")
         return v
 
     @field_validator("activation")
     @classmethod
     def _activation(cls, v: str | list[str]) -> str | list[str]:
         for name in _as_list(v, "activation"):
-            check_choice("activation", name, ACTIVATIONS)
+            check_choice("activation", name, cls.ENTRY_CHOICES["activation"])
         return v
 
     @field_validator("dropout")
@@ -208,7 +222,7 @@ class PlaygroundConfig(_Strict):
     def _dropout(cls, v: float | list[float]) -> float | list[float]:
         values = _as_list(v, "dropout")
         for p in values:
-            check_range("dropout", p, "p")
+            check_range("dropout", p, cls.ENTRY_RANGES_OF["dropout"])
         return [float(p) for p in values] if isinstance(v, list) else float(v)
 
     # -- per-layer values --------------------------------------------------------------------
@@ -312,7 +326,7 @@ def _resolve_data(merged: dict[str, Any], patch: dict[str, Any]) -> None:
 
 
 def _resolve_loss(merged: dict[str, Any], patch: dict[str, Any]) -> None:
-    fits = ("mse",) if merged["problem"] == "regression" else ("softmax", "svm")
+    fits = PROBLEM_LOSSES[merged["problem"]]
     if merged["loss"] in fits:
         return
     if "loss" in patch:
@@ -320,6 +334,68 @@ def _resolve_loss(merged: dict[str, Any], patch: dict[str, Any]) -> None:
             f"loss={merged['loss']!r} does not fit problem={merged['problem']!r}; choose one "
             f"of: {', '.join(fits)}", "loss")
     merged["loss"] = fits[0]
+
+
+# --------------------------------------------------------------------------- the page's tables
+#: What the page offers, as hello's ``presets`` and ``sliders``: the values of its select menus
+#: and its sliders' [min, max, step]. Suggestions only: a link or a message may set any value
+#: the ranges allow (the page then adds it to the menu; a slider shows it at its end).
+PRESETS: dict[str, list[float]] = {
+    "lr": [1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
+    "lam": [0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
+    "dropout": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+    "steps_per_frame": [1, 2, 5, 10, 20, 50, 100, 200, 500],
+}
+SLIDERS: dict[str, list[float]] = {
+    "noise": [*PlaygroundConfig.PERCENT_RANGES["noise"], 5.0],
+    "train_ratio": [*PlaygroundConfig.PERCENT_RANGES["train_ratio"], 10.0],
+    "batch_size": [1, 100, 1],  # the slider's end; links may go up to MAX_BATCH
+}
+
+
+def _range(lo: float, hi: float, lo_in: bool = True, hi_in: bool = True,
+           integer: bool = False) -> dict[str, Any]:
+    return {"min": lo, "max": hi if math.isfinite(hi) else None, "min_inclusive": lo_in,
+            "max_inclusive": hi_in, "integer": integer}
+
+
+def config_ranges() -> dict[str, dict[str, Any]]:
+    """Every numeric field's allowed values, as the validators check them: ``{"min", "max"
+    (None: unbounded), "min_inclusive", "max_inclusive", "integer"}``. For ``hidden`` and
+    ``dropout`` the range holds for each entry (units of a layer, drop probability)."""
+    cfg = PlaygroundConfig
+    out = {name: _range(lo, hi, integer=True) for name, (lo, hi) in cfg.INT_RANGES.items()}
+    out |= {name: _range(lo, hi) for name, (lo, hi) in cfg.PERCENT_RANGES.items()}
+    out |= {name: _range(*RANGES[key]) for name, key in cfg.RANGES_OF.items()}
+    out |= {name: _range(*RANGES[key]) for name, key in cfg.ENTRY_RANGES_OF.items()}
+    out |= {name: _range(lo, hi, integer=True) for name, (lo, hi) in cfg.ENTRY_INT_RANGES.items()}
+    return {name: out[name] for name in cfg.model_fields if name in out}  # the fields' order
+
+
+def config_choices() -> dict[str, list[str]]:
+    """Every named field's allowed names (for ``activation`` and ``features``: each entry's)."""
+    cfg = PlaygroundConfig
+    table = {**cfg.CHOICES, **cfg.ENTRY_CHOICES}
+    return {name: list(table[name]) for name in cfg.model_fields if name in table}
+
+
+def hello_tables() -> dict[str, Any]:
+    """The tables the page builds its controls and reads its links from, sent in ``hello``
+    (PROTOCOL.md): one copy of every rule, the server's."""
+    fields = list(PlaygroundConfig.model_fields)
+    return {
+        "defaults": PlaygroundConfig().model_dump(),
+        "choices": config_choices(),
+        "ranges": config_ranges(),
+        "losses": {problem: list(fits) for problem, fits in PROBLEM_LOSSES.items()},
+        "datasets": DATASETS,
+        "features": list(FEATURES),
+        "groups": {"data": [f for f in fields if f in DATA_FIELDS],
+                   "net": [f for f in fields if f in NET_FIELDS]},
+        "limits": LIMITS,
+        "presets": {name: list(values) for name, values in PRESETS.items()},
+        "sliders": {name: list(values) for name, values in SLIDERS.items()},
+    }
 
 
 # --------------------------------------------------------------------------- client messages

@@ -54,13 +54,11 @@ from .points import Points, featurize, generate_data, loss_targets
 from .points_csv import parse_points_csv
 from .protocol import (
     DATA_FIELDS,
-    DATASETS,
     DELETE_RADIUS,
-    FEATURES,
-    LIMITS,
     MAX_POINTS,
     NET_FIELDS,
     PROTOCOL_VERSION,
+    REGRESSION_RANGE,
     AddPointMessage,
     ConfigMessage,
     DeletePointMessage,
@@ -70,6 +68,7 @@ from .protocol import (
     PlaygroundConfig,
     ProtocolError,
     SetWeightMessage,
+    hello_tables,
     resolve_config,
     validate_patch,
 )
@@ -130,9 +129,10 @@ class Session:
 
     # -- messages ----------------------------------------------------------------------------
     def hello(self) -> dict[str, Any]:
-        """The first message of a connection: version, full config, limits, data sets."""
+        """The first message of a connection: version, full config and every table the page
+        needs (:func:`~neuralab.playground.protocol.hello_tables`)."""
         return {"type": "hello", "version": PROTOCOL_VERSION, "config": self.config.model_dump(),
-                "limits": LIMITS, "datasets": DATASETS, "features": list(FEATURES)}
+                **hello_tables()}
 
     def config_message(self) -> dict[str, Any]:
         """The full config as the server now holds it (sent after every change to it)."""
@@ -463,7 +463,7 @@ class Session:
         if c.classification:
             output, output_range = softmax(grid_scores), (0.0, 1.0)
         else:
-            output, output_range = grid_scores, (-1.0, 1.0)
+            output, output_range = grid_scores, REGRESSION_RANGE
         entries, payload = heatmaps(c.grid, output, output_range, features,
                                     [outs[index][:g2] for index in self._act_index])
         header = {
