@@ -31,12 +31,12 @@ from neuralab.playground.protocol import (
     LIMITS,
     MAX_MESSAGE_BYTES,
     NET_FIELDS,
-    PRESETS,
     PlaygroundConfig,
     ProtocolError,
     resolve_config,
     validate_patch,
 )
+from neuralab.playground.tables import PRESETS
 
 SENTINEL = {"type": "export", "what": "csv"}  # its reply marks the end of earlier replies
 

@@ -68,10 +68,10 @@ from .protocol import (
     PlaygroundConfig,
     ProtocolError,
     SetWeightMessage,
-    hello_tables,
     resolve_config,
     validate_patch,
 )
+from .tables import hello_tables
 
 __all__ = ["Outgoing", "Session"]
 
@@ -130,7 +130,7 @@ class Session:
     # -- messages ----------------------------------------------------------------------------
     def hello(self) -> dict[str, Any]:
         """The first message of a connection: version, full config and every table the page
-        needs (:func:`~neuralab.playground.protocol.hello_tables`)."""
+        needs (:func:`~neuralab.playground.tables.hello_tables`)."""
         return {"type": "hello", "version": PROTOCOL_VERSION, "config": self.config.model_dump(),
                 **hello_tables()}
 
