@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal, get_args
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Field,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -259,15 +260,23 @@ _first_error = validation_message
 class ModelConfig(StrictModel):
     """Architecture: a linear classifier or an MLP (Linear → [BatchNorm] → act → [Dropout])."""
 
-    kind: Literal["linear", "mlp"] = "mlp"
-    hidden: tuple[int, ...] = (100,)
-    activation: str = "relu"
-    alpha: float | None = None  # Leaky ReLU slope / ELU α; None: the activation's default
-    k: int = 2  # maxout pieces
-    dropout: float = 0.0  # probability of DROPPING a unit
-    batchnorm: bool = False
-    init: str = "he"
-    std: float | None = None  # for init="normal"
+    # Each field's description is its help text in `neuralab train --help` (the CLI builds its
+    # options from these fields, with the choices of CHOICES and the default shown from here).
+    kind: Literal["linear", "mlp"] = Field(
+        "mlp", description="A linear classifier (scores Wx + b) or a fully-connected network.")
+    hidden: tuple[int, ...] = Field(
+        (100,), description="Hidden layer widths, first to last (comma-separated, e.g. 100,100).")
+    activation: str = Field("relu", description="The hidden layers' nonlinearity.")
+    alpha: float | None = Field(
+        None, description="Leaky ReLU slope / ELU α; unset: the activation's own default.")
+    k: int = Field(2, description="Maxout: linear pieces per hidden unit.")
+    dropout: float = Field(0.0, description="Probability of DROPPING a hidden unit.")
+    batchnorm: bool = Field(False, description="Batch norm after each hidden Linear.")
+    init: str = Field(
+        "he", description="Weight initialization (a linear model takes he as normal).")
+    std: float | None = Field(
+        None, description="Standard deviation of the initial weights for init normal; "
+        "unset: 1e-3.")
 
     CHOICES: ClassVar = {"activation": ACTIVATIONS, "init": INITS}
     RANGES_OF: ClassVar = {"alpha": "alpha", "dropout": "p", "std": "std"}
@@ -287,25 +296,47 @@ class ModelConfig(StrictModel):
 class TrainConfig(StrictModel):
     """Everything a training run needs besides the data arrays (``neuralab train``'s options)."""
 
-    data: str = "digits"
-    root: str | None = None
-    features: tuple[str, ...] = ()  # feature blocks, e.g. ("hog", "color"); () = raw inputs
-    feature_params: dict[str, Any] = {}  # e.g. {"hog_pixels_per_cell": [4, 4]}
-    model: ModelConfig = ModelConfig()
-    loss: str = "softmax"
-    reg: str = "l2"
-    lam: float = 1e-4
-    beta: float = 0.5
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    lr_schedule: str = "constant"
-    epochs: int = 50
-    batch_size: int = 64
-    seed: int = 0
-    patience: int | None = None  # early stopping on val loss; None: off
-    device: str | None = None  # cpu, cuda or cuda:N; None: cpu (cuda for backend="cupy")
-    backend: str | None = None  # numpy / torch / cupy; None: numpy on cpu, torch on cuda
+    # Each field's description is its help text in `neuralab train --help` (ModelConfig's too).
+    data: str = Field("digits", description="Dataset (see `neuralab data list`).")
+    root: str | None = Field(None, description="Folder holding the dataset's files.")
+    features: tuple[str, ...] = Field(
+        (), description=f"Feature blocks instead of the raw inputs, comma-separated (e.g. "
+        f"hog,color): {', '.join(FEATURE_BLOCKS)}; {' and '.join(IMAGE_BLOCKS)} need images, "
+        f"{' and '.join(POINT_BLOCKS)} 2-D points.")
+    feature_params: dict[str, Any] = Field(
+        {}, description="The feature blocks' parameters, e.g. {'hog_pixels_per_cell': [4, 4]} "
+        "(FEATURE_PARAMS lists them with their defaults).")
+    model: ModelConfig = Field(ModelConfig(), description="The architecture.")
+    loss: str = Field(
+        "softmax", description="Data loss: softmax cross-entropy or multiclass SVM (hinge) "
+        "for classes, mse for regression.")
+    reg: str = Field("l2", description="Regularization penalty R(W) on the weights.")
+    lam: float = Field(1e-4, description="Regularization strength λ.")
+    beta: float = Field(0.5, description="Elastic-net mix: λ·Σ(β·W² + |W|).")
+    optimizer: str = Field("adam", description="The update rule.")
+    lr: float = Field(1e-3, description="Learning rate.")
+    lr_schedule: str = Field("constant", description="Learning rate over the epochs.")
+    epochs: int = Field(50, description="Passes over the training set.")
+    batch_size: int = Field(64, description="Minibatch size.")
+    seed: int = Field(0, description="Seed for the split, weights, dropout and shuffling.")
+    patience: int | None = Field(
+        None, description="Early stopping after this many epochs without a better validation "
+        "loss; unset: off.")
+    device: str | None = Field(
+        None, description=f"Where to train: {', '.join(DEVICES)} or cuda:N; unset: cpu (cuda "
+        f"for backend cupy).")
+    backend: str | None = Field(
+        None, description=f"Array library: {', '.join(LIBRARIES)}; unset: numpy on cpu, "
+        f"torch on cuda.")
 
+    #: Option names (``neuralab train --model``, a sweep's ``hog_cell=4``) that are not a field's
+    #: own name, and where each lives in a TrainConfig dict; every other field of TrainConfig
+    #: and ModelConfig is an option of its own name.
+    OPTION_ALIASES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "model": ("model", "kind"),
+        "hog_cell": ("feature_params", "hog_pixels_per_cell"),
+        "hog_block": ("feature_params", "hog_cells_per_block"),
+    }
     CHOICES: ClassVar = {"loss": LOSSES, "reg": REGULARIZERS, "optimizer": OPTIMIZERS,
                          "lr_schedule": SCHEDULES}
     RANGES_OF: ClassVar = {"lr": "lr", "lam": "lam", "beta": "beta"}

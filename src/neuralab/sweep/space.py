@@ -28,12 +28,9 @@ import numpy as np
 
 from ..config import FEATURE_PARAMS, ModelConfig, TrainConfig
 
-#: The CLI's shorthands (``neuralab train --hog-cell 4``) and where they live in a TrainConfig.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "model": ("model", "kind"),
-    "hog_cell": ("feature_params", "hog_pixels_per_cell"),
-    "hog_block": ("feature_params", "hog_cells_per_block"),
-}
+#: The CLI's shorthands (``neuralab train --hog-cell 4``) and where they live in a TrainConfig:
+#: TrainConfig's table, which ``neuralab train`` names its options by.
+ALIASES: dict[str, tuple[str, ...]] = TrainConfig.OPTION_ALIASES
 #: Options whose value is a list, and the separators of its items inside one ``NAME=`` value
 #: (``,`` separates the values of an axis): ``hidden=128x64``, ``features=hog+color``.
 LIST_OPTIONS = {"hidden": "x+", "features": "+"}
