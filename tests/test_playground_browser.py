@@ -13,6 +13,7 @@ written when missing).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -21,6 +22,13 @@ from urllib.parse import unquote
 import pytest
 
 from browser import ROOT, open_page, run_chromium, run_server, skip_without_browser
+from neuralab.playground.protocol import (
+    PlaygroundConfig,
+    ProtocolError,
+    error_message,
+    parse_message,
+    resolve_config,
+)
 
 sync_api = skip_without_browser()
 SCREENSHOT = ROOT / "docs" / "playground.png"
@@ -324,3 +332,93 @@ def test_bad_value_gets_an_error_toast(page, server):
     assert "batch" in page.inner_text("#toast")
     page.wait_for_function("!document.getElementById('batchnorm').checked")
     assert "batchnorm=0" in page.url
+
+
+def _hello(pg, url: str) -> dict:
+    """Open ``url`` afresh and return the ``hello`` message the page received."""
+    seen: list[dict] = []
+
+    def on_socket(ws) -> None:
+        def on_frame(payload) -> None:
+            if isinstance(payload, str) and '"hello"' in payload[:40]:
+                seen.append(json.loads(payload))
+
+        ws.on("framereceived", on_frame)
+
+    pg.on("websocket", on_socket)
+    try:
+        _open(pg, url)
+    finally:
+        pg.remove_listener("websocket", on_socket)
+    assert len(seen) == 1
+    return seen[0]
+
+
+def test_controls_come_from_hello(page, server):
+    hello = _hello(page, server)
+    got = page.evaluate("""() => {
+        const opts = (id) => [...document.getElementById(id).options].map((o) => o.value);
+        const attrs = (id) => ['min', 'max', 'step'].map((a) => document.getElementById(id)[a]);
+        return {
+            menus: Object.fromEntries(['optimizer', 'reg', 'loss', 'problem', 'activation', 'lr',
+                'lam', 'dropout', 'speed', 'classes'].map((id) => [id, opts(id)])),
+            sliders: Object.fromEntries(['train-ratio', 'noise', 'batch-size']
+                .map((id) => [id, attrs(id)])),
+            numbers: Object.fromEntries(['n-points', 'seed', 'epoch-cap']
+                .map((id) => [id, attrs(id).slice(0, 2)])),
+            tiles: [...document.querySelectorAll('#datasets .dataset')].map((b) =>
+                [b.dataset.name, b.dataset.problem]),
+            features: [...document.querySelectorAll('.node.feature')].map((e) => e.id),
+            layerActs: opts('activation-1'),
+        };
+    }""")
+    def nums(texts: list[str]) -> list[float]:
+        return [float(t) for t in texts]
+
+    choices, presets, ranges = hello["choices"], hello["presets"], hello["ranges"]
+    for field in ("optimizer", "reg", "loss", "problem", "activation"):
+        assert got["menus"][field] == choices[field], field
+    assert got["layerActs"] == choices["activation"]
+    for field, key in (("lr", "lr"), ("lam", "lam"), ("dropout", "dropout"),
+                       ("speed", "steps_per_frame")):
+        assert nums(got["menus"][field]) == presets[key], field
+    lo, hi = ranges["classes"]["min"], ranges["classes"]["max"]
+    assert nums(got["menus"]["classes"]) == list(range(lo, hi + 1))
+    for control, key in (("train-ratio", "train_ratio"), ("noise", "noise"),
+                         ("batch-size", "batch_size")):
+        assert nums(got["sliders"][control]) == hello["sliders"][key], control
+    for control, key in (("n-points", "n_points"), ("seed", "seed"), ("epoch-cap", "epoch_cap")):
+        assert nums(got["numbers"][control]) == [ranges[key]["min"], ranges[key]["max"]], control
+    assert got["tiles"] == [[name, d["problem"]] for name, d in hello["datasets"].items()]
+    assert len(got["features"]) == len(hello["features"]) == len(choices["features"])
+    assert page.errors == []
+
+
+@pytest.mark.parametrize(("link", "config", "kept"), [
+    ("#dataset=spiral&classes=3&lr=-1", {"dataset": "spiral", "classes": 3, "lr": -1},
+     ("lr=0.03", "dataset=spiral", "classes=3")),
+    ("#dataset=circle&classes=3&seed=4", {"dataset": "circle", "classes": 3, "seed": 4},
+     ("classes=2", "seed=4")),
+    ("#hidden=40&seed=5", {"hidden": [40], "seed": 5}, ("hidden=4,2", "seed=5")),
+    ("#colour=red&seed=6", {"colour": "red", "seed": 6}, ("seed=6",)),
+])
+def test_a_bad_link_value_is_judged_by_the_server(page, server, link, config, kept):
+    """The page reads a link into values and sends them; the server's error reply is shown
+    word for word, the field it names drops out and the rest of the link still applies."""
+    try:
+        message = parse_message(json.dumps({"type": "config", "config": config}))
+        resolve_config(PlaygroundConfig(), message.config)
+    except ProtocolError as err:
+        expected = error_message(err)["message"]
+    else:
+        pytest.fail(f"{config} should be rejected")
+    _open(page, server + link)
+    page.wait_for_selector("#toast", state="visible", timeout=10_000)
+    page.wait_for_function(
+        "(text) => document.getElementById('toast').textContent === text", arg=expected
+    )
+    h = unquote(page.url.split("#", 1)[1]).split("&")
+    for part in kept:
+        assert part in h, (part, h)
+    assert not any(p.startswith("colour") for p in h)
+    assert page.errors == []

@@ -1,12 +1,22 @@
-// Colour scales and heatmap painting (uint8 maps -> RGBA ImageData).
+// Colour scales and heatmap painting (uint8 maps -> RGBA ImageData), and the charts' inks.
 // Like the TensorFlow Playground: orange = negative / class 0, blue = positive / class 1,
-// a light grey-white in between. Classes 2..4 get green, purple, red.
+// a light grey-white in between. Classes 2..4 get green, purple, red. Both pages draw with
+// these (the polynomial page: its points orange, its curve blue).
 
 export const NEG = [245, 147, 34];   // #f59322
 export const MID = [232, 234, 235];  // #e8eaeb
 export const POS = [8, 119, 189];    // #0877bd
 export const CLASS_COLORS = [NEG, POS, [46, 160, 67], [148, 103, 189], [214, 39, 40]];
 const BG = [255, 255, 255];
+
+// Chart inks (CSS colours): lines, labels, frames, grid lines, a highlighted best value.
+export const INK = "#202124";
+export const DEEP = "#183d4e";
+export const TEXT = "#5f6368";
+export const AXIS = "#9aa0a6";
+export const GRID = "#eceff1";
+export const PAPER = "#fafafa";
+export const GOOD = "#188038";
 
 export function rgb(c, a = 1) {
   return a >= 1 ? `rgb(${c[0]},${c[1]},${c[2]})` : `rgba(${c[0]},${c[1]},${c[2]},${a})`;

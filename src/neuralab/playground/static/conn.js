@@ -1,6 +1,8 @@
-// WebSocket connection to the session (PROTOCOL.md): JSON text frames both ways, plus binary
-// `frame` messages from the server: 4-byte little-endian header length L, L bytes of UTF-8 JSON
-// header, then the uint8 heatmaps (each at header.heatmaps[i].offset from the end of the header).
+// Talking to the server. The network page: a WebSocket to its session (PROTOCOL.md), JSON text
+// frames both ways, plus binary `frame` messages from the server: 4-byte little-endian header
+// length L, L bytes of UTF-8 JSON header, then the uint8 heatmaps (each at
+// header.heatmaps[i].offset from the end of the header). The polynomial page: JSON POSTs, the
+// newest state only (LatestRequest).
 
 const decoder = new TextDecoder("utf-8");
 
@@ -82,5 +84,67 @@ export class Connection {
   send(msg) {
     if (this.open) this.ws.send(JSON.stringify(msg));
     else this.queue.push(msg);
+  }
+}
+
+/** JSON POSTs of a state that keeps changing (a slider drag), answered in order: one request at
+ *  a time, the newest state next (a drag coalesces into a few requests); a request that has
+ *  been running for `staleMs` is stale by the time a newer state exists, so it is cancelled
+ *  instead of waited for. Replies older than the one shown are dropped.
+ *  handlers: body() -> the JSON to send (asked for when it leaves), onReply(data, sentAt) (a
+ *  performance.now() time),
+ *  onError(data) (the server's JSON error, or {message} without an answer), onIdle() (nothing
+ *  running or waiting). */
+export class LatestRequest {
+  constructor(url, staleMs, handlers) {
+    this.url = url;
+    this.staleMs = staleMs;
+    this.handlers = handlers;
+    this.timer = 0;
+    this.inflight = null;
+    this.started = 0;
+    this.queued = false;
+    this.seq = 0;
+    this.shown = 0;
+  }
+
+  /** Send the state as it is `delay` ms from now (a newer call replaces a waiting one). */
+  schedule(delay = 0) {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.send(), delay);
+  }
+
+  send() {
+    this.timer = 0;
+    if (this.inflight) {
+      if (performance.now() - this.started < this.staleMs) { this.queued = true; return; }
+      this.inflight.abort();
+    }
+    const ctl = new AbortController();
+    const seq = ++this.seq;
+    const t0 = performance.now();
+    this.inflight = ctl;
+    this.started = t0;
+    fetch(this.url, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(this.handlers.body()), signal: ctl.signal,
+    }).then(async (r) => {
+      const data = await r.json().catch(() => ({ message: `the server answered ${r.status}` }));
+      if (seq < this.shown) return;
+      this.shown = seq;
+      if (r.ok) this.handlers.onReply(data, t0);
+      else this.handlers.onError(data);
+    }).catch((err) => {
+      if (err.name === "AbortError") return;
+      if (seq >= this.shown) {
+        this.shown = seq;
+        this.handlers.onError({ message: `no answer from the server (${err.message})` });
+      }
+    }).finally(() => {
+      if (this.inflight !== ctl) return;
+      this.inflight = null;
+      if (this.queued) { this.queued = false; this.send(); return; }
+      if (!this.timer) this.handlers.onIdle?.();
+    });
   }
 }

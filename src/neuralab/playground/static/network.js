@@ -1,8 +1,9 @@
 // The network diagram: a features column (all nine, active ones lit, click to toggle), the
 // hidden layers (a heatmap per neuron, +/- per layer, an activation select per layer) and the
 // output units, joined by weight lines (SVG) whose colour is the sign and width the size.
-import { ACTIVATIONS, FEATURES } from "./hash.js";
+// The features, the activations and the most neurons a layer may have come from hello's tables.
 import { diverging, neuronLut, paintChannel, paintLut, paintOutput, rgb } from "./colors.js";
+import { label } from "./labels.js";
 import { FEATURE_LABEL, paintFeature } from "./thumbs.js";
 
 const SVGNS = "http://www.w3.org/2000/svg";
@@ -13,12 +14,6 @@ const FEATURE_PX = 40;    // feature heatmaps are computed here at this size
 export function featureId(name) {
   return "feature-" + name.replace("^2", "sq").replace("_", "");
 }
-
-const ACT_LABEL = {
-  sigmoid: "Sigmoid", tanh: "Tanh", relu: "ReLU", leaky_relu: "Leaky ReLU", elu: "ELU",
-  maxout: "Maxout", linear: "Linear",
-};
-export { ACT_LABEL };
 
 function el(tag, attrs = {}, parent = null) {
   const e = document.createElement(tag);
@@ -41,11 +36,15 @@ function fmt(v, digits = 3) {
 
 export class NetworkView {
   /** cb: toggleFeature(name), addNeuron(l), removeNeuron(l), setActivation(l, name),
-   *      hoverNeuron(info|null), editWeight({layer, i, j, value}), limits() */
-  constructor(root, svg, cb) {
+   *      hoverNeuron(info|null), editWeight({layer, i, j, value}); tables: hello's */
+  constructor(root, svg, cb, tables) {
     this.root = root;
     this.svg = svg;
     this.cb = cb;
+    this.features = tables.features;
+    this.activations = tables.choices.activation;
+    this.maxNeurons = tables.limits.neurons;
+    this.domain = tables.limits.domain;
     this.key = null;
     this.nodes = [];        // nodes[c] = [{el, canvas, id, x, y, size, ...}] per column
     this.links = [];        // links[l] = [{path, hit, i, u, j, w}]
@@ -71,7 +70,9 @@ export class NetworkView {
 
   /** Rebuild the diagram when the topology changes. cfg: the page's config; outUnits: K. */
   build(cfg, outUnits, force = false) {
-    const acts = cfg.hidden.map((_, l) => (Array.isArray(cfg.activation) ? cfg.activation[l] : cfg.activation));
+    // a per-layer list shorter than `hidden` repeats its last entry (PROTOCOL.md)
+    const a = cfg.activation;
+    const acts = cfg.hidden.map((_, l) => (Array.isArray(a) ? a[Math.min(l, a.length - 1)] : a));
     const key = JSON.stringify([cfg.features, cfg.hidden, acts, outUnits, this.root.clientWidth, this.root.clientHeight]);
     if (key === this.key && !force) return false;
     this.key = key;
@@ -88,7 +89,7 @@ export class NetworkView {
     this.svg.setAttribute("height", H);
     this.svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
     const avail = H - HEADER_H - 8;
-    const featSize = Math.max(18, Math.min(36, Math.floor(avail / (FEATURES.length * 1.28))));
+    const featSize = Math.max(18, Math.min(36, Math.floor(avail / (this.features.length * 1.28))));
     const maxUnits = Math.max(1, outUnits, ...cfg.hidden);
     const size = Math.max(10, Math.min(36, Math.floor(avail / (maxUnits * 1.22))));
     const outSize = Math.max(16, Math.min(40, Math.floor(avail / (outUnits * 1.3))));
@@ -100,14 +101,13 @@ export class NetworkView {
     const span = xOut - (xFeat + featSize);
     for (let l = 0; l < nH; l++) xs.push(xFeat + featSize + (span * (l + 1)) / (nH + 1) - size / 2);
 
-    // --- features column: all nine; inactive ones dimmed, click toggles
+    // --- features column: all of them; inactive ones dimmed, click toggles
     this.nodes = [];
     this.featureNodes = {};
-    const featCol = [];
-    FEATURES.forEach((name, idx) => {
+    this.features.forEach((name, idx) => {
       const y = HEADER_H + idx * featSize * 1.28;
       const active = cfg.features.includes(name);
-      const [html, text] = FEATURE_LABEL[name];
+      const [html, text] = FEATURE_LABEL[name] || [name, name];
       const node = el("div", {
         class: "node feature" + (active ? " active" : ""), id: featureId(name), role: "button",
         tabindex: "0", "aria-pressed": String(active), "aria-label": `feature ${text}`,
@@ -117,11 +117,11 @@ export class NetworkView {
       const canvas = el("canvas", { width: FEATURE_PX, height: FEATURE_PX }, node);
       const ctx = canvas.getContext("2d");
       const img = ctx.createImageData(FEATURE_PX, FEATURE_PX);
-      paintFeature(img, name);
+      paintFeature(img, name, this.domain);
       ctx.putImageData(img, 0, 0);
-      const label = el("div", { class: "feature-label" + (active ? " active" : ""), html,
+      const caption = el("div", { class: "feature-label" + (active ? " active" : ""), html,
         style: { left: "0px", top: `${y + featSize / 2 - 9}px`, width: `${xFeat - 8}px` } }, this.root);
-      label.addEventListener("click", () => this.cb.toggleFeature(name));
+      caption.addEventListener("click", () => this.cb.toggleFeature(name));
       node.addEventListener("click", () => this.cb.toggleFeature(name));
       node.addEventListener("keydown", (ev) => {
         if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); this.cb.toggleFeature(name); }
@@ -129,12 +129,11 @@ export class NetworkView {
       const info = { el: node, canvas, id: `F:${name}`, name, x: xFeat, y, size: featSize, kind: "feature" };
       this.hoverable(info, `feature ${text}`);
       this.featureNodes[name] = info;
-      if (active) featCol.push(info);
     });
-    this.nodes.push(featCol);
+    // the active features in the config's order: the order of the first layer's weight rows
+    this.nodes.push(cfg.features.map((name) => this.featureNodes[name]).filter(Boolean));
 
     // --- hidden layers
-    const lim = this.cb.limits();
     for (let l = 0; l < nH; l++) {
       const units = cfg.hidden[l];
       const x = xs[l];
@@ -147,7 +146,7 @@ export class NetworkView {
         "aria-label": `Add a neuron to hidden layer ${l + 1}`, text: "+" }, pm);
       const rem = el("button", { type: "button", class: "pm", id: `layer-${l + 1}-remove`,
         "aria-label": `Remove a neuron from hidden layer ${l + 1}`, text: "−" }, pm);
-      add.disabled = units >= lim.max_neurons;
+      add.disabled = units >= this.maxNeurons;
       rem.disabled = units <= 1;
       add.addEventListener("click", () => this.cb.addNeuron(l));
       rem.addEventListener("click", () => this.cb.removeNeuron(l));
@@ -155,7 +154,7 @@ export class NetworkView {
         text: hw < 90 ? `${units}` : `${units} neuron${units === 1 ? "" : "s"}` }, head);
       const sel = el("select", { id: `activation-${l + 1}`, class: "act-select", "data-hide": "activation",
         "aria-label": `Activation of hidden layer ${l + 1}` }, head);
-      for (const a of ACTIVATIONS) el("option", { value: a, text: ACT_LABEL[a] }, sel);
+      for (const name of this.activations) el("option", { value: name, text: label("activation", name) }, sel);
       sel.value = acts[l];
       sel.addEventListener("change", () => this.cb.setActivation(l, sel.value));
 

@@ -23,17 +23,18 @@ export const FEATURE_LABEL = {
   r: ["r", "polar radius r"], theta: ["θ", "polar angle theta"],
 };
 
-/** Paint feature `name` over [-6, 6]² into a size×size ImageData, diverging colours scaled by
- *  the map's largest |value| (so sin and x1 both fill the scale; r is all positive). */
-export function paintFeature(img, name) {
-  const fn = FEATURE_FN[name];
+/** Paint feature `name` over [-domain, domain]² into a size×size ImageData, diverging colours
+ *  scaled by the map's largest |value| (so sin and x1 both fill the scale; r is all positive).
+ *  A feature this page cannot compute stays neutral. */
+export function paintFeature(img, name, domain) {
+  const fn = FEATURE_FN[name] || (() => 0);
   const n = img.width;
   const vals = new Float32Array(n * n);
   let m = 0;
   for (let r = 0; r < n; r++) {
-    const y = 6 - (12 * r) / (n - 1);
+    const y = domain - (2 * domain * r) / (n - 1);
     for (let c = 0; c < n; c++) {
-      const x = -6 + (12 * c) / (n - 1);
+      const x = -domain + (2 * domain * c) / (n - 1);
       const v = fn(x, y);
       vals[r * n + c] = v;
       if (Math.abs(v) > m) m = Math.abs(v);
@@ -178,13 +179,13 @@ const SKETCH = {
   },
 };
 
-/** Draw a dataset thumbnail into a canvas (its own width/height). */
-export function drawThumb(canvas, name, classes = 2) {
+/** Draw a dataset thumbnail into a canvas (its own width/height); the sketches are drawn in
+ *  [-6, 6]², a regression set's values as the diverging scale. */
+export function drawThumb(canvas, name, { classes = 2, regression = false } = {}) {
   const ctx = canvas.getContext("2d");
   const w = canvas.width, h = canvas.height;
   ctx.fillStyle = "#f4f5f6";
   ctx.fillRect(0, 0, w, h);
-  const regression = name === "plane" || name === "multi-gaussian";
   const k = name === "spiral" || name === "checkerboard" ? Math.max(2, classes)
     : name === "blobs" ? Math.max(3, classes) : 2;
   const pts = (SKETCH[name] || (() => []))(rng(7), k);

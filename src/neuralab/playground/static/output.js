@@ -1,0 +1,279 @@
+// The network page's output panel: the big heatmap (the output, or the hovered neuron or
+// feature, with the class hyperplanes and the points on top), clicks on it that add and delete
+// points, the numbers (epoch, losses, accuracy, R², RMSE), the confusion matrix and the point
+// count. The plotted square is [-domain, domain]² (hello's limits).
+import { CLASS_COLORS, MID, classColor, neuronLut, paintLut, paintOutput, pointColor, rgb } from "./colors.js";
+import { isRegression, numClasses, state } from "./state.js";
+import { paintFeature } from "./thumbs.js";
+import { $, setOutput } from "./ui.js";
+
+const off = document.createElement("canvas");
+let dpr = 1;
+
+const domain = () => state.tables.limits.domain;
+
+// ------------------------------------------------------------------ the canvas
+/** Write the plotted square's extent into the axis labels and the canvas's description. */
+export function labelAxes() {
+  const D = domain();
+  const [left, , right] = document.querySelectorAll(".axis-labels span");
+  left.textContent = `−${D}`;
+  right.textContent = String(D);
+  const canvas = $("heatmap");
+  canvas.setAttribute("aria-label", canvas.getAttribute("aria-label").replace("[-D, D]", `[-${D}, ${D}]`));
+}
+
+/** Match the canvas's bitmap to its size on screen (at most 2 pixels per CSS pixel). */
+export function sizeHeatmap() {
+  const canvas = $("heatmap");
+  const css = canvas.getBoundingClientRect().width || 340;
+  dpr = Math.min(2, window.devicePixelRatio || 1);
+  const px = Math.round(css * dpr);
+  if (canvas.width !== px) { canvas.width = px; canvas.height = px; }
+}
+
+function canvasToData(ev) {
+  const D = domain();
+  const r = $("heatmap").getBoundingClientRect();
+  const clamp = (v) => Math.max(-D, Math.min(D, v));
+  const x = clamp(((ev.clientX - r.left) / r.width) * 2 * D - D);
+  const y = clamp(D - ((ev.clientY - r.top) / r.height) * 2 * D);
+  return [Math.round(x * 1000) / 1000, Math.round(y * 1000) / 1000];
+}
+
+/** Click: add a point of the chosen class (shift: the next class) or target; ctrl-click or
+ *  right-click: delete the nearest point. */
+export function bindHeatmap(send) {
+  const canvas = $("heatmap");
+  canvas.addEventListener("click", (ev) => {
+    const [x, y] = canvasToData(ev);
+    const split = $("point-split").value;
+    if (ev.ctrlKey || ev.metaKey) {
+      send({ type: "delete_point", x, y });
+      return;
+    }
+    let label;
+    if (isRegression()) {
+      const [lo, hi] = state.tables.limits.regression_range;
+      label = Math.max(lo, Math.min(hi, Number($("point-target").value) || 0));
+    } else {
+      const K = numClasses();
+      label = ev.shiftKey ? (state.selectedClass + 1) % K : state.selectedClass;
+    }
+    send({ type: "add_point", x, y, label, split });
+  });
+  canvas.addEventListener("contextmenu", (ev) => {
+    ev.preventDefault();
+    const [x, y] = canvasToData(ev);
+    send({ type: "delete_point", x, y });
+  });
+}
+
+function paintMapToOffscreen(map, kind) {
+  if (off.width !== map.width || off.height !== map.height) { off.width = map.width; off.height = map.height; }
+  const ctx = off.getContext("2d");
+  const img = ctx.createImageData(map.width, map.height);
+  if (kind === "output") paintOutput(img, map, { regression: isRegression(), discretize: state.ui.discretize, strength: 0.62 });
+  else paintLut(img, map.data, neuronLut(map.lo, map.hi), map.channels, 0);
+  ctx.putImageData(img, 0, 0);
+}
+
+/** Paint the map under the pointer (or the output) into the offscreen canvas; returns
+ *  [drawn, caption]. */
+function paintBackground() {
+  const hover = state.hover;
+  if (hover && hover.kind === "feature") {
+    if (off.width !== 100) { off.width = 100; off.height = 100; }
+    const octx = off.getContext("2d");
+    const img = octx.createImageData(100, 100);
+    paintFeature(img, hover.name, domain());
+    octx.putImageData(img, 0, 0);
+    return [true, `feature ${hover.name}`];
+  }
+  if (hover && hover.kind === "neuron" && state.maps?.[hover.id]) {
+    paintMapToOffscreen(state.maps[hover.id], "neuron");
+    return [true, `neuron ${hover.id} (layer ${hover.layer}, unit ${hover.unit})`];
+  }
+  const out = state.maps?.output;
+  if (!out) return [false, ""];
+  if (hover && hover.kind === "output" && !isRegression() && out.channels > 1) {
+    const img = (off.width = out.width, off.height = out.height, off.getContext("2d").createImageData(out.width, out.height));
+    const col = CLASS_COLORS[hover.unit % CLASS_COLORS.length];
+    for (let p = 0; p < out.width * out.height; p++) {
+      const t = out.data[p * out.channels + hover.unit] / 255;
+      img.data[p * 4] = 255 + (col[0] - 255) * t;
+      img.data[p * 4 + 1] = 255 + (col[1] - 255) * t;
+      img.data[p * 4 + 2] = 255 + (col[2] - 255) * t;
+      img.data[p * 4 + 3] = 255;
+    }
+    off.getContext("2d").putImageData(img, 0, 0);
+    return [true, `probability of class ${hover.unit}`];
+  }
+  paintMapToOffscreen(out, "output");
+  return [true, ""];
+}
+
+export function drawHeatmap() {
+  const canvas = $("heatmap");
+  const ctx = canvas.getContext("2d");
+  const W = canvas.width, H = canvas.height;
+  const D = domain();
+  const sx = (x) => ((x + D) / (2 * D)) * W;
+  const sy = (y) => ((D - y) / (2 * D)) * H;
+  const hover = state.hover;
+  let [drawn, caption] = paintBackground();
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = "high";
+  if (drawn) ctx.drawImage(off, 0, 0, W, H);
+  else { ctx.fillStyle = rgb(MID); ctx.fillRect(0, 0, W, H); }
+
+  // axes and ticks (every 2 units)
+  ctx.strokeStyle = "rgba(0,0,0,0.12)";
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  ctx.moveTo(sx(0), 0); ctx.lineTo(sx(0), H);
+  ctx.moveTo(0, sy(0)); ctx.lineTo(W, sy(0));
+  ctx.stroke();
+  ctx.fillStyle = "rgba(0,0,0,0.45)";
+  ctx.font = `${10 * dpr}px system-ui, sans-serif`;
+  for (let u = 2; u < D; u += 2) {
+    for (const t of [-u, u]) {
+      ctx.fillText(String(t), sx(t) - 4 * dpr, sy(0) + 11 * dpr);
+      ctx.fillText(String(t), sx(0) + 3 * dpr, sy(t) + 4 * dpr);
+    }
+  }
+
+  // class hyperplanes w1·x + w2·y + b = 0 (network without hidden layer, raw x1, x2)
+  const hp = state.header?.hyperplanes;
+  $("hyperplanes-ctl").hidden = !hp;
+  if (hp && state.ui.hyperplanes !== false && !(hover && hover.kind !== "output")) {
+    hp.forEach(([w1, w2, b], k) => drawHyperplane(ctx, w1, w2, b, k, sx, sy, D));
+    caption = caption || "hyperplanes w·x + b = 0 (arrow: direction of increasing score)";
+  }
+
+  // data
+  const regression = isRegression();
+  const rad = 3.4 * dpr;
+  const drawPoints = (pts, stroke) => {
+    ctx.lineWidth = 1 * dpr;
+    ctx.strokeStyle = stroke;
+    for (const [x, y, label] of pts) {
+      ctx.fillStyle = rgb(pointColor(label, regression));
+      ctx.beginPath();
+      ctx.arc(sx(x), sy(y), rad, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.stroke();
+    }
+  };
+  drawPoints(state.points.train || [], "#ffffff");
+  if (state.ui.show_test) drawPoints(state.points.test || [], "#000000");
+  const cap = $("heatmap-caption");
+  if (cap.textContent !== caption) cap.textContent = caption;
+}
+
+function drawHyperplane(ctx, w1, w2, b, k, sx, sy, D) {
+  const col = classColor(k);
+  const pts = [];
+  // intersections of the line with the square's edges
+  if (Math.abs(w2) > 1e-12) {
+    for (const x of [-D, D]) { const y = -(w1 * x + b) / w2; if (y >= -D && y <= D) pts.push([x, y]); }
+  }
+  if (Math.abs(w1) > 1e-12) {
+    for (const y of [-D, D]) { const x = -(w2 * y + b) / w1; if (x >= -D && x <= D) pts.push([x, y]); }
+  }
+  if (pts.length < 2) return;
+  const [p, q] = pts;
+  ctx.save();
+  ctx.strokeStyle = rgb(col);
+  ctx.lineWidth = 2.5 * dpr;
+  ctx.setLineDash([8 * dpr, 5 * dpr]);
+  ctx.beginPath();
+  ctx.moveTo(sx(p[0]), sy(p[1])); ctx.lineTo(sx(q[0]), sy(q[1]));
+  ctx.stroke();
+  ctx.setLineDash([]);
+  // normal arrow from the segment's midpoint
+  const mx = (p[0] + q[0]) / 2, my = (p[1] + q[1]) / 2;
+  const n = Math.hypot(w1, w2) || 1;
+  const ex = mx + (w1 / n) * 1.2, ey = my + (w2 / n) * 1.2;
+  ctx.beginPath();
+  ctx.moveTo(sx(mx), sy(my)); ctx.lineTo(sx(ex), sy(ey));
+  ctx.stroke();
+  const ang = Math.atan2(sy(ey) - sy(my), sx(ex) - sx(mx));
+  ctx.fillStyle = rgb(col);
+  ctx.beginPath();
+  ctx.moveTo(sx(ex), sy(ey));
+  ctx.lineTo(sx(ex) - 9 * dpr * Math.cos(ang - 0.4), sy(ey) - 9 * dpr * Math.sin(ang - 0.4));
+  ctx.lineTo(sx(ex) - 9 * dpr * Math.cos(ang + 0.4), sy(ey) - 9 * dpr * Math.sin(ang + 0.4));
+  ctx.fill();
+  ctx.restore();
+}
+
+// ------------------------------------------------------------------ the numbers
+function fmtNum(v, digits = 3) {
+  return typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : "–";
+}
+
+function setNumber(id, v) {
+  setOutput(id, typeof v === "number" ? v : null, fmtNum(v));
+}
+
+export function drawStats(h) {
+  const ep = $("epoch");
+  const e = h.epoch ?? 0;
+  const text = String(e).padStart(6, "0").replace(/(\d{3})(\d{3})$/, "$1,$2");
+  if (ep.textContent !== text) ep.textContent = text;
+  ep.dataset.value = String(e);
+  setNumber("train-loss", h.train_loss);
+  setNumber("test-loss", h.test_loss);
+  setNumber("train-accuracy", h.train_accuracy);
+  setNumber("test-accuracy", h.test_accuracy);
+  setNumber("r2", h.r2);
+  setNumber("rmse", h.rmse);
+  drawConfusion(h.confusion);
+}
+
+let lastConfusion = "";
+function drawConfusion(m) {
+  const key = JSON.stringify(m || null);
+  if (key === lastConfusion) return;
+  lastConfusion = key;
+  const table = $("confusion");
+  table.innerHTML = "";
+  if (!Array.isArray(m) || !m.length) return;
+  const head = table.insertRow();
+  head.appendChild(document.createElement("th"));
+  m[0].forEach((_, k) => {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = String(k);
+    th.style.color = rgb(classColor(k));
+    head.appendChild(th);
+  });
+  m.forEach((row, t) => {
+    const tr = table.insertRow();
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = String(t);
+    th.style.color = rgb(classColor(t));
+    tr.appendChild(th);
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    row.forEach((v, p) => {
+      const td = tr.insertCell();
+      td.textContent = String(v);
+      const f = v / total;
+      const col = t === p ? classColor(t) : [120, 120, 120];
+      td.style.background = rgb(col, Math.min(0.85, f * 0.85));
+      td.style.color = f > 0.55 ? "#fff" : "#202124";
+      td.title = `true ${t}, predicted ${p}: ${v} (${(f * 100).toFixed(1)} % of class ${t})`;
+    });
+  });
+}
+
+export function drawPointCount() {
+  const n = state.points.train.length, m = state.points.test.length;
+  const o = $("point-count");
+  o.textContent = `${n + m} points: ${n} train · ${m} test`;
+  o.dataset.train = String(n);
+  o.dataset.test = String(m);
+  o.dataset.total = String(n + m);
+}
