@@ -149,7 +149,7 @@ def test_check_array_messages():
 
 
 @pytest.mark.parametrize("bad", [["a", "b"], np.zeros(2, dtype=bool), np.zeros(2, dtype=complex),
-                                 [None, 1.0]])
+                                 [None, 1.0], [[1.0], [2.0, 3.0]]])
 def test_a_non_numeric_array_is_a_type_error_and_a_value_error(bad):
     for kind in (TypeError, ValueError, NotNumeric):
         with pytest.raises(kind, match="x must hold real numbers"):

@@ -81,9 +81,9 @@ def test_stdin() -> None:
 
 
 @pytest.mark.parametrize(("args", "pieces"), [
-    (["--degree", "21"], ["degree=21", "0..20"]),
+    (["--degree", "21"], ["degree=21 is out of range; allowed: integers in [0, 20]"]),
     (["--degree", "-1"], ["degree=-1"]),
-    (["--l2", "-1"], ["l2=-1.0", "λ >= 0"]),
+    (["--l2", "-1"], ["l2=-1.0 is out of range; allowed: [0, inf)"]),
     (["--l1", "-0.5"], ["l1=-0.5"]),
     (["--degree", "8"], ["degree=8", "at least 9 points"]),
     (["--select", "a:b"], ["select='a:b'"]),

@@ -14,6 +14,7 @@ import pytest
 
 from neuralab import poly
 from neuralab.data import runners
+from neuralab.poly.standardized import _standardized_powers
 
 X_RUN, Y_RUN = runners()
 
@@ -151,7 +152,7 @@ def test_lasso_is_exact_where_coordinate_descent_alone_creeps() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # no "did not converge"
         f = poly.fit(x, y, d, l1=lam)
-    z, _, _ = poly._standardized_powers(x, d)
+    z, _, _ = _standardized_powers(x, d)
     z = z - z.mean(axis=0)
     beta = np.linalg.lstsq(z, f.fitted - f.fitted.mean(), rcond=None)[0]
     corr = z.T @ (y - f.fitted)  # n·(1/n)zᵀr: must be ±n·λ on the support, within it off it
@@ -382,7 +383,8 @@ def test_code_has_17_significant_digits_and_valid_options() -> None:
         assert f"{c:.17g}" in source
     for lang in ("python", "javascript", "c", "java", "PY", "JS"):
         assert "poly" in f.to_code(lang)
-    with pytest.raises(ValueError, match=r"lang='rust' is not supported; allowed: python"):
+    allowed = "lang='rust' is not allowed; choose one of: python, javascript, c, java"
+    with pytest.raises(ValueError, match=allowed):
         f.to_code("rust")
     with pytest.raises(ValueError, match="name='2x'"):
         f.to_code("c", name="2x")
@@ -442,13 +444,14 @@ def test_parse_points_errors_name_the_line(text: str, pieces: list[str]) -> None
 
 # --------------------------------------------------------------------------- validation
 @pytest.mark.parametrize(("kwargs", "pieces"), [
-    ({"degree": 21}, ["degree=21", "0..20"]),
-    ({"degree": -1}, ["degree=-1", "0..20"]),
-    ({"degree": 2.5}, ["degree=2.5", "integer"]),
-    ({"degree": True}, ["degree=True"]),
-    ({"degree": 2, "l2": -1.0}, ["l2=-1.0", "λ >= 0"]),
-    ({"degree": 2, "l1": -0.1}, ["l1=-0.1", "λ >= 0"]),
-    ({"degree": 2, "l2": float("nan")}, ["l2=nan"]),
+    ({"degree": 21}, ["degree=21 is out of range; allowed: integers in [0, 20]"]),
+    ({"degree": -1}, ["degree=-1 is out of range; allowed: integers in [0, 20]"]),
+    ({"degree": 2.5}, ["degree=2.5 is not an integer"]),
+    ({"degree": True}, ["degree=True is not an integer"]),
+    ({"degree": 2, "l2": -1.0}, ["l2=-1.0 is out of range; allowed: [0, inf)"]),
+    ({"degree": 2, "l1": -0.1}, ["l1=-0.1 is out of range; allowed: [0, inf)"]),
+    ({"degree": 2, "l2": float("nan")}, ["l2=nan is not a number"]),
+    ({"degree": 2, "l2": "0.1"}, ["l2='0.1' is not a number"]),
     ({"degree": 8}, ["degree=8", "at least 9 points", "got 8", "degree <= 7"]),
 ])
 def test_fit_rejects_bad_arguments(kwargs: dict, pieces: list[str]) -> None:
@@ -467,8 +470,12 @@ def test_fit_rejects_bad_data() -> None:
         poly.fit([1, 2, 3], [1, 2], 1)
     with pytest.raises(ValueError, match="empty"):
         poly.fit([], [], 0)
-    with pytest.raises(ValueError, match="1-D"):
+    with pytest.raises(ValueError, match="x must be 1-D, got shape"):
         poly.fit([[1, 2]], [[1, 2]], 0)
+    with pytest.raises(ValueError, match="y must hold real numbers"):
+        poly.fit([1, 2], ["a", "b"], 0)
+    with pytest.raises(ValueError, match="x must hold real numbers"):
+        poly.fit([[1], [2, 3]], [1, 2], 0)
     # duplicate x: 5 points but only 3 distinct x values cannot fix a cubic ...
     x, y = [1, 1, 2, 2, 3], [1, 1.1, 2, 2.1, 3]
     with pytest.raises(ValueError, match=r"degree=3 needs at least 4 distinct x values.*got 3"):

@@ -178,7 +178,11 @@ def check_array(name: str, value: Any, ndim: int | tuple[int, ...], shape: str |
     """
     import numpy as np
 
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):  # ragged nested lists, objects numpy cannot hold
+        raise NotNumeric(f"{name} must hold real numbers (integer or float dtype) in an array, "
+                         f"got {type(value).__name__} that is not one") from None
     if arr.dtype == np.bool_ or arr.dtype.kind not in "iuf":
         raise NotNumeric(f"{name} must hold real numbers (integer or float dtype), "
                          f"got dtype {arr.dtype}")

@@ -357,7 +357,7 @@ def _capped_lasso(x: np.ndarray, y: np.ndarray, settings: list[tuple[int, float]
     same folds, the same NaN rules), each lasso solve capped at LASSO_CURVE_SWEEPS sweeps, in
     the given order until LASSO_BUDGET_S has passed (always at least the first setting)."""
     # poly's own fold maker: the lasso curves must hold out the same points as the others
-    folds, label = poly._folds(x.size, None, 0)
+    folds, label = poly.cv_folds(x.size)
     deadline = time.perf_counter() + LASSO_BUDGET_S
     done: dict[tuple[int, float], tuple[float, float]] = {}
     for setting in settings:
@@ -371,7 +371,7 @@ def _capped_lasso(x: np.ndarray, y: np.ndarray, settings: list[tuple[int, float]
 
 
 def _lasso_label(n: int, stopped: bool) -> str:
-    label = poly._folds(n, None, 0)[1]
+    label = poly.cv_folds(n)[1]
     label += f"; lasso solves capped at {LASSO_CURVE_SWEEPS} sweeps"
     return label + (f", the curve at {LASSO_BUDGET_S:g} s" if stopped else "")
 

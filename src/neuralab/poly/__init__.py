@@ -59,17 +59,16 @@ y = -4.796 + 1.4·x - 0.03557·x^2 + 0.000268·x^3
 3
 """
 
-from ._checks import MAX_DEGREE
 from .codegen import LANGUAGES as LANGUAGES
-from .fitting import fit
+from .fitting import MAX_DEGREE, fit
 from .folds import CV as CV
-from .folds import _folds as _folds  # used by neuralab.playground.poly_api
+from .folds import cv_folds
 from .parse import parse_points
 from .polyfit import PolyFit
 from .selection import DegreeSelection, ValidationCurve, select_degree, validation_curve
-from .standardized import _standardized_powers as _standardized_powers
 
 __all__ = [
-    "MAX_DEGREE", "DegreeSelection", "PolyFit", "ValidationCurve", "fit", "parse_points",
+    "MAX_DEGREE", "DegreeSelection", "PolyFit", "ValidationCurve", "cv_folds", "fit",
+    "parse_points",
     "select_degree", "validation_curve",
 ]

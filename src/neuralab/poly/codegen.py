@@ -9,6 +9,8 @@ from typing import Protocol
 
 import numpy as np
 
+from ..checks import check_choice
+
 
 class _Fitted(Protocol):
     """What the code generator reads of a fit (a :class:`~neuralab.poly.PolyFit` has it all);
@@ -39,9 +41,9 @@ _LANG_ALIASES = {"py": "python", "js": "javascript", "python": "python",
 
 def _to_code(f: _Fitted, lang: str, name: str, centered: bool) -> str:
     """The body of :meth:`PolyFit.to_code` (see there)."""
-    key = _LANG_ALIASES.get(str(lang).lower()) if isinstance(lang, str) else None
-    if key is None:
-        raise ValueError(f"lang={lang!r} is not supported; allowed: {', '.join(LANGUAGES)}")
+    key = _LANG_ALIASES.get(lang.lower()) if isinstance(lang, str) else None
+    if key is None:  # any case, and py / js, are accepted too; the message lists the names
+        key = check_choice("lang", lang, LANGUAGES)
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) \
             or keyword.iskeyword(name):
         raise ValueError(f"name={name!r} must be an identifier, e.g. 'poly'")

@@ -1,4 +1,6 @@
-"""The entry point :func:`fit`: validate, pick the solver, wrap the result."""
+"""The entry point :func:`fit`: validate, pick the solver, wrap the result; and the rules a
+fit's arguments follow (:func:`check_degree`, :func:`check_points`, :func:`check_enough_points`),
+in :mod:`neuralab.checks`' words."""
 
 from __future__ import annotations
 
@@ -6,11 +8,55 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import _check_degree, _check_enough_points, _check_lam, _check_xy
+from ..checks import check_array, check_int, check_number
 from .algebra import _affine, _compose_affine, _lstsq_chebyshev
 from .lasso import _coordinate_descent
 from .polyfit import PolyFit
 from .standardized import _ridge, _standardized_powers, _standardized_to_t
+
+MAX_DEGREE = 20
+
+
+def check_degree(degree: Any) -> int:
+    """``degree`` as an int in 0..:data:`MAX_DEGREE`."""
+    return check_int("degree", degree, 0, MAX_DEGREE)
+
+
+def check_points(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` and ``y`` as float64 arrays: 1-D, finite, the same length, not empty."""
+    xa = check_array("x", x, 1, dtype=np.float64, finite=True)
+    ya = check_array("y", y, 1, dtype=np.float64, finite=True)
+    if xa.shape != ya.shape:
+        raise ValueError(f"x and y must have the same length, got {xa.size} and {ya.size}")
+    if xa.size == 0:
+        raise ValueError("x and y are empty; allowed: at least 1 point")
+    return xa, ya
+
+
+def check_enough_points(x: np.ndarray, degree: int, regularized: bool) -> None:
+    """Without a penalty a degree-d fit needs d+1 points at d+1 distinct x (else it is not
+    unique); a penalty makes any system solvable, so then nothing is required."""
+    if regularized:
+        return
+    n = x.size
+    if n < degree + 1:
+        raise ValueError(f"degree={degree} needs at least {degree + 1} points without "
+                         f"regularization, got {n}; allowed: degree <= {n - 1} "
+                         "(or set l2 > 0)")
+    unique = np.unique(x).size
+    if unique < degree + 1:
+        raise ValueError(f"degree={degree} needs at least {degree + 1} distinct x values "
+                         f"without regularization, got {unique} (x has duplicates); allowed: "
+                         f"degree <= {unique - 1} (or set l2 > 0)")
+
+
+def fits_on(x: np.ndarray, degree: int, regularized: bool) -> bool:
+    """Whether :func:`check_enough_points` passes."""
+    try:
+        check_enough_points(x, degree, regularized)
+    except ValueError:
+        return False
+    return True
 
 
 def fit(x: Any, y: Any, degree: int, l2: float = 0.0, l1: float = 0.0, *,
@@ -52,12 +98,12 @@ def fit(x: Any, y: Any, degree: int, l2: float = 0.0, l1: float = 0.0, *,
     ``numpy.polyfit(x, y, degree)[::-1]`` wherever numpy's problem is well conditioned, and
     stays accurate where numpy warns ``RankWarning``.
     """
-    degree = _check_degree(degree)
-    l2 = _check_lam("l2", l2)
-    l1 = _check_lam("l1", l1)
-    xa, ya = _check_xy(x, y)
+    degree = check_degree(degree)
+    l2 = check_number("l2", l2, 0.0)
+    l1 = check_number("l1", l1, 0.0)
+    xa, ya = check_points(x, y)
     regularized = l1 > 0 or l2 > 0
-    _check_enough_points(xa, degree, regularized)
+    check_enough_points(xa, degree, regularized)
     center, scale = _affine(xa)
     if degree == 0:
         # every objective above has the same minimizer: the mean (nothing to penalize)

@@ -9,8 +9,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._checks import MAX_DEGREE, _check_degree, _check_lam, _check_xy
-from .folds import CV, _cv_errors, _folds
+from ..checks import check_choice, check_number
+from .fitting import MAX_DEGREE, check_degree, check_points
+from .folds import CV, _cv_errors, cv_folds
 
 
 @dataclass(frozen=True)
@@ -96,12 +97,12 @@ def select_degree(x: Any, y: Any, degrees: Iterable[int] = range(MAX_DEGREE + 1)
     -------
     DegreeSelection
     """
-    xa, ya = _check_xy(x, y)
-    degs = [_check_degree(d) for d in degrees]
+    xa, ya = check_points(x, y)
+    degs = [check_degree(d) for d in degrees]
     if not degs:
-        raise ValueError("degrees is empty; allowed: one or more integers 0..20")
-    l2, l1 = _check_lam("l2", l2), _check_lam("l1", l1)
-    folds, label = _folds(xa.size, cv, seed)
+        raise ValueError(f"degrees is empty; allowed: one or more integers in [0, {MAX_DEGREE}]")
+    l2, l1 = check_number("l2", l2, 0.0), check_number("l1", l1, 0.0)
+    folds, label = cv_folds(xa.size, cv, seed)
     errs = np.array([_cv_errors(xa, ya, folds, d, l2, l1) for d in degs])
     val = errs[:, 1]
     if np.all(np.isnan(val)):
@@ -132,18 +133,17 @@ def validation_curve(x: Any, y: Any, degree: int, lams: Sequence[float], *,
     -------
     ValidationCurve
     """
-    if penalty not in ("l2", "l1"):
-        raise ValueError(f"penalty={penalty!r} is not allowed; allowed: 'l2', 'l1'")
-    fixed = {"l2": _check_lam("l2", l2), "l1": _check_lam("l1", l1)}
+    check_choice("penalty", penalty, ("l2", "l1"))
+    fixed = {"l2": check_number("l2", l2, 0.0), "l1": check_number("l1", l1, 0.0)}
     if fixed[penalty]:
         raise ValueError(f"{penalty}={fixed[penalty]!r} conflicts with penalty={penalty!r}: "
                          "the λ values come from lams")
-    degree = _check_degree(degree)
-    xa, ya = _check_xy(x, y)
-    values = [_check_lam(f"lams[{i}]", v) for i, v in enumerate(lams)]
+    degree = check_degree(degree)
+    xa, ya = check_points(x, y)
+    values = [check_number(f"lams[{i}]", v, 0.0) for i, v in enumerate(lams)]
     if not values:
-        raise ValueError("lams is empty; allowed: one or more λ >= 0")
-    folds, label = _folds(xa.size, cv, seed)
+        raise ValueError("lams is empty; allowed: one or more λ in [0, inf)")
+    folds, label = cv_folds(xa.size, cv, seed)
     errs = np.array([_cv_errors(xa, ya, folds, degree, **{**fixed, penalty: lam})
                      for lam in values])
     val = errs[:, 1]

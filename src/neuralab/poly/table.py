@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import check_int, check_number
+
 _MAX_TABLE_ROWS = 100_000
 
 
@@ -15,11 +17,8 @@ def _table(predict: Callable[[np.ndarray], Any], start: float, end: float, step:
            decimals: int) -> str:
     """The body of :meth:`PolyFit.table` (see there), given the fit's ``predict``."""
     for name, v in (("start", start), ("end", end), ("step", step)):
-        if not isinstance(v, int | float | np.number) or not math.isfinite(float(v)):
-            raise ValueError(f"{name}={v!r} must be a finite number")
-    if isinstance(decimals, bool) or not isinstance(decimals, int | np.integer) \
-            or not 0 <= decimals <= 17:
-        raise ValueError(f"decimals={decimals!r} is out of range; allowed: integers 0..17")
+        check_number(name, v)
+    check_int("decimals", decimals, 0, 17)
     span = float(end) - float(start)
     if step == 0 or (span != 0 and (span > 0) != (step > 0)):
         raise ValueError(f"step={step!r} must be non-zero and go from start={start!r} "
