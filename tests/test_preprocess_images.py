@@ -90,7 +90,8 @@ def test_image_scaler_infers_pixel_max(rng):
 
 
 def test_image_scaler_errors():
-    with pytest.raises(ValueError, match=r"pixel_max=0 must be a finite number > 0"):
+    message = r"pixel_max=0 is out of range; allowed: None or \(0, inf\) \(the largest"
+    with pytest.raises(ValueError, match=message):
         data.ImageScaler(pixel_max=0)
     with pytest.raises(ValueError, match=r"pixel_max=nan"):
         data.ImageScaler(pixel_max=float("nan"))

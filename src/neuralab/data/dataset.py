@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from neuralab.checks import check_choice
+
 Task = Literal["classification", "regression"]
 TASKS: tuple[str, ...] = ("classification", "regression")
 SPLITS: tuple[str, ...] = ("train", "val", "test")
@@ -92,10 +94,7 @@ class Dataset:
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ValueError(
-                f"task={self.task!r} is not allowed; choose one of: {', '.join(TASKS)}"
-            )
+        check_choice("task", self.task, TASKS)
         y_dtype = np.int64 if self.task == "classification" else np.float32
         sample_shape = None
         for split in SPLITS:
@@ -168,8 +167,7 @@ class Dataset:
 
     def split(self, which: str) -> tuple[np.ndarray, np.ndarray]:
         """``(X, y)`` of one split; ``which`` is ``"train"``, ``"val"`` or ``"test"``."""
-        if which not in SPLITS:
-            raise ValueError(f"split={which!r} is not allowed; choose one of: {', '.join(SPLITS)}")
+        check_choice("split", which, SPLITS)
         return getattr(self, f"X_{which}"), getattr(self, f"y_{which}")
 
     def replace(self, **changes: Any) -> Dataset:

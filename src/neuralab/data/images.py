@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from neuralab.checks import check_choice
 from neuralab.data.dataset import Dataset, notice
 from neuralab.data.registry import data_home
 from neuralab.data.splits import carve_val, check_fraction, three_way_split
@@ -270,8 +271,7 @@ def load_mnist(
     split stratified by ``seed`` into train / val / test (default 60 / 20 / 20) and a one-line
     :class:`~neuralab.data.DatasetNotice` says so (also stored in ``Dataset.notes``).
     """
-    if variant not in ("mnist", "fashion-mnist"):
-        raise ValueError(f"variant={variant!r} is not allowed; choose one of: mnist, fashion-mnist")
+    check_choice("variant", variant, ("mnist", "fashion-mnist"))
     folder = _mnist_folder(variant, root)
     expected = ", ".join(f"{s}[.gz]" for pair in MNIST_FILES.values() for s in pair)
     if not folder.is_dir():
@@ -545,10 +545,7 @@ def load_cifar10(
         ``image_shape=(32, 32, 3)``; the ten official class names (the same list
         ``batches.meta`` holds).
     """
-    if format not in CIFAR10_FORMATS:
-        raise ValueError(
-            f"format={format!r} is not allowed; choose one of: {', '.join(CIFAR10_FORMATS)}"
-        )
+    check_choice("format", format, CIFAR10_FORMATS)
     folder, kind = _cifar_locate(root, format)
     names, reader = (
         (CIFAR10_PY_FILES, read_cifar_python_batch)

@@ -8,8 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from neuralab.checks import check_int
 from neuralab.data.dataset import Dataset
 from neuralab.data.download import download as fetch
 from neuralab.data.registry import _canonical, info
@@ -75,8 +74,7 @@ def load(
             f"load({key!r}) got unexpected option(s) {', '.join(unknown)}; "
             f"options for {key}: {allowed}"
         )
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise ValueError(f"seed={seed!r} must be an integer")
+    seed = check_int("seed", seed)
     if val_fraction is not None:
         check_fraction("val_fraction", val_fraction)
     if download:

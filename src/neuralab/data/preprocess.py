@@ -31,6 +31,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from neuralab.checks import check_number
 from neuralab.data.dataset import SPLITS, Dataset
 
 # Rows per chunk when accumulating statistics: bounds the float64 temporaries to ~100 MB even
@@ -161,14 +162,6 @@ def _float32_at_least(value: float) -> np.float32:
     return f if float(f) >= value else np.nextafter(f, np.float32(np.inf))
 
 
-def _check_fraction(param: str, value: Any, zero: bool = False) -> float:
-    """``float(value)`` if it lies in ``(0, 1]`` (``[0, 1]`` when ``zero``)."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or not (0 <= value <= 1 if zero else 0 < value <= 1):
-        raise ValueError(f"{param}={value!r} is out of range; allowed: {'[' if zero else '('}0, 1]")
-    return float(value)
-
-
 class ImageScaler(_Fitted):
     """Subtract the mean training image, divide by one global std: the default for images.
 
@@ -213,14 +206,10 @@ class ImageScaler(_Fitted):
     """
 
     def __init__(self, pixel_max: float | None = None, floor: float = 0.01) -> None:
-        if pixel_max is not None and (
-            isinstance(pixel_max, bool) or not isinstance(pixel_max, int | float)
-            or not np.isfinite(pixel_max) or pixel_max <= 0
-        ):
-            raise ValueError(f"pixel_max={pixel_max!r} must be a finite number > 0 (the largest "
-                             f"pixel value, e.g. 255), or None to take it from the training data")
-        self.pixel_max = None if pixel_max is None else float(pixel_max)
-        self.floor = _check_fraction("floor", floor)
+        self.pixel_max = check_number(
+            "pixel_max", pixel_max, 0.0, low_closed=False, optional=True,
+            note=" (the largest pixel value, e.g. 255; None: the training data's)")
+        self.floor = check_number("floor", floor, 0.0, 1.0, low_closed=False)
         self.mean_: np.ndarray | None = None
         self.std_: float | None = None
         self.scale_: float | None = None
@@ -311,7 +300,7 @@ class Standardizer(_Fitted):
     """
 
     def __init__(self, floor: float = 0.01) -> None:
-        self.floor = _check_fraction("floor", floor, zero=True)
+        self.floor = check_number("floor", floor, 0.0, 1.0)
         self.mean_: np.ndarray | None = None
         self.std_: np.ndarray | None = None
         self.scale_: np.ndarray | None = None

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from neuralab.checks import check_int, check_number
+
 
 def _check_fractions(fractions: Sequence[float]) -> np.ndarray:
     f = np.asarray(fractions, dtype=np.float64)
@@ -88,8 +90,7 @@ def random_split(
     The unstratified counterpart of :func:`stratified_split`, for regression targets.
     Returns one ``int64`` index array per fraction, each in random order.
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
-        raise ValueError(f"n={n!r} must be an integer >= 0")
+    n = check_int("n", n, 0)
     f = _check_fractions(fractions)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     return [p.astype(np.int64) for p in _cut(rng.permutation(int(n)), f)]
@@ -97,15 +98,7 @@ def random_split(
 
 def check_fraction(param: str, value: Any, *, allow_zero: bool = True) -> float:
     """``float(value)`` if it lies in ``[0, 1)`` (``(0, 1)`` without ``allow_zero``)."""
-    ok = (
-        not isinstance(value, bool)
-        and isinstance(value, int | float)
-        and (0.0 <= value < 1.0 if allow_zero else 0.0 < value < 1.0)
-    )
-    if not ok:
-        allowed = "[0, 1)" if allow_zero else "(0, 1)"
-        raise ValueError(f"{param}={value!r} is out of range; allowed: a fraction in {allowed}")
-    return float(value)
+    return check_number(param, value, 0.0, 1.0, low_closed=allow_zero, high_closed=False)
 
 
 def three_way_split(

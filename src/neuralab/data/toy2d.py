@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from neuralab.checks import check_int, check_number
 from neuralab.data.dataset import Dataset
 from neuralab.data.splits import three_way_split
 
@@ -334,18 +335,9 @@ def check_toy_args(
     spec = _check_name(name)
     if n is None:
         n = spec.default_n
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"n={n!r} must be an integer >= 1 (number of points)")
-    lo, hi = NOISE_RANGE
-    if (
-        isinstance(noise, bool)
-        or not isinstance(noise, int | float | np.floating | np.integer)
-        or not (lo <= float(noise) <= hi)  # also rejects NaN
-    ):
-        raise ValueError(
-            f"noise={noise!r} is out of range; allowed: a number in [{lo:g}, {hi:g}] "
-            "(the playground's noise slider 0-50 % divided by 100)"
-        )
+    n = check_int("n", n, 1)
+    noise = check_number("noise", noise, *NOISE_RANGE,
+                         note=" (the playground's noise slider 0-50 % divided by 100)")
     if spec.task == "regression":
         if classes is not None:
             raise ValueError(
