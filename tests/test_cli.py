@@ -183,3 +183,114 @@ def test_feature_options_are_validated(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "sift" in bad.output
     mixed = invoke("train", "--color-bins", "8", "-q", "--out", str(tmp_path / "y"))
     assert mixed.exit_code == 2 and "color_bins" in mixed.output
+
+
+# --------------------------------------------------------------------------- train's options
+# train's options are made from TrainConfig / ModelConfig: these tests read the fields and the
+# rendered --help, so they fail if the two drift apart.
+FLAG_NAMES = {"--lam", "--lr-schedule", "--hidden", "--features", "--hog-cell", "--hog-block",
+              "--color-bins", "--model", "--batchnorm", "--config", "--resume", "--out",
+              "--quiet"}
+
+
+def _config_fields(config_class):
+    """(option name, field) for every field train has an option for, nested ones included."""
+    from neuralab.config import ModelConfig
+
+    names = {path: name for name, path in config_class.OPTION_ALIASES.items()}
+    for cls, prefix in ((config_class, ()), (ModelConfig, ("model",))):
+        for name, field in cls.model_fields.items():
+            if (*prefix, name) not in (("model",), ("feature_params",)):
+                yield names.get((*prefix, name), name), field
+
+
+def _shown(value, name: str) -> str | None:
+    if value is None or value == ():
+        return None
+    if isinstance(value, bool):
+        return name if value else f"no-{name}"
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _help_rows(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """train's --help, one row per option (wide enough that no row wraps), by option."""
+    import typer.rich_utils
+
+    monkeypatch.setattr(typer.rich_utils, "MAX_WIDTH", 1000)
+    result = invoke("train", "--help")
+    assert result.exit_code == 0, result.output
+    rows = {}
+    for line in result.output.splitlines():
+        words = line.strip("│ ").split()
+        if words and words[0].startswith("--"):
+            rows[words[0]] = " ".join(words)
+    return rows
+
+
+def test_train_help_shows_each_config_field_with_its_description_and_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from neuralab.config import FEATURE_PARAMS, TrainConfig
+
+    rows = _help_rows(monkeypatch)
+    assert FLAG_NAMES <= set(rows)
+    for name, field in _config_fields(TrainConfig):
+        flag = "--" + name.replace("_", "-")
+        row = rows[flag]
+        assert field.description and " ".join(field.description.split()) in row, flag
+        shown = _shown(field.default, name.replace("_", "-"))
+        if shown is None:
+            assert "[default:" not in row, flag
+        else:
+            assert row.endswith(f"[default: ({shown})]"), (flag, row)
+        choices = TrainConfig.CHOICES.get(name) or (
+            ("linear", "mlp") if name == "model" else None)
+        if choices:
+            assert f"Choices: {' | '.join(choices)}." in row, flag
+    assert "Choices: sgd | momentum | nesterov | rmsprop | adam." in rows["--optimizer"]
+    assert "Choices: sigmoid | tanh | relu" in rows["--activation"]  # ModelConfig's CHOICES
+    hog = FEATURE_PARAMS["hog"]
+    assert rows["--hog-cell"].endswith(f"[default: ({hog['hog_pixels_per_cell'][0]})]")
+    assert rows["--hog-block"].endswith(f"[default: ({hog['hog_cells_per_block'][0]})]")
+    assert rows["--color-bins"].endswith(f"[default: ({FEATURE_PARAMS['color']['color_bins']})]")
+    assert "--no-batchnorm" in rows["--batchnorm"]
+
+
+def test_train_help_follows_a_changed_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import Field
+
+    from neuralab import config
+
+    class Changed(config.TrainConfig):
+        epochs: int = Field(7, description="Passes over the training set, changed.")
+        lam: float = Field(0.25, description="Regularization strength λ.")
+
+    monkeypatch.setattr(config, "TrainConfig", Changed)
+    rows = _help_rows(monkeypatch)
+    assert rows["--epochs"].endswith("Passes over the training set, changed. [default: (7)]")
+    assert rows["--lam"].endswith("[default: (0.25)]")
+
+
+def test_train_flags_are_unset_until_given() -> None:
+    """Every option that sets the config has Typer default None, so a flag overrides a --config
+    file or a resumed run only when it is given."""
+    import typer.main
+
+    command = typer.main.get_command(app).commands["train"]
+    ctx = command.context_class(command, info_name="train")
+    params = [p for p in command.get_params(ctx) if p.name not in ("quiet", "help")]
+    assert len(params) >= 30 and all(p.default is None for p in params)
+    names = [opt for p in params for opt in p.opts]
+    assert len(names) == len(set(names))  # no two fields share an option
+
+
+def test_listing_the_commands_does_not_import_pydantic() -> None:
+    code = (
+        "import sys\nfrom typer.testing import CliRunner\nfrom neuralab.cli import app\n"
+        "assert CliRunner().invoke(app, ['--help']).exit_code == 0\n"
+        "print('pydantic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

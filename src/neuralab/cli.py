@@ -7,13 +7,17 @@ Everything heavy (the engine, datasets, matplotlib, Pillow) is imported inside t
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
+import typer.main
+from typer.core import TyperCommand
 
 from . import __version__
 
@@ -107,54 +111,182 @@ def _toml_file(path: Path, option: str) -> dict[str, Any]:
         raise ValueError(f"{option}={str(path)!r} is not valid TOML: {err}") from None
 
 
-def _hidden(text: str) -> list[int]:
-    try:
-        return [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise ValueError(
-            f"hidden={text!r} must be comma-separated layer widths, e.g. 100,100") from None
+@dataclass(frozen=True)
+class TrainOption:
+    """One option of ``neuralab train``, made from a field of TrainConfig or ModelConfig (or a
+    feature parameter): its help, choices and shown default come from there, never from here."""
+
+    name: str  # "lr_schedule" is --lr-schedule
+    path: tuple[str, ...]  # where the value goes in a TrainConfig dict: ("model", "kind")
+    type: type  # on the command line: str, int, float or bool (a --flag/--no-flag pair)
+    help: str
+    default: str | None  # the default as --help shows it; None: not shown (unset, empty)
+    items: type | None = None  # a comma-separated list of these (--hidden 100,100)
+    square: bool = False  # one number for a pair (--hog-cell 4 is [4, 4])
+
+    @property
+    def flag(self) -> str:
+        dashed = self.name.replace("_", "-")
+        return f"--{dashed}/--no-{dashed}" if self.type is bool else f"--{dashed}"
+
+    def value(self, given: Any) -> Any:
+        """The value for the TrainConfig dict from what the command line gave."""
+        if self.items is not None:
+            parts = [part.strip() for part in given.split(",") if part.strip()]
+            try:
+                return [self.items(part) for part in parts]
+            except ValueError:
+                what = "integers" if self.items is int else f"{self.items.__name__} values"
+                raise ValueError(f"{self.name}={given!r} must be comma-separated {what}"
+                                 ) from None
+        return [given, given] if self.square else given
 
 
-@app.command()
-@friendly_errors
-def train(
-    data: str = typer.Option(None, help="Dataset (see `neuralab data list`). [default: digits]"),
-    root: Path = typer.Option(None, help="Folder holding the dataset's files."),
-    features: str = typer.Option(None, help="Feature blocks instead of raw pixels: hog, color, "
-                                 "raw (images); polar, playground (2-D sets). E.g. hog,color"),
-    hog_cell: int = typer.Option(None, help="HOG pixels per cell (square). [default: 8]"),
-    hog_block: int = typer.Option(None, help="HOG cells per block (square). [default: 3]"),
-    color_bins: int = typer.Option(None, help="Colour histogram bins. [default: 10]"),
-    model: str = typer.Option(None, help="linear | mlp  [default: mlp]"),
-    hidden: str = typer.Option(None, help="Hidden layer widths, e.g. 100,100  [default: 100]"),
-    activation: str = typer.Option(None, help="sigmoid | tanh | relu | leaky_relu | elu | maxout "
-                                   "| linear  [default: relu]"),
-    loss: str = typer.Option(None, help="softmax | svm  (mse for regression) [default: softmax]"),
-    reg: str = typer.Option(None, help="none | l1 | l2 | elastic  [default: l2]"),
-    lam: float = typer.Option(None, help="Regularization strength λ. [default: 1e-4]"),
-    beta: float = typer.Option(None, help="Elastic-net mix: λ·Σ(β·W² + |W|). [default: 0.5]"),
-    dropout: float = typer.Option(None, help="Probability of DROPPING a hidden unit. [default: 0]"),
-    batchnorm: bool = typer.Option(None, "--batchnorm/--no-batchnorm",
-                                   help="Batch norm after each hidden Linear."),
-    optimizer: str = typer.Option(None, help="sgd | momentum | nesterov | rmsprop | adam "
-                                  "[default: adam]"),
-    lr: float = typer.Option(None, help="Learning rate. [default: 1e-3]"),
-    lr_schedule: str = typer.Option(None, help="constant | step | cosine  [default: constant]"),
-    epochs: int = typer.Option(None, help="Passes over the training set. [default: 50]"),
-    batch_size: int = typer.Option(None, help="Minibatch size. [default: 64]"),
-    patience: int = typer.Option(None, help="Early stopping after this many epochs without a "
-                                 "better validation loss."),
-    seed: int = typer.Option(None, help="Seed for the split, weights, dropout and shuffling."),
-    device: str = typer.Option(None, help="cpu | cuda | cuda:N  [default: cpu]"),
-    backend: str = typer.Option(None, help="Array library: numpy | torch | cupy  [default: numpy "
-                                "on cpu, torch on cuda]"),
-    out: Path = typer.Option(None, help="Run directory. [default: runs/<data>-<model>-<time>]"),
+#: train's options for feature parameters (the others go in a --config file's
+#: [feature_params]), with their help; where each goes and its default come from config
+#: (TrainConfig.OPTION_ALIASES, FEATURE_PARAMS).
+FEATURE_OPTIONS: dict[str, str] = {
+    "hog_cell": "HOG pixels per cell (square).",
+    "hog_block": "HOG cells per block (square).",
+    "color_bins": "Colour histogram bins.",
+}
+
+
+def train_options() -> list[TrainOption]:
+    """``neuralab train``'s options that set the config, one per field of TrainConfig and of its
+    ModelConfig, in their order; the feature options stand where ``feature_params`` is. Each has
+    the field's description as help, plus the choices its validator allows (the class's
+    ``CHOICES``, or a ``Literal``), and shows the field's default."""
+    import types
+    import typing
+
+    from pydantic import BaseModel
+
+    from .config import TrainConfig
+
+    names = {path: name for name, path in TrainConfig.OPTION_ALIASES.items()}
+    options: list[TrainOption] = []
+
+    def walk(cls: Any, prefix: tuple[str, ...]) -> None:
+        for field_name, field in cls.model_fields.items():
+            path = (*prefix, field_name)
+            annotation = field.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                walk(annotation, path)
+                continue
+            if path == ("feature_params",):
+                options.extend(_feature_options())
+                continue
+            origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+            choices, items, kind = cls.CHOICES.get(field_name), None, annotation
+            if origin is typing.Literal:
+                choices, kind = choices or args, type(args[0])
+            elif origin is tuple:  # tuple[int, ...]: a comma-separated list
+                items, kind = args[0], str
+            elif origin in (typing.Union, types.UnionType):  # X | None
+                kind = next(arg for arg in args if arg is not type(None))
+            name = names.get(path, field_name)
+            text = field.description or ""
+            if choices:
+                text += f" Choices: {' | '.join(choices)}."
+            options.append(TrainOption(name, path, kind, text.strip(),
+                                       _shown(field.default, name), items))
+
+    walk(TrainConfig, ())
+    return options
+
+
+def _feature_options() -> list[TrainOption]:
+    from .config import FEATURE_PARAMS, TrainConfig
+
+    defaults = {key: value for block in FEATURE_PARAMS.values() for key, value in block.items()}
+    options = []
+    for name, text in FEATURE_OPTIONS.items():
+        path = TrainConfig.OPTION_ALIASES.get(name, ("feature_params", name))
+        default = defaults[path[-1]]
+        square = isinstance(default, tuple)
+        shown = default[0] if square else default
+        options.append(TrainOption(name, path, type(shown), text, _shown(shown, name),
+                                   square=square))
+    return options
+
+
+def _shown(default: Any, name: str) -> str | None:
+    """A field's default as ``--help`` shows it: 0.0001, 100,100, no-batchnorm."""
+    if default is None or default == ():
+        return None
+    if isinstance(default, bool):
+        return name.replace("_", "-") if default else f"no-{name.replace('_', '-')}"
+    if isinstance(default, float):
+        return f"{default:g}"
+    if isinstance(default, tuple):
+        return ",".join(map(str, default))
+    return str(default)
+
+
+def _run_options(
+    out: Path = typer.Option(None, help="Run directory.",
+                             show_default="runs/<data>-<model>-<time>"),
     config: Path = typer.Option(None, help="A TOML file of these options (flags override it)."),
     resume: Path = typer.Option(None, help="Continue the run in this directory from its last "
                                 "checkpoint (e.g. with a larger --epochs)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
+    """train's options that are not part of the config (their signature is all that is used)."""
+
+
+def _train_function() -> Callable[..., None]:
+    """The function Typer makes ``train`` from: one keyword parameter per option of
+    :func:`train_options` (Typer default None: not given, so a TOML file or a resumed run's
+    config.json keeps its value), then those of :func:`_run_options`."""
+    options = train_options()
+
+    @friendly_errors
+    def command(**given: Any) -> None:
+        _train(options, **given)
+
+    params = [
+        inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, annotation=option.type,
+                          default=typer.Option(None, option.flag, help=option.help,
+                                               show_default=option.default or False))
+        for option in options
+    ]
+    params += [param.replace(kind=inspect.Parameter.KEYWORD_ONLY) for param in
+               inspect.signature(_run_options, eval_str=True).parameters.values()]
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__annotations__ = {param.name: param.annotation for param in params}
+    return command
+
+
+class _TrainCommand(TyperCommand):
+    """``train``: its options are made from TrainConfig when first needed — to parse a command
+    line or show its help — so that listing the commands (``neuralab --help``) does not import
+    pydantic."""
+
+    _made: Any = None
+
+    def _make(self) -> Any:
+        if self._made is None:
+            maker = typer.Typer(add_completion=False)
+            maker.command()(_train_function())
+            self._made = typer.main.get_command(maker)
+        return self._made
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        help_option = self.get_help_option(ctx)
+        return [*self._make().params, *([help_option] if help_option is not None else [])]
+
+    def invoke(self, ctx: Any) -> Any:
+        self.callback = self._make().callback
+        return super().invoke(ctx)
+
+
+@app.command(cls=_TrainCommand)
+def train() -> None:
     """Train a linear classifier or an MLP and write a run directory.
+
+    Every field of TrainConfig is an option (its help and default come from there); flags
+    override a --config file and a resumed run's config.
 
     Examples:
 
@@ -174,35 +306,32 @@ def train(
 
       neuralab train --data mnist --root ../shared/data/mnist --device cuda   # torch on a GPU
     """
+    # Never called: _TrainCommand runs the function _train_function makes from TrainConfig.
+
+
+def _train(options: list[TrainOption], *, out: Path | None, config: Path | None,
+           resume: Path | None, quiet: bool, **given: Any) -> None:
     import json
 
     from .config import TrainConfig
     from .experiment import run
 
-    base: dict[str, Any] = {}
+    merged: dict[str, Any] = {}
     if resume is not None:
         cfg_path = resume / "config.json"
         if not cfg_path.is_file():
             raise ValueError(f"resume={str(resume)!r} is not a run directory (no config.json)")
-        base = json.loads(cfg_path.read_text())
+        merged = json.loads(cfg_path.read_text())
     if config is not None:
-        base.update(_toml_file(config, "config"))
-    flags = {"data": data, "root": None if root is None else str(root), "loss": loss, "reg": reg,
-             "lam": lam, "beta": beta, "optimizer": optimizer, "lr": lr,
-             "lr_schedule": lr_schedule, "epochs": epochs, "batch_size": batch_size,
-             "patience": patience, "seed": seed, "device": device, "backend": backend}
-    model_flags = {"kind": model, "activation": activation, "dropout": dropout,
-                   "batchnorm": batchnorm, "hidden": None if hidden is None else _hidden(hidden)}
-    if features is not None:
-        flags["features"] = [part.strip() for part in features.split(",") if part.strip()]
-    feature_flags = {"hog_pixels_per_cell": None if hog_cell is None else [hog_cell] * 2,
-                     "hog_cells_per_block": None if hog_block is None else [hog_block] * 2,
-                     "color_bins": color_bins}
-    merged = {**base, **{k: v for k, v in flags.items() if v is not None}}
-    merged["feature_params"] = {**base.get("feature_params", {}),
-                                **{k: v for k, v in feature_flags.items() if v is not None}}
-    merged["model"] = {**base.get("model", {}),
-                       **{k: v for k, v in model_flags.items() if v is not None}}
+        merged.update(_toml_file(config, "config"))
+    for option in options:  # the flags given override both
+        if given[option.name] is None:
+            continue
+        node = merged
+        for part in option.path[:-1]:
+            node[part] = dict(node.get(part) or {})  # a copy: merged's own, not the file's
+            node = node[part]
+        node[option.path[-1]] = option.value(given[option.name])
     cfg = TrainConfig.parse(merged)
     if resume is not None:
         out_dir = resume
