@@ -692,6 +692,35 @@ def test_bad_messages_are_clean_value_errors(raw: str, field: str | None, match:
     assert reply["type"] == "error" and reply["field"] == field
 
 
+@pytest.mark.parametrize(("raw", "field", "message"), [
+    ('{"type":"config","config":{"noise":60}}', "noise",
+     "noise=60.0 is out of range; allowed: [0, 50] (percent)"),
+    ('{"type":"config","config":{"grid":129}}', "grid",
+     "grid=129 is out of range; allowed: integers in [10, 128]"),
+    ('{"type":"config","config":{"batch_size":2.5}}', "batch_size",
+     "batch_size=2.5 is not an integer; allowed: integers in [1, 500]"),
+    ('{"type":"config","config":{"lr":"fast"}}', "lr",
+     "lr='fast' is not a number; allowed: (0, 10]"),
+    ('{"type":"config","config":{"dropout":[0.1,1.0]}}', "dropout",
+     "dropout=1.0 is out of range; allowed: [0, 1)"),
+    ('{"type":"config","config":{"loss":"hinge"}}', "loss",
+     "loss='hinge' is not allowed; choose one of: softmax, svm, mse"),
+    ('{"type":"add_point","x":7,"y":0,"label":1}', "x",
+     "x=7.0 is out of range; allowed: [-6, 6]"),
+    ('{"type":"set_weight","layer":-1,"i":0,"j":0,"value":1}', "layer",
+     "layer=-1 is out of range; allowed: integers in [0, 10000]"),
+    ('{"type":"export","what":"pdf"}', "what",
+     "what='pdf' is not allowed; choose one of: model, script, csv"),
+])
+def test_the_protocol_speaks_the_library_s_one_message_style(raw: str, field: str,
+                                                              message: str) -> None:
+    # the same checks (neuralab.checks) and words as the library and the CLI, whether the
+    # value fails a range, a choice, or pydantic's type check first
+    with pytest.raises(ProtocolError) as err:
+        parse_message(raw)
+    assert error_message(err.value) == {"type": "error", "message": message, "field": field}
+
+
 def test_message_size_limit() -> None:
     pad = "x" * MAX_MESSAGE_BYTES
     with pytest.raises(ProtocolError, match="64 KiB"):

@@ -251,12 +251,6 @@ def _owner(cls: type[BaseModel], path: tuple[Any, ...]) -> type:
     return cls
 
 
-# The names the playground's protocol imports today; it moves to the public ones
-# (StrictModel, validation_message) when its current changes land.
-_Strict = StrictModel
-_first_error = validation_message
-
-
 class ModelConfig(StrictModel):
     """Architecture: a linear classifier or an MLP (Linear → [BatchNorm] → act → [Dropout])."""
 

@@ -5,17 +5,16 @@ Everything here is pure (pydantic, no server): the WebSocket layer in
 the :class:`~neuralab.playground.session.Session` returns. ``PROTOCOL.md`` beside this file is
 the specification; the numbers in its *Limits* section are the constants below.
 
-Validation reuses :mod:`neuralab.config` (its tables of allowed names and its ``check_*``
-validators), so a bad value gets the same message in the playground as in the library and the
-CLI, e.g. ``lr=-1.0 is out of range; allowed: (0, 10]``. Every rejection is a
-:class:`ProtocolError`: a ``ValueError`` that also names the offending ``field``, which
-:func:`error_message` turns into the ``error`` reply.
+Validation reuses :mod:`neuralab.config` (its tables of allowed names, its ``StrictModel``)
+and the checks of :mod:`neuralab.checks`, so a bad value gets the same message in the
+playground as in the library and the CLI, e.g. ``lr=-1.0 is out of range; allowed: (0, 10]``.
+Every rejection is a :class:`ProtocolError`: a ``ValueError`` that also names the offending
+``field``, which :func:`error_message` turns into the ``error`` reply.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -28,15 +27,15 @@ from pydantic import (
     field_validator,
 )
 
+from ..checks import check_choice, check_int, check_number
 from ..config import (
     ACTIVATIONS,
     LOSSES,
     OPTIMIZERS,
     REGULARIZERS,
-    _first_error,
-    _Strict,
-    check_choice,
+    StrictModel,
     check_range,
+    validation_message,
 )
 from ..data.toy2d import TOY_SETS
 
@@ -117,16 +116,7 @@ def error_message(err: BaseException) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- configuration
-def _float_range(name: str, value: Any, lo: float, hi: float, unit: str = "") -> float:
-    """``value`` as a float in [lo, hi], else the library's out-of-range message."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{name}={value!r} must be a number in [{lo:g}, {hi:g}]{unit}")
-    if not lo <= value <= hi:
-        raise ValueError(f"{name}={value!r} is out of range; allowed: [{lo:g}, {hi:g}]{unit}")
-    return float(value)
-
-
-class PlaygroundConfig(_Strict):
+class PlaygroundConfig(StrictModel):
     """The whole state a user can set: data, network and training (PROTOCOL.md's
     *PlaygroundConfig*).
 
@@ -185,7 +175,7 @@ class PlaygroundConfig(_Strict):
     @classmethod
     def _percent(cls, v: float, info: ValidationInfo) -> float:
         lo, hi = cls.PERCENT_RANGES[info.field_name]
-        return _float_range(info.field_name, v, lo, hi, " (percent)")
+        return check_number(info.field_name, v, lo, hi, note=" (percent)")
 
     @field_validator("features")
     @classmethod
@@ -260,7 +250,7 @@ def _config_error(err: ValidationError) -> ProtocolError:
     """The first pydantic error as a ProtocolError naming the config field."""
     first = err.errors()[0]
     field = str(first["loc"][0]) if first["loc"] else None
-    return ProtocolError(_first_error(err, PlaygroundConfig), field)
+    return ProtocolError(validation_message(err, PlaygroundConfig), field)
 
 
 def validate_config(data: dict[str, Any]) -> PlaygroundConfig:
@@ -340,12 +330,12 @@ class _Message(BaseModel):
 
 
 def _coordinate(value: float, info: ValidationInfo) -> float:
-    return _float_range(info.field_name, value, -DOMAIN, DOMAIN)
+    return check_number(info.field_name, value, -DOMAIN, DOMAIN)
 
 
 def _finite(value: float, info: ValidationInfo) -> float:
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{info.field_name}={value!r} must be a finite number")
+    if isinstance(value, float):  # an int label stays an int
+        check_number(info.field_name, value)
     return value
 
 
@@ -431,9 +421,7 @@ class SetWeightMessage(_Message):
     @field_validator("layer", "i", "j")
     @classmethod
     def _index(cls, v: int, info: ValidationInfo) -> int:
-        if not 0 <= v <= 10_000:
-            raise ValueError(f"{info.field_name}={v!r} must be an index >= 0")
-        return v
+        return check_int(info.field_name, v, 0, 10_000)
 
 
 class ExportMessage(_Message):
@@ -538,4 +526,4 @@ def _message_error(err: ValidationError, cls: type[BaseModel], kind: str) -> Pro
     if field == "label" and first["type"] != "value_error":  # both union members failed
         return ProtocolError(f"label={first.get('input')!r} must be a class number (an integer) "
                              f"or a regression target (a number)", field)
-    return ProtocolError(_first_error(err, cls), field)
+    return ProtocolError(validation_message(err, cls), field)
