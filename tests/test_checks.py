@@ -16,6 +16,7 @@ from neuralab.checks import (
     check_finite,
     check_float_dtype,
     check_int,
+    check_names,
     check_number,
     check_pair,
     check_positive,
@@ -179,3 +180,15 @@ def test_importing_checks_imports_neither_numpy_nor_pydantic():
             "print(sorted({'numpy', 'pydantic'} & {m.split('.')[0] for m in sys.modules}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_names_distinct_from_a_table_or_a_comma_separated_string():
+    allowed = ("hog", "color", "raw")
+    assert check_names("names", "hog, color", allowed) == ("hog", "color")
+    assert check_names("names", ["raw"], allowed) == ("raw",)
+    assert _message(check_names, "names", [], allowed, "block") == (
+        "names=[] is not allowed; name one or more blocks of: hog, color, raw")
+    assert _message(check_names, "names", ["hog", "edges"], allowed).startswith(
+        "names='edges' is not allowed; choose one of: hog, color, raw")
+    assert _message(check_names, "names", "hog,hog", allowed, "block") == (
+        "names=('hog', 'hog') repeats a block; each may appear once")

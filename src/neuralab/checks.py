@@ -37,6 +37,7 @@ __all__ = [
     "check_finite",
     "check_float_dtype",
     "check_int",
+    "check_names",
     "check_number",
     "check_pair",
     "check_positive",
@@ -150,6 +151,28 @@ def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
             return value
     raise ValueError(f"{name}={value!r} is not allowed; choose one of: "
                      f"{', '.join(map(str, allowed))}")
+
+
+def check_names(name: str, value: Any, allowed: Iterable[str],
+                item: str = "name") -> tuple[str, ...]:
+    """``value`` as a non-empty tuple of distinct names from ``allowed``; a comma-separated
+    string (``"hog,color"``, as on a command line) is accepted too. ``item`` says what one name
+    is in the messages (``"feature"``)."""
+    allowed = tuple(allowed)
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    try:
+        names = tuple(value)
+    except TypeError:
+        names = ()
+    if not names:
+        raise ValueError(f"{name}={value!r} is not allowed; name one or more {item}s of: "
+                         f"{', '.join(allowed)}")
+    for one in names:
+        check_choice(name, one, allowed)
+    if len(set(names)) != len(names):
+        raise ValueError(f"{name}={names!r} repeats a {item}; each may appear once")
+    return names
 
 
 # --------------------------------------------------------------------------- arrays

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from .checks import check_choice, check_int, check_number
+from .checks import check_choice, check_int, check_names, check_number
 
 ActivationName = Literal["sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout", "linear"]
 LossName = Literal["softmax", "svm", "mse"]
@@ -142,19 +142,7 @@ FEATURE_PARAMS: dict[str, dict[str, Any]] = {
 def check_feature_names(names: Any) -> tuple[str, ...]:
     """``names`` as a tuple of distinct block names from :data:`FEATURE_BLOCKS`; a
     comma-separated string (``"hog,color"``, as on the command line) is accepted too."""
-    if isinstance(names, str):
-        names = [s.strip() for s in names.split(",") if s.strip()]
-    try:
-        names = tuple(names)
-    except TypeError:
-        names = None
-    allowed = ", ".join(FEATURE_BLOCKS)
-    if not names:
-        raise ValueError(f"names={names!r} is not allowed; name one or more of: {allowed}")
-    for name in names:
-        check_choice("names", name, FEATURE_BLOCKS)
-    if len(set(names)) != len(names):
-        raise ValueError(f"names={names!r} repeats a feature block; each may appear once")
+    names = check_names("names", names, FEATURE_BLOCKS, "feature block")
     images = [n for n in names if n in IMAGE_BLOCKS]
     points = [n for n in names if n in POINT_BLOCKS]
     if images and points:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from neuralab.checks import check_array, check_choice, check_finite
+from neuralab.checks import check_array, check_finite, check_names
 from neuralab.config import PLAYGROUND_FEATURES
 
 __all__ = ["PLAYGROUND_FEATURES", "playground"]
@@ -37,23 +37,7 @@ if tuple(_MAPS) != PLAYGROUND_FEATURES:  # pragma: no cover - a table edited on 
 def check_playground_names(names: Any) -> tuple[str, ...]:
     """``names`` as a tuple of distinct names from :data:`PLAYGROUND_FEATURES` (a single name
     or a comma-separated string is accepted too)."""
-    if isinstance(names, str):
-        names = [s.strip() for s in names.split(",")]
-    try:
-        names = tuple(names)
-    except TypeError:
-        raise ValueError(
-            f"names={names!r} is not allowed; expected a sequence of feature names from: "
-            f"{', '.join(PLAYGROUND_FEATURES)}"
-        ) from None
-    allowed = ", ".join(PLAYGROUND_FEATURES)
-    if not names:
-        raise ValueError(f"names must name at least one feature; allowed: {allowed}")
-    for name in names:
-        check_choice("names", name, PLAYGROUND_FEATURES)
-    if len(set(names)) != len(names):
-        raise ValueError(f"names={names!r} repeats a feature; each may appear once")
-    return names
+    return check_names("names", names, PLAYGROUND_FEATURES, "feature")
 
 
 def playground(X: Any, names: Sequence[str] | str = PLAYGROUND_FEATURES) -> np.ndarray:

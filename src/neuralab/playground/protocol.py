@@ -27,7 +27,7 @@ from pydantic import (
     field_validator,
 )
 
-from ..checks import check_choice, check_int, check_number
+from ..checks import check_choice, check_int, check_names, check_number
 from ..config import (
     ACTIVATIONS,
     LOSSES,
@@ -180,13 +180,7 @@ class PlaygroundConfig(StrictModel):
     @field_validator("features")
     @classmethod
     def _features(cls, v: list[str]) -> list[str]:
-        if not v:
-            raise ValueError(f"features=[] must name at least one of: {', '.join(FEATURES)}")
-        for name in v:
-            check_choice("features", name, cls.ENTRY_CHOICES["features"])
-        if len(set(v)) != len(v):
-            raise ValueError(f"features={v!r} repeats a feature; each may appear once")
-        return v
+        return list(check_names("features", v, cls.ENTRY_CHOICES["features"], "feature"))
 
     @field_validator("hidden")
     @classmethod
