@@ -10,6 +10,10 @@ and the checks of :mod:`neuralab.checks`, so a bad value gets the same message i
 playground as in the library and the CLI, e.g. ``lr=-1.0 is out of range; allowed: (0, 10]``.
 Every rejection is a :class:`ProtocolError`: a ``ValueError`` that also names the offending
 ``field``, which :func:`error_message` turns into the ``error`` reply.
+
+(A little over the project's ~500-line rule, on purpose: this is the whole wire format — the
+limits, the configuration with its resolution rules, and every message — in the order of
+PROTOCOL.md, so the two can be read side by side.)
 """
 
 from __future__ import annotations

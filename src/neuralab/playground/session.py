@@ -29,6 +29,10 @@ Reproducibility: everything random comes from the config's seeds — the data fr
 ``data_seed``, the weights and dropout masks from ``seed``, the minibatch order from
 ``(seed, epoch)`` — so the same config and the same messages give the same frames, byte for
 byte.
+
+(Just over the project's ~500-line rule, on purpose: a Session is one state machine whose
+message handlers, batching and frames share its state; the network, points, frames, metrics
+and exports it uses already live in their own modules.)
 """
 
 from __future__ import annotations
