@@ -291,6 +291,27 @@ def test_the_page_its_example_and_the_link(client: TestClient) -> None:
     assert ex["max_points"] == 10_000 and ex["max_degree"] == 20
 
 
+def test_the_example_carries_every_table_the_page_uses(client: TestClient) -> None:
+    """The page keeps no copy of the server's limits, choices or defaults: they come with the
+    example, equal to the request model's own definitions."""
+    from typing import get_args
+
+    from neuralab.playground import poly_api
+
+    ex = client.get("/api/poly/example").json()
+    fields = poly_api.FitRequest.model_fields
+    assert [p["value"] for p in ex["penalties"]] == list(get_args(fields["penalty"].annotation))
+    assert ex["defaults"]["degree"] == fields["degree"].default
+    assert ex["defaults"]["penalty"] == fields["penalty"].default
+    assert ex["defaults"]["decimals"] == poly_api.TableSpec.model_fields["decimals"].default
+    assert ex["max_decimals"] == 17 and ex["max_lam"] == 1e6
+    # the limits are the ones the server enforces
+    assert post(client, text="1 2\n3 4\n", degree=1,
+                table={"decimals": ex["max_decimals"] + 1}).status_code == 422
+    assert post(client, text="1 2\n3 4\n", degree=1, penalty="l2",
+                lam=ex["max_lam"] * 2).status_code == 422
+
+
 def test_nothing_is_written(client: TestClient, tmp_path: Path,
                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

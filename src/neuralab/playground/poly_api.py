@@ -38,7 +38,7 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 from fastapi import APIRouter, Request
@@ -62,6 +62,11 @@ LASSO_CURVE_SWEEPS = 50
 LASSO_BUDGET_S = 0.15  # per lasso curve; the rest of the curve is left out
 LAM_EXPONENTS = (-6, 4)  # the page's λ slider and the λ curve span 10^-6 .. 10^4
 LAM_GRID = (0.0, *(10.0 ** k for k in range(LAM_EXPONENTS[0], LAM_EXPONENTS[1] + 1)))
+MAX_DECIMALS = 17  # a float64 needs at most 17 significant digits
+MAX_LAM = 1e6
+PAGE_LAM = 0.1  # the λ the page shows before one is chosen (a request's own default is 0)
+Penalty = Literal["none", "l2", "l1"]
+PENALTY_LABELS = dict(zip(get_args(Penalty), ("None", "Ridge (L2)", "Lasso (L1)"), strict=True))
 
 router = APIRouter(prefix="/api/poly")
 log = logging.getLogger("neuralab.playground")
@@ -78,7 +83,7 @@ class TableSpec(BaseModel):
     start: Finite | None = None
     end: Finite | None = None
     step: Finite | None = None
-    decimals: Annotated[int, Field(strict=True, ge=0, le=17)] = 4
+    decimals: Annotated[int, Field(strict=True, ge=0, le=MAX_DECIMALS)] = 4
 
 
 class FitRequest(BaseModel):
@@ -88,8 +93,8 @@ class FitRequest(BaseModel):
 
     text: Annotated[str, Field(strict=True, max_length=MAX_TEXT_CHARS)]
     degree: Annotated[int, Field(strict=True, ge=0, le=poly.MAX_DEGREE)] = 3
-    penalty: Literal["none", "l2", "l1"] = "none"
-    lam: Annotated[float, Field(strict=True, ge=0, le=1e6, allow_inf_nan=False)] = 0.0
+    penalty: Penalty = "none"
+    lam: Annotated[float, Field(strict=True, ge=0, le=MAX_LAM, allow_inf_nan=False)] = 0.0
     table: TableSpec | None = None
     # False while a point is dragged: the fit and the plot follow the pointer, the
     # cross-validation (tens of fits) waits for the drop
@@ -120,13 +125,21 @@ class PolyError(Exception):
 # --------------------------------------------------------------------------- routes
 @router.get("/example")
 def example() -> dict[str, Any]:
-    """The lecture's runners table as text, and the limits the page enforces."""
+    """The lecture's runners table as text, and every table the page builds its controls from:
+    the limits, the penalties (value and label) and the request's defaults — the page keeps no
+    copy of them."""
     x, y = runners()
     lines = ["# The lecture's runners: age (years), best average speed (mph)"]
     lines += [f"{a:g} {b:g}" for a, b in zip(x, y, strict=True)]
+    fields = FitRequest.model_fields
     return {"text": "\n".join(lines) + "\n", "max_points": MAX_POINTS,
             "max_degree": poly.MAX_DEGREE, "max_text": MAX_TEXT_CHARS,
-            "lam_exponents": list(LAM_EXPONENTS)}
+            "lam_exponents": list(LAM_EXPONENTS), "max_lam": MAX_LAM,
+            "max_decimals": MAX_DECIMALS,
+            "penalties": [{"value": k, "label": v} for k, v in PENALTY_LABELS.items()],
+            "defaults": {"degree": fields["degree"].default, "penalty": fields["penalty"].default,
+                         "lam": PAGE_LAM,
+                         "decimals": TableSpec.model_fields["decimals"].default}}
 
 
 @router.post("/fit")

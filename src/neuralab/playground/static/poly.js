@@ -8,17 +8,19 @@ import { LatestRequest } from "./conn.js";
 import { PointPlot } from "./poly_plot.js";
 import { $, fmtSig as fmt, setOutput, setStatus } from "./ui.js";
 
-const REGS = ["none", "l2", "l1"];
 const TYPING_DELAY_MS = 150; // text edits wait for a pause in typing; sliders go at once
 const STALE_MS = 300;        // a request still running this long is cancelled by a newer one
 const MAX_HASH_DATA = 30000; // longer data stays out of the link (browsers cap URL lengths)
 
+// Every limit, choice and default comes from the server (GET api/poly/example), set in start().
 const state = {
-  text: "", degree: 3, reg: "none", lam: 0.1,
-  table: { start: "", end: "", step: "", decimals: 4 },
+  text: "", degree: 0, reg: "", lam: 0,
+  table: { start: "", end: "", step: "", decimals: 0 },
   lang: "python",
 };
-let example = { text: "", lam_exponents: [-6, 4], max_degree: 20 };
+let example = null;     // the server's tables: limits, penalties, defaults, the runners text
+const penalties = () => example.penalties.map((p) => p.value);
+const defaultTable = () => ({ start: "", end: "", step: "", decimals: example.defaults.decimals });
 let reply = null;       // the last good reply
 let sticky = false;     // the last change came from the plot: keep its window still
 let plot = null;        // the PointPlot
@@ -48,14 +50,15 @@ function parseHash(hash) {
       const d = Number(raw);
       if (Number.isInteger(d) && d >= 0 && d <= example.max_degree) out.degree = d;
     } else if (key === "reg") {
-      if (REGS.includes(raw)) out.reg = raw;
+      if (penalties().includes(raw)) out.reg = raw;
     } else if (key === "lam") {
       const v = Number(raw);
       if (Number.isFinite(v) && v > 0) out.lam = v;
     } else if (key === "table") {
-      const [start = "", end = "", step = "", decimals = "4"] = raw.split(",");
+      const [start = "", end = "", step = "", decimals = ""] = raw.split(",");
       const d = Number(decimals);
-      out.table = { start, end, step, decimals: Number.isInteger(d) ? d : 4 };
+      const ok = decimals !== "" && Number.isInteger(d) && d >= 0 && d <= example.max_decimals;
+      out.table = { start, end, step, decimals: ok ? d : example.defaults.decimals };
     } else if (key === "data") {
       out.text = raw;
     }
@@ -67,7 +70,7 @@ function buildHash() {
   const parts = [`degree=${state.degree}`, `reg=${state.reg}`];
   if (state.reg !== "none") parts.push(`lam=${state.lam}`);
   const t = state.table;
-  if (t.start !== "" || t.end !== "" || t.step !== "" || t.decimals !== 4) {
+  if (t.start !== "" || t.end !== "" || t.step !== "" || t.decimals !== example.defaults.decimals) {
     parts.push(`table=${[t.start, t.end, t.step, t.decimals].join(",")}`);
   }
   let note = "";
@@ -88,10 +91,10 @@ function writeHash() {
 
 function applyHash() {
   const h = parseHash(location.hash);
-  state.degree = h.degree ?? 3;
-  state.reg = h.reg ?? "none";
-  state.lam = h.lam ?? 0.1;
-  state.table = h.table ?? { start: "", end: "", step: "", decimals: 4 };
+  state.degree = h.degree ?? example.defaults.degree;
+  state.reg = h.reg ?? example.defaults.penalty;
+  state.lam = h.lam ?? example.defaults.lam;
+  state.table = h.table ?? defaultTable();
   state.text = h.text ?? example.text;
   $("data").value = state.text;
   state.text = $("data").value; // the textarea normalizes line ends; keep what it shows
@@ -151,7 +154,7 @@ function bindControls() {
   }
   $("table-decimals").addEventListener("input", () => {
     const d = Number($("table-decimals").value);
-    if (Number.isInteger(d) && d >= 0 && d <= 17) { state.table.decimals = d; update(TYPING_DELAY_MS); }
+    if (Number.isInteger(d) && d >= 0 && d <= example.max_decimals) { state.table.decimals = d; update(TYPING_DELAY_MS); }
   });
   for (const tab of document.querySelectorAll(".tab")) {
     tab.addEventListener("click", () => { state.lang = tab.dataset.lang; showCode(); });
@@ -409,6 +412,15 @@ async function start() {
   $("degree").max = String(example.max_degree);
   $("lam").min = String(example.lam_exponents[0]);
   $("lam").max = String(example.lam_exponents[1]);
+  $("lam").setAttribute("aria-label",
+    `λ, on a log scale from 10^${example.lam_exponents[0]} to 10^${example.lam_exponents[1]}`);
+  $("table-decimals").max = String(example.max_decimals);
+  $("reg").replaceChildren(...example.penalties.map(({ value, label }) => {
+    const option = document.createElement("option");
+    option.value = value;
+    option.textContent = label;
+    return option;
+  }));
   requests = new LatestRequest("api/poly/fit", STALE_MS, {
     body: requestBody, onReply, onError: showError,
     onIdle: () => { document.body.dataset.ready = "1"; },
