@@ -1,0 +1,39 @@
+"""The lecture's demos: ``neuralab demo`` (a 2-layer net on the spiral, in the terminal, over
+:mod:`neuralab.demo`) and ``neuralab playground`` (serves the web playground)."""
+
+from __future__ import annotations
+
+import typer
+
+from .errors import friendly_errors
+
+
+def demo(
+    epochs: int = typer.Option(200, min=1, help="Passes over the 300 spiral points."),
+    seed: int = typer.Option(0, help="Seed for data, weights and shuffling."),
+) -> None:
+    """Train a 2-layer ReLU net on the 3-class spiral and print loss and accuracy.
+
+    Example: neuralab demo --epochs 100
+    """
+    from ..demo import run
+
+    acc = run(epochs=epochs, seed=seed, report=typer.echo)
+    typer.echo(f"final train accuracy: {acc:.3f} (a linear classifier manages about 0.5)")
+
+
+@friendly_errors
+def playground(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on; anything but loopback "
+                             "exposes the playground to your network."),
+    port: int = typer.Option(8765, min=1, max=65535, help="Port to listen on."),
+    browser: bool = typer.Option(True, "--browser/--no-browser",
+                                 help="Open the playground in a web browser."),
+) -> None:
+    """Serve the interactive neural-network playground (FastAPI + uvicorn) and open it.
+
+    Example: neuralab playground --port 8000 --no-browser
+    """
+    from ..playground.app import serve
+
+    serve(host=host, port=port, open_browser=browser)

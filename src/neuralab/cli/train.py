@@ -1,0 +1,191 @@
+"""``neuralab train``, ``eval`` and ``predict``: thin wrappers over :mod:`neuralab.experiment`.
+
+``train``'s options are made from TrainConfig (:mod:`.options`) when it parses a command line or
+shows its help (``TrainCommand``), so listing the commands does not import pydantic.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+import typer.main
+from typer.core import TyperCommand
+
+from .errors import friendly_errors
+from .options import TrainOption, toml_file, train_options
+
+
+def _run_options(
+    out: Path = typer.Option(None, help="Run directory.",
+                             show_default="runs/<data>-<model>-<time>"),
+    config: Path = typer.Option(None, help="A TOML file of these options (flags override it)."),
+    resume: Path = typer.Option(None, help="Continue the run in this directory from its last "
+                                "checkpoint (e.g. with a larger --epochs)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """train's options that are not part of the config (their signature is all that is used)."""
+
+
+def _train_function() -> Callable[..., None]:
+    """The function Typer makes ``train`` from: one keyword parameter per option of
+    :func:`train_options` (Typer default None: not given, so a TOML file or a resumed run's
+    config.json keeps its value), then those of :func:`_run_options`."""
+    options = train_options()
+
+    @friendly_errors
+    def command(**given: Any) -> None:
+        _train(options, **given)
+
+    params = [
+        inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, annotation=option.type,
+                          default=typer.Option(None, option.flag, help=option.help,
+                                               show_default=option.default or False))
+        for option in options
+    ]
+    params += [param.replace(kind=inspect.Parameter.KEYWORD_ONLY) for param in
+               inspect.signature(_run_options, eval_str=True).parameters.values()]
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__annotations__ = {param.name: param.annotation for param in params}
+    return command
+
+
+class TrainCommand(TyperCommand):
+    """``train``: its options are made from TrainConfig when first needed — to parse a command
+    line or show its help — so that listing the commands (``neuralab --help``) does not import
+    pydantic."""
+
+    _made: Any = None
+
+    def _make(self) -> Any:
+        if self._made is None:
+            maker = typer.Typer(add_completion=False)
+            maker.command()(_train_function())
+            self._made = typer.main.get_command(maker)
+        return self._made
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        help_option = self.get_help_option(ctx)
+        return [*self._make().params, *([help_option] if help_option is not None else [])]
+
+    def invoke(self, ctx: Any) -> Any:
+        self.callback = self._make().callback
+        return super().invoke(ctx)
+
+
+def train() -> None:
+    """Train a linear classifier or an MLP and write a run directory.
+
+    Every field of TrainConfig is an option (its help and default come from there); flags
+    override a --config file and a resumed run's config.
+
+    Examples:
+
+      neuralab train                                    # MLP on digits, ~10 s
+
+      neuralab train --model linear --loss svm --reg l2 --lam 1e-3
+
+      neuralab train --data mnist --root ../shared/data/mnist --hidden 256,128 --dropout 0.2
+
+      neuralab train --data mnist --root ../shared/data/mnist --features hog --hog-cell 7 \
+--hog-block 2 --model linear
+
+      neuralab train --data cifar10 --root ../shared/data/cifar10 --model linear \
+--optimizer sgd --lr 1e-3 --lam 1 --epochs 20   # the lecture's class templates
+
+      neuralab train --config experiment.toml --epochs 50
+
+      neuralab train --data mnist --root ../shared/data/mnist --device cuda   # torch on a GPU
+    """
+    # Never called: TrainCommand runs the function _train_function makes from TrainConfig.
+
+
+def _train(options: list[TrainOption], *, out: Path | None, config: Path | None,
+           resume: Path | None, quiet: bool, **given: Any) -> None:
+    import json
+
+    from ..config import TrainConfig
+    from ..experiment import run
+
+    merged: dict[str, Any] = {}
+    if resume is not None:
+        cfg_path = resume / "config.json"
+        if not cfg_path.is_file():
+            raise ValueError(f"resume={str(resume)!r} is not a run directory (no config.json)")
+        merged = json.loads(cfg_path.read_text())
+    if config is not None:
+        merged.update(toml_file(config, "config"))
+    for option in options:  # the flags given override both
+        if given[option.name] is None:
+            continue
+        node = merged
+        for part in option.path[:-1]:
+            node[part] = dict(node.get(part) or {})  # a copy: merged's own, not the file's
+            node = node[part]
+        node[option.path[-1]] = option.value(given[option.name])
+    cfg = TrainConfig.parse(merged)
+    if resume is not None:
+        out_dir = resume
+    else:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        out_dir = out or Path("runs") / f"{cfg.data}-{cfg.model.kind}-{stamp}"
+    result = run(cfg, out_dir, resume=resume is not None, progress=not quiet)
+    _print_metrics(result.metrics, f"{cfg.model.kind} on {cfg.data}")
+    pictures = ", ".join(sorted(p.name for p in out_dir.glob("*.png")))
+    typer.echo(f"run directory: {out_dir}")
+    typer.echo(f"pictures:      {pictures}")
+
+
+def _print_metrics(metrics: dict[str, Any], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("split")
+    table.add_column("accuracy", justify="right")
+    table.add_column("loss", justify="right")
+    for split in ("train", "val", "test"):
+        acc = metrics.get(f"{split}_accuracy")
+        table.add_row(split, "—" if acc is None else f"{acc:.4f}",
+                      f"{metrics[f'{split}_loss']:.4g}")
+    console = Console()
+    console.print(table)
+    if "epochs" in metrics:
+        console.print(f"{metrics['epochs']} epochs in {metrics['seconds']:.1f} s", highlight=False)
+
+
+@friendly_errors
+def eval_(run_dir: Path = typer.Argument(..., help="A directory written by `neuralab train`.")
+          ) -> None:
+    """Re-evaluate a trained model on its dataset's train, validation and test splits.
+
+    Example: neuralab eval runs/digits-mlp-20260101-120000
+    """
+    from ..experiment import evaluate_run
+
+    _print_metrics(evaluate_run(run_dir), str(run_dir))
+
+
+@friendly_errors
+def predict(
+    run_dir: Path = typer.Argument(..., help="A directory written by `neuralab train`."),
+    images: list[Path] = typer.Argument(..., help="Image files (PNG, JPEG, ...)."),
+    top_k: int = typer.Option(3, min=1, help="How many classes to show per image."),
+    invert: bool = typer.Option(None, "--invert/--no-invert", help="Invert grey levels (dark ink "
+                                "on white paper for digit models). Default: automatic."),
+) -> None:
+    """Classify image files with a trained image model: top-k classes with probabilities.
+
+    Each image is resized to the model's input size (and converted to grey or RGB).
+
+    Example: neuralab predict runs/digits-mlp-20260101-120000 seven.png
+    """
+    from ..experiment import predict_images
+
+    for path, ranked in zip(images, predict_images(run_dir, images, top_k, invert), strict=True):
+        shown = "   ".join(f"{name} {p:.3f}" for name, p in ranked)
+        typer.echo(f"{path}: {shown}")
