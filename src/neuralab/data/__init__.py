@@ -17,9 +17,10 @@ Importing this package is light: numpy and the standard library only. scikit-lea
 urllib (downloads) and rich (progress bars) are imported by the functions that use them.
 """
 
+from neuralab.data.cifar import RestrictedUnpickler, UnsafePickleError
 from neuralab.data.dataset import Dataset, DatasetNotice
 from neuralab.data.download import SOURCES, DownloadError, RemoteFile, Source, download
-from neuralab.data.images import RestrictedUnpickler, UnsafePickleError, read_idx
+from neuralab.data.idx import read_idx
 from neuralab.data.loading import load
 from neuralab.data.preprocess import (
     ImageScaler,

@@ -1,9 +1,10 @@
 """Image datasets: scikit-learn's 8×8 digits, MNIST / Fashion-MNIST (IDX) and CIFAR-10.
 
-Everything is parsed with the standard library and numpy: IDX headers are read by hand, CIFAR's
-"python" batches go through :class:`RestrictedUnpickler` (a pickle file can otherwise run
-arbitrary code), CIFAR's binary batches are fixed-size records. Every problem with a file raises
-a ``ValueError`` that names the file and says what is wrong; a missing folder or file raises a
+This module holds the loaders: where the files are, which of them belong together, how the
+splits are carved, the class names. The file formats are parsed in their own modules, with the
+standard library and numpy — IDX in :mod:`neuralab.data.idx`, CIFAR-10's python and binary
+batches in :mod:`neuralab.data.cifar` (re-exported here). Every problem with a file raises a
+``ValueError`` that names the file and says what is wrong; a missing folder or file raises a
 ``FileNotFoundError`` that names the path and says how to get the data.
 
 Pixel values are kept in their original units (0..16 for digits, 0..255 otherwise) as
@@ -12,17 +13,18 @@ Pixel values are kept in their original units (0..16 for digits, 0..255 otherwis
 
 from __future__ import annotations
 
-import gzip
-import io
-import pickle
-import zlib
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from neuralab.checks import check_choice
+from neuralab.data.cifar import CIFAR10_RECORD as CIFAR10_RECORD
+from neuralab.data.cifar import RestrictedUnpickler as RestrictedUnpickler
+from neuralab.data.cifar import UnsafePickleError as UnsafePickleError
+from neuralab.data.cifar import read_cifar_binary_batch, read_cifar_python_batch
+from neuralab.data.cifar import restricted_load as restricted_load
 from neuralab.data.dataset import Dataset, notice
+from neuralab.data.idx import IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, read_idx
 from neuralab.data.registry import data_home
 from neuralab.data.splits import carve_val, check_fraction, three_way_split
 
@@ -57,16 +59,11 @@ MNIST_FILES: dict[str, tuple[str, str]] = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
-IDX_LABELS_MAGIC = 0x00000801  # unsigned byte, 1 dimension
-IDX_IMAGES_MAGIC = 0x00000803  # unsigned byte, 3 dimensions
-# IDX type codes (third magic byte) -> big-endian numpy dtype.
-_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 CIFAR10_PY_DIR = "cifar-10-batches-py"
 CIFAR10_BIN_DIR = "cifar-10-batches-bin"
 CIFAR10_PY_FILES = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch")
 CIFAR10_BIN_FILES = (*(f"data_batch_{i}.bin" for i in range(1, 6)), "test_batch.bin")
-CIFAR10_RECORD = 1 + 3 * 32 * 32  # one label byte, then R, G, B planes of 32×32 bytes
 CIFAR10_FORMATS = ("auto", "python", "binary")
 CIFAR10_SIZES = (50000, 10000)  # official training and test images
 
@@ -128,81 +125,7 @@ def load_digits(
     )
 
 
-# --------------------------------------------------------------------------- IDX
-def _read_bytes(path: Path) -> bytes:
-    """Whole file contents, transparently gunzipped for ``*.gz``."""
-    if path.suffix == ".gz":
-        try:
-            with gzip.open(path, "rb") as fh:
-                return fh.read()
-        except (OSError, EOFError, zlib.error) as err:
-            # BadGzipFile (an OSError), EOFError for a cut-off stream, zlib.error for bad data.
-            raise ValueError(f"{path}: corrupt or truncated gzip file ({err})") from err
-    return path.read_bytes()
-
-
-def read_idx(path: str | Path, *, magic: int | None = None) -> np.ndarray:
-    """Parse one IDX file (raw or ``.gz``) into a numpy array.
-
-    The IDX format: a 4-byte magic number ``0x00 0x00 <type> <ndim>``, then ``ndim`` big-endian
-    uint32 dimensions, then the data in C order.
-
-    Parameters
-    ----------
-    path : str or Path
-    magic : int, optional
-        Required magic number, e.g. ``0x00000801`` (labels) or ``0x00000803`` (images).
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape given by the header, native-endian version of the header's dtype (``uint8`` for
-        MNIST).
-
-    Raises
-    ------
-    ValueError
-        Wrong magic number, too-short header, or a byte count that does not match the dims
-        (truncated or padded file); the message names the file.
-    """
-    path = Path(path)
-    raw = _read_bytes(path)
-    if len(raw) < 4:
-        raise ValueError(
-            f"{path}: not an IDX file: {len(raw)} bytes, shorter than the magic number"
-        )
-    found = int.from_bytes(raw[:4], "big")
-    code, ndim = raw[2], raw[3]
-    if raw[0] != 0 or raw[1] != 0 or code not in _IDX_DTYPES or ndim == 0:
-        raise ValueError(
-            f"{path}: bad IDX magic number 0x{found:08x}; expected 0x00000801 (labels) or "
-            "0x00000803 (images) — is this an MNIST file?"
-        )
-    if magic is not None and found != magic:
-        raise ValueError(
-            f"{path}: IDX magic number 0x{found:08x} does not match the expected 0x{magic:08x} "
-            f"({'labels' if magic == IDX_LABELS_MAGIC else 'images'} file); were the image and "
-            "label files swapped or renamed?"
-        )
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise ValueError(
-            f"{path}: truncated IDX header: {ndim} dimensions need {header} bytes, file has "
-            f"{len(raw)}"
-        )
-    dims = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
-    dtype = np.dtype(_IDX_DTYPES[code])
-    expected = header + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
-    if len(raw) != expected:
-        what = "truncated" if len(raw) < expected else "has trailing bytes"
-        raise ValueError(
-            f"{path}: {what}: the header says shape {dims} ({expected - header} data bytes) but "
-            f"the file holds {len(raw) - header} data bytes"
-        )
-    data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
-    return data.astype(dtype.newbyteorder("="), copy=False)
-
-
+# --------------------------------------------------------------------------- MNIST
 def _find(folder: Path, stem: str) -> Path | None:
     for candidate in (folder / stem, folder / f"{stem}.gz"):
         if candidate.is_file():
@@ -348,148 +271,7 @@ def load_fashion_mnist(
     )
 
 
-# --------------------------------------------------------------------------- safe unpickling
-class UnsafePickleError(pickle.UnpicklingError, ValueError):
-    """A pickle asked for a global outside the allow-list (it could run code); nothing ran."""
-
-
-def _numpy_reconstruct() -> Any:
-    # numpy >= 2 moved numpy.core to numpy._core; numpy.core still exists but warns on access.
-    core = getattr(np, "_core", None)
-    if core is None:  # numpy 1.x
-        core = np.core
-    return core.multiarray._reconstruct
-
-
-class RestrictedUnpickler(pickle.Unpickler):
-    """An unpickler that can rebuild numpy arrays and nothing else that is callable.
-
-    Plain data (dicts, lists, bytes, str, numbers) needs no globals. CIFAR-10's python batches
-    additionally reference exactly the three globals numpy uses to pickle an array:
-    ``numpy.core.multiarray._reconstruct`` (``numpy._core.multiarray._reconstruct`` when written
-    by numpy >= 2), ``numpy.ndarray`` and ``numpy.dtype``. Any other global — ``os.system``,
-    ``builtins.eval``, ``subprocess.Popen`` ... — raises :class:`UnsafePickleError` naming it,
-    before it can be called.
-    """
-
-    ALLOWED: frozenset[tuple[str, str]] = frozenset(
-        {
-            ("numpy.core.multiarray", "_reconstruct"),
-            ("numpy._core.multiarray", "_reconstruct"),
-            ("numpy", "ndarray"),
-            ("numpy", "dtype"),
-        }
-    )
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in self.ALLOWED:
-            raise UnsafePickleError(
-                f"refused to unpickle the global {module}.{name}: only numpy array "
-                "reconstruction (numpy.core.multiarray._reconstruct, numpy.ndarray, numpy.dtype) "
-                "is allowed"
-            )
-        if name == "_reconstruct":
-            return _numpy_reconstruct()
-        return np.ndarray if name == "ndarray" else np.dtype
-
-
-def restricted_load(path: str | Path) -> Any:
-    """Unpickle ``path`` with :class:`RestrictedUnpickler` (``encoding="bytes"``, as CIFAR needs).
-
-    Raises
-    ------
-    UnsafePickleError
-        (a ``ValueError``) if the pickle references a forbidden global; the message names the file
-        and the global.
-    ValueError
-        If the file is not a readable pickle (truncated, corrupt).
-    """
-    path = Path(path)
-    data = path.read_bytes()
-    try:
-        # Python 2 pickles hold str, which must come back as bytes: keys are b"data", b"labels".
-        return RestrictedUnpickler(io.BytesIO(data), encoding="bytes").load()
-    except UnsafePickleError as err:
-        raise UnsafePickleError(f"{path}: {err}") from None
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError, IndexError) as err:
-        raise ValueError(
-            f"{path}: not a readable pickle, the file is corrupt or truncated "
-            f"({type(err).__name__}: {err})"
-        ) from err
-
-
 # --------------------------------------------------------------------------- CIFAR-10
-def _planar_to_hwc(pixels: np.ndarray) -> np.ndarray:
-    """``(N, 3072)`` uint8 rows, R plane then G then B (row-major 32×32) -> ``(N, 32, 32, 3)``."""
-    return pixels.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
-
-
-def _check_labels(path: Path, labels: np.ndarray) -> None:
-    if labels.size and (labels.min() < 0 or labels.max() > 9):
-        bad = int(labels.max() if labels.max() > 9 else labels.min())
-        raise ValueError(f"{path}: label {bad} is out of range 0..9")
-
-
-def read_cifar_python_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """One CIFAR-10 "python" batch: a pickled dict with ``b"data"`` and ``b"labels"``.
-
-    Returns
-    -------
-    images : numpy.ndarray
-        ``(N, 32, 32, 3)`` uint8 (HWC, RGB).
-    labels : numpy.ndarray
-        ``(N,)`` int64 in 0..9.
-    """
-    path = Path(path)
-    batch = restricted_load(path)
-    if not isinstance(batch, dict):
-        raise ValueError(f"{path}: expected a pickled dict, got {type(batch).__name__}")
-    # Files written by Python 2 decode their keys as bytes; accept str keys as well.
-    batch = {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in batch.items()}
-    if "data" not in batch or "labels" not in batch:
-        raise ValueError(
-            f"{path}: missing key(s) {sorted({'data', 'labels'} - set(batch))}; "
-            f"found {sorted(map(str, batch))}"
-        )
-    data, labels = batch["data"], batch["labels"]
-    if (
-        not isinstance(data, np.ndarray)
-        or data.dtype != np.uint8
-        or data.ndim != 2
-        or data.shape[1] != 3072
-    ):
-        got = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
-        raise ValueError(f"{path}: b'data' must be a uint8 array of shape (N, 3072), got {got}")
-    try:
-        labels = np.asarray(labels, dtype=np.int64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{path}: b'labels' must be a list of ints ({err})") from err
-    if labels.shape != (data.shape[0],):
-        raise ValueError(f"{path}: {data.shape[0]} images but b'labels' has shape {labels.shape}")
-    _check_labels(path, labels)
-    return _planar_to_hwc(data), labels
-
-
-def read_cifar_binary_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """One CIFAR-10 binary batch: records of 1 label byte + 3072 pixel bytes (R, G, B planes).
-
-    Returns ``(images (N, 32, 32, 3) uint8, labels (N,) int64)``; ``ValueError`` naming the file
-    if its size is not a positive multiple of 3073 bytes or a label is out of range.
-    """
-    path = Path(path)
-    size = path.stat().st_size
-    if size == 0 or size % CIFAR10_RECORD:
-        raise ValueError(
-            f"{path}: size {size} bytes is not a positive multiple of the {CIFAR10_RECORD}-byte "
-            "record (1 label byte + 3072 pixel bytes); the file is truncated or not a CIFAR-10 "
-            "binary batch"
-        )
-    records = np.fromfile(path, dtype=np.uint8).reshape(-1, CIFAR10_RECORD)
-    labels = records[:, 0].astype(np.int64)
-    _check_labels(path, labels)
-    return _planar_to_hwc(records[:, 1:]), labels
-
-
 def _cifar_locate(root: str | Path | None, fmt: str) -> tuple[Path, str]:
     base = _dataset_folder("cifar10", root)
     if not base.is_dir():
