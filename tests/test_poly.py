@@ -129,6 +129,22 @@ def test_lasso_equals_sklearn_lasso(name: str, degree: int) -> None:
                                    rtol=1e-6, err_msg=f"l1={lam}")
 
 
+@pytest.mark.parametrize("degree", [4, 5])
+def test_lasso_zeros_are_exact_zeros(degree: int) -> None:
+    """A power the lasso drops has coefficient exactly 0 — where scikit-learn's standardized
+    coefficient is 0 — not the ~1e-19 residue of the conversion through powers of t."""
+    from sklearn.linear_model import Lasso
+
+    for lam in (1e-3, 1e-2, 0.1, 1.0):
+        model = _fit_oracle(_pipeline(degree, Lasso(alpha=lam, tol=1e-12, max_iter=10**6)),
+                            X_RUN, Y_RUN)
+        dropped = model[-1].coef_ == 0
+        ours = poly.fit(X_RUN, Y_RUN, degree, l1=lam).coefficients[1:]
+        assert dropped.any(), lam
+        assert np.array_equal(ours == 0, dropped), (lam, ours)
+        assert all(f"{c:.17g}" == "0" for c in ours[dropped])
+
+
 @pytest.mark.parametrize("degree", [2, 4])
 def test_elastic_net_equals_sklearn_elastic_net(degree: int) -> None:
     from sklearn.linear_model import ElasticNet

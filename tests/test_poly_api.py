@@ -109,6 +109,14 @@ def test_lambda_without_a_penalty_is_ignored(client: TestClient) -> None:
     assert ok(client, penalty="none", lam=5.0)["coefficients"] == ok(client)["coefficients"]
 
 
+def test_lasso_zeros_print_as_0(client: TestClient) -> None:
+    """The powers the lasso drops are exact zeros, printed "0", not a residue like 8.67e-19."""
+    out = ok(client, degree=5, penalty="l1", lam=0.1, curves=False)
+    assert out["coefficients_text"][2:4] == ["0", "0"] and out["coefficients_text"][5] == "0"
+    assert all(c == "0" or abs(float(c)) > 1e-12 for c in out["coefficients_text"])
+    assert "0·x^2 + 0·x^3" in out["equation"]
+
+
 def test_curve_samples_span_the_requested_range(client: TestClient) -> None:
     out = ok(client, x_range=[0, 100])
     assert out["curve"]["x"][0] == 0 and out["curve"]["x"][-1] == 100

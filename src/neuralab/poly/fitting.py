@@ -121,4 +121,8 @@ def fit(x: Any, y: Any, degree: int, l2: float = 0.0, l1: float = 0.0, *,
             beta = _coordinate_descent(zc, ya - ymean, l1, l2, tol=tol, max_sweeps=max_sweeps)
         tcoef = _standardized_to_t(beta, ymean - zmean @ beta, mean, std, center, scale)
     coef = _compose_affine(tcoef, -center / scale, 1.0 / scale)
+    if l1 > 0 and degree > 0:
+        # a_k = β_k/std_k exactly (k ≥ 1): a power the lasso dropped has a_k = 0, not the
+        # rounding residue (~1e-19) of the round trip through powers of t
+        coef[1:][beta == 0] = 0.0
     return PolyFit(degree, coef, center, scale, tcoef, l2, l1, xa.copy(), ya.copy())
