@@ -225,6 +225,9 @@ def test_click_adds_and_ctrl_click_deletes_a_point(page, server):
         f"Number(document.getElementById('point-count').dataset.total) === {before + 1}"
     )
     assert int(page.get_attribute("#point-count", "data-train")) == train + 1
+    # the data are no longer the data set's: the panel and the link say so
+    page.wait_for_function("location.hash.includes('custom=edited')")
+    assert page.inner_text("#dataset-name") == "Gaussian, edited by hand"
     page.keyboard.down("Control")
     page.mouse.click(x, y)
     page.keyboard.up("Control")
@@ -245,12 +248,25 @@ def test_csv_import_and_export(page, server, tmp_path):
     page.wait_for_function("Number(document.getElementById('point-count').dataset.total) === 5")
     assert page.get_attribute("#point-count", "data-test") == "1"
     assert page.input_value("#classes") == "3"  # the labels imply three classes
+    # named as imported, no data set tile pressed, and the link says it lacks them
+    assert page.inner_text("#dataset-name") == "custom points (imported)"
+    assert page.locator("#datasets .dataset[aria-pressed=true]").count() == 0
+    page.wait_for_function("location.hash.includes('custom=imported')")
+    link = page.url
     with page.expect_download(timeout=15_000) as info:
         page.click("#export-csv")
     out = tmp_path / info.value.suggested_filename
     info.value.save_as(out)
     lines = out.read_text().strip().splitlines()
     assert len(lines) == 6 and lines[0].startswith("x,y,label")
+    # the link cannot bring the points back: opened, it says so and shows the data set
+    _open(page, link)
+    page.wait_for_selector("#toast", state="visible", timeout=10_000)
+    assert "imported points, which a link cannot carry" in page.inner_text("#toast")
+    page.wait_for_function("!location.hash.includes('custom=')")
+    assert page.inner_text("#dataset-name") == "Circle"
+    assert page.locator("#dataset-circle").get_attribute("aria-pressed") == "true"
+    page.wait_for_function("Number(document.getElementById('point-count').dataset.total) === 500")
     assert page.errors == []
 
 
@@ -267,7 +283,7 @@ def test_linear_model_weights_and_hyperplanes(page, server):
     page.wait_for_timeout(300)
     page.locator("#weight-0-0-1").dispatch_event("mousemove", {"clientX": 600, "clientY": 300})
     assert "2.5000" in page.inner_text("#weight-tip")
-    assert "x1" in page.inner_text("#weight-tip")
+    assert "x₁" in page.inner_text("#weight-tip")
     assert not page.is_visible("#toast") or "Downloaded" in page.inner_text("#toast")
     assert page.errors == []
 
@@ -421,4 +437,112 @@ def test_a_bad_link_value_is_judged_by_the_server(page, server, link, config, ke
     for part in kept:
         assert part in h, (part, h)
     assert not any(p.startswith("colour") for p in h)
+    assert page.errors == []
+
+
+def _rejections(config: dict) -> tuple[list[str], dict]:
+    """The server's error messages for a link's config, one per reply as the page re-sends it
+    without the named field, and the config that is finally accepted."""
+    config, messages = dict(config), []
+    while True:
+        try:
+            message = parse_message(json.dumps({"type": "config", "config": config}))
+            resolve_config(PlaygroundConfig(), message.config)
+        except ProtocolError as err:
+            reply = error_message(err)
+            messages.append(reply["message"])
+            del config[reply["field"]]
+        else:
+            return messages, config
+
+
+def test_every_bad_link_value_is_dropped_and_reported(page, server):
+    link = "#lr=-1&hidden=40&seed=7&colour=red&batch_size=0"
+    expected, accepted = _rejections(
+        {"lr": -1, "hidden": [40], "seed": 7, "colour": "red", "batch_size": 0})
+    assert len(expected) == 4 and accepted == {"seed": 7}
+    _open(page, server + link)
+    shown = page.wait_for_function(
+        """(n) => {
+            const lines = [...document.getElementById('toast').children].map((e) => e.textContent);
+            return lines.length === n ? lines : false;
+        }""",
+        arg=len(expected),
+    ).json_value()
+    assert shown == expected  # each rejection, in the server's words
+    # the link is rewritten to what the server holds: no bad value left in it
+    h = unquote(page.url.split("#", 1)[1]).split("&")
+    for part in ("lr=0.03", "hidden=4,2", "batch_size=10", "seed=7"):
+        assert part in h, (part, h)
+    assert not any(p.startswith("colour") for p in h)
+    got = _controls(page)
+    assert (got["lr"], got["seed"], got["neurons"]) == ("0.03", "7", ["4 neurons", "2 neurons"])
+    assert page.errors == []
+
+
+def _epoch(pg) -> int:
+    return int(pg.get_attribute("#epoch", "data-value") or 0)
+
+
+def _toast_says(pg, text: str) -> None:
+    pg.wait_for_function(
+        "(t) => !document.getElementById('toast').hidden"
+        " && document.getElementById('toast').textContent === t",
+        arg=text, timeout=15_000,
+    )
+    pg.evaluate("document.getElementById('toast').hidden = true")
+
+
+def test_the_epoch_cap_is_said(page, server):
+    _open(page, server + "#epoch_cap=2&steps_per_frame=50")
+    for n in (1, 2):
+        page.click("#step")
+        page.wait_for_function(f"Number(document.getElementById('epoch').dataset.value) === {n}")
+    assert not page.is_visible("#toast")
+    page.click("#step")  # nothing to train: said, not silently ignored
+    _toast_says(page, "epoch cap 2 reached: raise or clear the cap to train on")
+    page.click("#play")
+    _toast_says(page, "epoch cap 2 reached: raise or clear the cap to train on")
+    assert page.get_attribute("#play", "aria-pressed") == "false"
+    assert _epoch(page) == 2
+    # a raised cap trains on, and stopping at it is said too
+    page.fill("#epoch-cap", "4")
+    page.dispatch_event("#epoch-cap", "change")
+    page.wait_for_function("location.hash.includes('epoch_cap=4')")
+    page.click("#play")
+    _toast_says(page, "epoch cap 4 reached: raise or clear the cap to train on")
+    assert _epoch(page) == 4
+    assert page.get_attribute("#play", "aria-pressed") == "false"
+    assert page.errors == []
+
+
+def test_greek_letters_stay_lowercase(page, server):
+    _open(page, server + "#reg=elastic")
+    # the labels are uppercase (CSS): λ must not become Λ, nor β Β
+    assert page.inner_text("label[for=lam]") == "REG. RATE λ"
+    assert page.inner_text("label[for=beta]") == "ELASTIC β"
+    assert page.errors == []
+
+
+def test_the_class_picker_shows_the_picked_class_colour(page, server):
+    _open(page, server + "#dataset=spiral&classes=3")
+    page.wait_for_function("document.getElementById('point-class').options.length === 3")
+    colours = page.eval_on_selector("#point-class", "s => [...s.options].map((o) => o.style.color)")
+    assert len(set(colours)) == 3
+    for k in (2, 1, 0, 2):
+        page.select_option("#point-class", str(k))
+        assert page.eval_on_selector("#point-class", "s => s.style.color") == colours[k], k
+    assert page.errors == []
+
+
+def test_captions_show_display_names(page, server):
+    _open(page, server + "#dataset=gaussian&hidden=none&features=x1,x2,sin_x1")
+    page.hover("#feature-sinx1")
+    page.wait_for_function(
+        "document.getElementById('heatmap-caption').textContent === 'feature sin(x₁)'"
+    )
+    page.mouse.move(5, 790)
+    page.locator("#weight-0-2-0").dispatch_event("mousemove", {"clientX": 600, "clientY": 300})
+    tip = page.inner_text("#weight-tip")
+    assert "(sin(x₁) → class 0)" in tip and "sin_x1" not in tip
     assert page.errors == []

@@ -166,18 +166,27 @@ function bindFiles({ send, writeHash }) {
       toast(`${file.name} is ${Math.round(text.length / 1024)} KiB; a message may carry at most ${Math.round(max / 1024)} KiB`);
       return;
     }
+    state.importing = true; // the points of the reply are imported ones (main.js)
     send({ type: "import_csv", text });
   });
   $("copy-link").addEventListener("click", async () => {
     writeHash();
+    const custom = state.ui.custom; // imported or hand-edited points: a link holds no points
+    const what = custom === "imported" ? "imported points" : "points edited by hand";
+    const note = custom
+      ? `a link cannot carry ${what}: it opens with the ${label("dataset", state.config.dataset)} data set`
+      : "it reproduces the data and the initial weights";
     try {
       await navigator.clipboard.writeText(location.href);
-      toast("Link copied: it reproduces the data and the initial weights", "info");
+      toast(`Link copied${custom ? ", but " : ": "}${note}`, custom ? "warn" : "info");
     } catch {
-      toast(location.href, "info");
+      toast([location.href, note], custom ? "warn" : "info");
     }
   });
-  $("point-class").addEventListener("change", (ev) => { state.selectedClass = Number(ev.target.value); });
+  $("point-class").addEventListener("change", (ev) => {
+    state.selectedClass = Number(ev.target.value);
+    syncPointPicker();
+  });
 }
 
 // ------------------------------------------------------------------ showing the config
@@ -222,13 +231,17 @@ function syncTraining(c) {
 
 function syncData(c) {
   $("problem").value = c.problem;
+  const imported = state.ui.custom === "imported";
   for (const b of $("datasets").children) {
-    const on = b.dataset.name === c.dataset;
+    const on = b.dataset.name === c.dataset && !imported;
     b.setAttribute("aria-pressed", String(on));
     b.classList.toggle("selected", on);
     b.hidden = b.dataset.problem !== c.problem;
   }
-  $("dataset-name").textContent = label("dataset", c.dataset);
+  // points from a CSV file or edited by hand: the data set's name no longer describes them
+  const name = label("dataset", c.dataset);
+  $("dataset-name").textContent = imported ? "custom points (imported)"
+    : state.ui.custom === "edited" ? `${name}, edited by hand` : name;
   const allowed = state.tables.datasets[c.dataset]?.classes || [];
   $("classes").value = String(c.classes);
   for (const o of $("classes").options) o.disabled = !allowed.includes(Number(o.value));

@@ -13,6 +13,7 @@ import {
   applyHide, bindControls, buildControls, hideDiverged, showDiverged, syncControls, updatePlayButton,
 } from "./controls.js";
 import { UI_DEFAULTS, buildHash, parseHash } from "./hash.js";
+import { label } from "./labels.js";
 import { NetworkView } from "./network.js";
 import { bindHeatmap, drawHeatmap, drawPointCount, drawStats, labelAxes, sizeHeatmap } from "./output.js";
 import { activationOf, isRegression, numClasses, perLayer, state } from "./state.js";
@@ -69,12 +70,26 @@ function rollBack(field) {
   if (state.syncing) sendConfig({}); // the link's config failed as a whole: take the server's
 }
 
+/** A message about the link being followed: every value the server rejected, each on its own
+ *  line of one toast (the server names one per reply). */
+function linkNote(message, kind = "error") {
+  state.linkNotes.push(message);
+  toast(state.linkNotes.length === 1 ? message : state.linkNotes, kind);
+}
+
 /** The link's config, or a hash changed inside the page: the defaults overridden by the link,
  *  sent for the server to check (nothing is shown before its reply). */
 function followLink(first) {
   const { config, ui } = parseHash(location.hash, state.tables);
-  state.ui = { ...clone(UI_DEFAULTS), ...ui };
+  // whose points the server holds is the page's to know, not the hash's (hash.js)
+  state.ui = { ...clone(UI_DEFAULTS), ...ui, custom: first ? "" : state.ui.custom };
+  state.linkNotes = [];
   const target = first ? config : { ...clone(state.tables.defaults), ...config };
+  if (first && ui.custom) {
+    const what = ui.custom === "imported" ? "imported points" : "points edited by hand";
+    const name = label("dataset", typeof target.dataset === "string" ? target.dataset : state.config.dataset);
+    linkNote(`This link was made with ${what}, which a link cannot carry: it shows the ${name} data set instead`, "warn");
+  }
   const diff = {};
   for (const [k, v] of Object.entries(target)) {
     if (JSON.stringify(v) !== JSON.stringify(state.config[k])) diff[k] = v;
@@ -90,8 +105,19 @@ function followLink(first) {
 }
 
 // ------------------------------------------------------------------ actions
+/** At the epoch cap the server trains no further: Play and Step would do nothing. */
+function atCap() {
+  const cap = state.config?.epoch_cap;
+  return cap != null && state.header?.epoch != null && state.header.epoch >= cap;
+}
+
+function capNote() {
+  toast(`epoch cap ${state.config.epoch_cap} reached: raise or clear the cap to train on`, "warn");
+}
+
 function togglePlay() {
   hideDiverged();
+  if (!state.playing && atCap()) { capNote(); return; }
   state.playing = !state.playing;
   conn.send({ type: state.playing ? "play" : "pause" });
   updatePlayButton();
@@ -109,7 +135,11 @@ const actions = {
   togglePlay,
   reset,
   send: (msg) => conn.send(msg),
-  step: () => { hideDiverged(); conn.send({ type: "step" }); },
+  step: () => {
+    hideDiverged();
+    if (atCap()) capNote();
+    else conn.send({ type: "step" });
+  },
   regenerate: () => { conn.send({ type: "regenerate" }); chart.clear(); hideDiverged(); },
   uiChanged: () => { writeHash(); scheduleRender(); },
 };
@@ -201,23 +231,43 @@ function render() {
 
 // ------------------------------------------------------------------ messages
 function onMessage(msg) {
+  const previous = state.lastReply;
+  state.lastReply = msg.type;
   switch (msg.type) {
     case "hello": return onHello(msg);
     case "points":
       state.points = { train: msg.train || [], test: msg.test || [] };
+      pointsFrom(previous);
       drawPointCount();
       scheduleRender();
       return;
     case "frame": return onFrame({ header: msg, maps: {} });
     case "config": return onConfig(msg);
     case "error":
-      toast(msg.message || "error");
+      if (msg.field === "text") state.importing = false; // the import was rejected
+      if (state.syncing) linkNote(msg.message || "error");
+      else toast(msg.message || "error");
       rollBack(msg.field);
       return;
     case "diverged": return showDiverged(msg);
     case "export": return download(msg);
     default:
   }
+}
+
+/** Whose points arrived: right after a `config` (or the hello) the server's generated ones, or
+ *  the CSV's when an import was sent; otherwise add_point / delete_point edited them. The data
+ *  panel names them and the link says that it cannot carry them (custom=...). */
+function pointsFrom(previous) {
+  let custom = state.ui.custom || "edited";
+  if (previous === "config" || previous === "hello") {
+    custom = state.importing ? "imported" : "";
+    state.importing = false;
+  }
+  if (custom === state.ui.custom) return;
+  state.ui.custom = custom;
+  syncControls();
+  if (!state.syncing) writeHash();
 }
 
 function onConfig(msg) {
@@ -246,6 +296,7 @@ function onHello(msg) {
     followLink(true);
   } else {
     state.syncing = true;
+    state.linkNotes = [];
     sendConfig(clone(state.config));
   }
   state.playing = false;
@@ -259,11 +310,14 @@ function onHello(msg) {
 
 function onFrame({ header, maps }) {
   stats.received++;
+  state.lastReply = "frame";
   state.header = header;
   if (maps && Object.keys(maps).length) state.maps = maps;
   if (typeof header.playing === "boolean" && header.playing !== state.playing) {
+    const stopped = state.playing;
     state.playing = header.playing;
     updatePlayButton();
+    if (stopped && atCap()) capNote(); // training ran into the cap (or a play found it there)
   }
   chart.push(header);
   scheduleRender();

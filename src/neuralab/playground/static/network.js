@@ -338,7 +338,7 @@ export class NetworkView {
 
   linkName(link) {
     const a = link.from, b = link.to;
-    const an = a.kind === "feature" ? a.name : a.id;
+    const an = a.kind === "feature" ? label("feature", a.name) : a.id;
     const bn = b.kind === "output" ? (this.outUnits === 1 ? "output" : `class ${b.unit}`) : b.id;
     return `${an} → ${bn}`;
   }

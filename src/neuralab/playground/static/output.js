@@ -3,6 +3,7 @@
 // points, the numbers (epoch, losses, accuracy, R², RMSE), the confusion matrix and the point
 // count. The plotted square is [-domain, domain]² (hello's limits).
 import { CLASS_COLORS, MID, classColor, neuronLut, paintLut, paintOutput, pointColor, rgb } from "./colors.js";
+import { label as labelOf } from "./labels.js";
 import { isRegression, numClasses, state } from "./state.js";
 import { paintFeature } from "./thumbs.js";
 import { $, setOutput } from "./ui.js";
@@ -88,7 +89,7 @@ function paintBackground() {
     const img = octx.createImageData(100, 100);
     paintFeature(img, hover.name, domain());
     octx.putImageData(img, 0, 0);
-    return [true, `feature ${hover.name}`];
+    return [true, `feature ${labelOf("feature", hover.name)}`];
   }
   if (hover && hover.kind === "neuron" && state.maps?.[hover.id]) {
     paintMapToOffscreen(state.maps[hover.id], "neuron");

@@ -15,6 +15,9 @@ export const state = {
   hover: null,       // the neuron / feature / output unit under the pointer
   sent: [],          // recent config messages, to re-send one without a field the server rejected
   syncing: false,    // a config from the link (or a reconnect) is on its way to the server
+  linkNotes: [],     // what the server rejected of the link (and why its points may differ)
+  importing: false,  // an import_csv is on its way: its points are the user's own
+  lastReply: "",     // the type of the server's latest message
   renderQueued: false,
 };
 

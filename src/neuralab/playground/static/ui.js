@@ -13,14 +13,19 @@ export function setStatus(text, kind = "") {
   s.className = `status ${kind}`;
 }
 
-/** A message that fades by itself: errors after 6 s, information after 2.5 s. */
+/** A message that fades by itself: errors and warnings after 6 s, information after 2.5 s.
+ *  `message` may be a list: one line each. */
 export function toast(message, kind = "error") {
   const t = $("toast");
-  t.textContent = message;
+  if (Array.isArray(message)) {
+    t.replaceChildren(...message.map((m) => Object.assign(document.createElement("div"), { textContent: m })));
+  } else {
+    t.textContent = message;
+  }
   t.className = `toast ${kind}`;
   t.hidden = false;
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { t.hidden = true; }, kind === "error" ? 6000 : 2500);
+  toast.timer = setTimeout(() => { t.hidden = true; }, kind === "info" ? 2500 : 6000);
 }
 
 /** `<output id>` shows `text`; its data-value holds the number itself (for tests and tools). */
