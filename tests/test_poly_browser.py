@@ -82,6 +82,7 @@ def test_opens_on_the_runners_and_matches_poly(page, server):
     assert "10 6" in text and "60 9" in text
     assert _value(page, "#point-count") == 8
     assert page.input_value("#degree") == "3"
+    assert page.inner_text("label[for=lam]").startswith("λ")  # not Λ: the label is uppercase
     assert page.inner_text("#equation") == f.equation(6)
     # the coefficients to 17 significant digits, the numbers neuralab.poly computes
     assert _coefficients(page) == [f"{c:.17g}" for c in f.coefficients]
@@ -151,23 +152,38 @@ def test_degree_7_interpolates_and_overfits_and_lambda_helps(page, server):
     assert page.errors == []
 
 
+STALE_VIEWS = ("#plot", "#curves", "#equation", "#results")
+
+
+def _stale(pg) -> list[bool]:
+    return [pg.eval_on_selector(sel, "e => e.classList.contains('stale')") for sel in STALE_VIEWS]
+
+
 def test_bad_text_shows_the_line_number(page, server):
     _open(page, server + "poly")
+    assert not page.is_visible("#stale-note") and not any(_stale(page))
     page.fill("#data", "# age speed\n10 6\n15 9\n20 eleven\n25 12\n")
     page.wait_for_selector("#data-error", state="visible")
     assert page.get_attribute("#data-error", "data-line") == "4"
     message = page.inner_text("#data-error")
     assert message.startswith("Line 4:") and "eleven" in message
+    assert message.lower().count("line 4") == 1  # not "Line 4: line 4: ..."
     assert page.inner_text("#gutter mark") == "4"
+    # the runners' fit still shows, greyed out and said to be stale
+    assert all(_stale(page))
+    note = page.inner_text("#stale-note")
+    assert note.startswith("Stale:") and "degree 3, no penalty" in note
     # fixed text clears it
     page.fill("#data", "10 6\n15 9\n20 11\n25 12\n")
     page.wait_for_selector("#data-error", state="hidden")
     _settled(page)
     assert _value(page, "#point-count") == 4
-    # too few points for the degree: said above the plot
+    assert not page.is_visible("#stale-note") and not any(_stale(page))
+    # too few points for the degree: said above the plot, the 4-point fit stale
     page.fill("#data", "10 6\n15 9\n")
     page.wait_for_selector("#fit-error", state="visible")
     assert "degree=3" in page.inner_text("#fit-error")
+    assert all(_stale(page)) and page.is_visible("#stale-note")
     assert page.errors == []
 
 

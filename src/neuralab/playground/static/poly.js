@@ -215,22 +215,40 @@ function onReply(data, sentAt) {
 }
 
 // ------------------------------------------------------------------ showing a reply
+// What a reply draws, greyed out (class "stale") while an error stands.
+const FIT_VIEWS = ["plot", "curves", "equation", "lesson", "results"];
+
 function showError(err) {
   const line = err.line ?? null;
   const box = err.field === "text" || line !== null ? $("data-error") : $("fit-error");
   for (const id of ["data-error", "fit-error"]) $(id).hidden = $(id) !== box;
   box.textContent = "";
+  let message = err.message || "error";
   if (line !== null) {
     const b = document.createElement("strong");
     b.textContent = `Line ${line}: `;
     box.append(b);
+    // the server's message starts "line N: ..." itself: say it once
+    message = message.replace(new RegExp(`^line ${line}:\\s*`, "i"), "");
   }
-  box.append(err.message || "error");
+  box.append(message);
   box.dataset.line = line === null ? "" : String(line);
   $("editor").classList.toggle("bad", box.id === "data-error");
   syncGutter(line);
-  for (const id of ["plot", "curves", "equation"]) $(id).classList.add("stale");
+  for (const id of FIT_VIEWS) $(id).classList.add("stale");
+  showStale(reply);
   setStatus("not fitted: see the message", "bad");
+}
+
+/** Say that what the page shows is the last good fit, not one of the current input. */
+function showStale(last) {
+  const note = $("stale-note");
+  note.hidden = !last;
+  if (!last) return;
+  const name = example.penalties.find((p) => p.value === last.penalty)?.label ?? last.penalty;
+  const penalty = last.penalty === "none" ? "no penalty" : `${name}, λ = ${fmtLam(last.lam)}`;
+  note.textContent = `Stale: the plot and the results are the last good fit (degree ${last.degree}, ` +
+    `${penalty}), not one of the current input. Fix the error to fit again.`;
 }
 
 function render(r) {
@@ -238,7 +256,8 @@ function render(r) {
   for (const id of ["data-error", "fit-error"]) { $(id).hidden = true; $(id).dataset.line = ""; }
   $("editor").classList.remove("bad");
   syncGutter(null);
-  for (const id of ["plot", "equation"]) $(id).classList.remove("stale");
+  for (const id of FIT_VIEWS) $(id).classList.remove("stale");
+  showStale(null);
   $("curves").classList.toggle("stale", !r.validation);
   $("equation").textContent = r.equation;
   $("point-count").textContent = `${r.n} point${r.n === 1 ? "" : "s"}`;
