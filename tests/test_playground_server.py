@@ -231,6 +231,28 @@ def test_size_limit(client: TestClient) -> None:
         assert [r["type"] for r in exchange(ws, {"type": "frame"})] == ["frame"]
 
 
+def test_frame_sizes_are_as_documented(client: TestClient) -> None:
+    """PROTOCOL.md's *Frame sizes*: 4 + header + G²·(K + D + H) bytes; the largest network at
+    the largest grid sends ~3.5 MB frames, past the 1 MiB that only limits client messages."""
+    largest = {"dataset": "blobs", "classes": 5, "features": list(FEATURES),
+               "hidden": [LIMITS["neurons"]] * LIMITS["hidden_layers"], "grid": LIMITS["grid"][1]}
+    with open_session(client) as ws:
+        greet(ws)
+        for patch, maps in (({}, 2 + 2 + 6), (largest, 5 + 9 + 192),
+                            ({"activation": "maxout"}, 5 + 9 + 192)):
+            ws.send_text(json.dumps({"type": "config", "config": patch}))
+            while (event := ws.receive()).get("bytes") is None:
+                assert json.loads(event["text"])["type"] in ("config", "points")
+            data = event["bytes"]
+            header = int.from_bytes(data[:4], "little")
+            g = decode_frame(data)[0]["heatmaps"][0]["width"]
+            assert len(data) == 4 + header + g * g * maps
+            if patch:
+                assert 1 << 20 < len(data) < 3.6e6 and g == 128
+            else:
+                assert len(data) < 30_000 and g == 50
+
+
 def test_sessions_are_isolated(client: TestClient) -> None:
     with open_session(client) as a, open_session(client) as b:
         greet(a), greet(b)
