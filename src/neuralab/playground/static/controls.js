@@ -3,6 +3,7 @@
 // bound to the page's actions, and kept in step with the config (syncControls). No control
 // knows a limit or a list of names of its own.
 import { classColor, rgb } from "./colors.js";
+import { installExplanations } from "./explain.js";
 import { label } from "./labels.js";
 import { activationOf, isRegression, numClasses, perLayer, state } from "./state.js";
 import { drawThumb } from "./thumbs.js";
@@ -35,6 +36,7 @@ export function buildControls(tables) {
   const [lo, hi] = limits.regression_range;
   Object.assign($("point-target"), { min: String(lo), max: String(hi) });
   buildDatasetTiles(tables.datasets);
+  installExplanations(tables); // a text and formula on hover and focus of every control (explain.js)
 }
 
 function buildDatasetTiles(datasets) {
