@@ -160,7 +160,7 @@ def test_the_legend_says_what_the_pictures_are(page, server):
         assert words in text, words
     # a neuron, an output unit and the big picture point at their legend text
     assert "neuron's output" in _description(page, "#neuron-L1N0")
-    assert "output score" in _description(page, "#neuron-out-0")
+    assert "probability softmax(s)ₖ" in _description(page, "#neuron-out-0")
     assert "class probabilities" in _description(page, "#heatmap")
     page.focus("#heatmap")
     assert _tip(page)["key"] == "heatmap"

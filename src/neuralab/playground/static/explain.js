@@ -88,7 +88,7 @@ export const EXPLAIN = {
   batch_size: { title: "Batch size B", formula: "g = (1/B)·Σ_{i∈batch} ∇Lᵢ",
     text: "Training points per gradient step: g is the mean gradient over B points. B = 1 is pure stochastic gradient descent; a larger B gives fewer, smoother steps per epoch (⌈N_train / B⌉ of them)." },
   n_points: { title: "Points N", text: "How many points are generated, training and test together." },
-  data_seed: { title: "Regenerate", text: "Draws new points from the same distribution (a new data seed); the network keeps its weights." },
+  data_seed: { title: "Regenerate", text: "Draws new points from the same distribution (the next data seed); the network starts again from its seed." },
   points: { title: "Data by hand", text: "Click the output picture to add a point of the picked class (regression: target) to the picked split; shift-click adds the next class, ctrl-click deletes the nearest point." },
   csv: { title: "CSV", text: "Import points from a CSV file (x1, x2, label, split), or export the current ones." },
   // ---- network
@@ -112,14 +112,14 @@ export const EXPLAIN = {
   discretize: { title: "Discretize", text: "Shows only the decision: the most probable class everywhere (regression: the sign of ŷ), without the confidence." },
   hyperplanes: { title: "Hyperplanes", formula: "wₖ·x + bₖ = 0",
     text: "For a network without hidden layers on x₁, x₂: each class's line where its score is 0; the arrow points to increasing score (the lecture's geometric view)." },
-  metrics: { title: "Loss and accuracy", text: "The mean loss (with R(W)) and the share of correct predictions, on the training points and on the test points; regression: R² = 1 − Σ(ŷ − y)² / Σ(y − ȳ)² and RMSE = √(mean (ŷ − y)²)." },
+  metrics: { title: "Loss and accuracy", text: "The mean data loss (without the penalty R(W)) and the share of correct predictions, on the training points and on the test points; regression: R² = 1 − Σ(ŷ − y)² / Σ(y − ȳ)² and RMSE = √(mean (ŷ − y)²)." },
   confusion: { title: "Confusion matrix", text: "Test points counted by true class (rows) and predicted class (columns): the diagonal is right." },
   loss_chart: { title: "Loss curve", text: "Training loss (dark) and test loss (light) over time; hover to read values." },
   export: { title: "Export", text: "The trained model (safetensors, neuralab.io.load reads it), a Python script that reruns this experiment with neuralab, or a link holding the configuration." },
   grid: { title: "Grid", text: "The resolution of the pictures: the network is evaluated on a G × G grid over the square." },
   // ---- pictures (the legend)
   neuron: { title: "Neuron thumbnail", text: "The neuron's output h = f(w·x + b) at every point of the input square [−6, 6]²: blue positive, orange negative, white near 0 (scaled by its largest |h|). Hover it to see it large in the output picture; the small square at its corner is its bias." },
-  output_unit: { title: "Output unit", text: "An output score sₖ over the input square; hover a class's unit to see its probability softmax(s)ₖ large in the output picture." },
+  output_unit: { title: "Output unit", text: "Class k's probability softmax(s)ₖ over the input square, from white (0) to the class's colour (1); regression: the prediction ŷ. Hover it to see it large in the output picture." },
   link: { title: "Link (weight)", text: "One weight w from a unit to a unit of the next layer: colour = sign (blue w > 0, orange w < 0), width = |w|. Hover to read it, click to edit it." },
   heatmap: { title: "Output picture", formula: "colour = argmaxₖ pₖ,  strength from 1/K (chance) to 1,  p = softmax(s)",
     text: "The network's output over the input square: each class's colour where it is the most probable, stronger as its probability grows (the class probabilities softmax(s), also under the SVM loss). Regression: ŷ from orange (−1) to blue (+1). Hovering a neuron shows that neuron's output here instead." },
@@ -231,7 +231,7 @@ const EXTRA = [ // elements without data-hide: [selector, key, hover target's se
   ["#play", "play"], ["#step", "epochs"], ["#reset", "reset"], ["#diverged-reset", "reset"], ["#epoch", "epochs", ".epoch-box"],
   ["#show-test", "show_test", "label"], ["#discretize", "discretize", "label"],
   ["#heatmap", "heatmap"], ["#loss-chart", "loss_chart"], [".stats", "metrics"],
-  ["#confusion", "confusion", ".confusion-wrap"],
+  ["#confusion", "confusion", ".confusion-wrap"], ["#weight-input", "link"],
 ];
 const FOCUSABLE = "select, input, button, a[href], [tabindex]";
 let tip = null;
