@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 pytest.importorskip("fastapi", reason="the playground server needs FastAPI")
@@ -23,7 +24,13 @@ from starlette.websockets import WebSocketDisconnect
 
 from neuralab.config import ACTIVATIONS, LOSSES, OPTIMIZERS, REGULARIZERS
 from neuralab.playground.app import create_app, origin_allowed
-from neuralab.playground.frames import decode_frame
+from neuralab.playground.frames import (
+    NEURON_MAP_PIXELS,
+    decode_frame,
+    grid_features,
+    heatmaps,
+    neuron_map_size,
+)
 from neuralab.playground.protocol import (
     DATA_FIELDS,
     DATASETS,
@@ -232,25 +239,49 @@ def test_size_limit(client: TestClient) -> None:
 
 
 def test_frame_sizes_are_as_documented(client: TestClient) -> None:
-    """PROTOCOL.md's *Frame sizes*: 4 + header + G²·(K + D + H) bytes; the largest network at
-    the largest grid sends ~3.5 MB frames, past the 1 MiB that only limits client messages."""
+    """PROTOCOL.md's *Frame sizes*: 4 + header + G²·(K + D) + H·T² bytes, T = G up to 2¹⁹
+    pixels of hidden maps; the largest network at the largest grid sends its 192 neuron maps at
+    52 × 52, a frame of ~0.9 MB instead of ~3.5 MB."""
     largest = {"dataset": "blobs", "classes": 5, "features": list(FEATURES),
                "hidden": [LIMITS["neurons"]] * LIMITS["hidden_layers"], "grid": LIMITS["grid"][1]}
     with open_session(client) as ws:
         greet(ws)
-        for patch, maps in (({}, 2 + 2 + 6), (largest, 5 + 9 + 192),
-                            ({"activation": "maxout"}, 5 + 9 + 192)):
+        for patch, k_d, h in (({}, 2 + 2, 6), (largest, 5 + 9, 192),
+                              ({"activation": "maxout"}, 5 + 9, 192)):
             ws.send_text(json.dumps({"type": "config", "config": patch}))
             while (event := ws.receive()).get("bytes") is None:
                 assert json.loads(event["text"])["type"] in ("config", "points")
             data = event["bytes"]
             header = int.from_bytes(data[:4], "little")
-            g = decode_frame(data)[0]["heatmaps"][0]["width"]
-            assert len(data) == 4 + header + g * g * maps
+            entries = decode_frame(data)[0]["heatmaps"]
+            g, t = entries[0]["width"], entries[-1]["width"]
+            assert t == neuron_map_size(g, h)
+            assert len(data) == 4 + header + g * g * k_d + h * t * t
             if patch:
-                assert 1 << 20 < len(data) < 3.6e6 and g == 128
+                assert g == 128 and t == 52 and h * t * t <= NEURON_MAP_PIXELS
+                assert 0.7e6 < len(data) < 1e6
             else:
-                assert len(data) < 30_000 and g == 50
+                assert g == t == 50 and len(data) < 30_000
+
+
+def test_large_networks_send_smaller_neuron_maps() -> None:
+    """Each T×T pixel is the grid's value in the G-cell holding its cell's centre."""
+    assert neuron_map_size(50, 6) == 50 and neuron_map_size(100, 48) == 100
+    assert neuron_map_size(100, 192) == neuron_map_size(128, 192) == 52
+    assert neuron_map_size(128, 64) == 90 and neuron_map_size(10, 10_000) == 8
+    g, t = 100, neuron_map_size(100, 192)
+    act = np.arange(g * g, dtype=np.float32)[:, None] * np.ones((1, 192), np.float32)
+    entries, payload = heatmaps(g, np.zeros((g * g, 1), np.float32), (-1.0, 1.0),
+                                grid_features(["x1"], g), [act[:, :96], act[:, 96:]])
+    neuron = [e for e in entries if e["id"].startswith("L")]
+    assert len(neuron) == 192 and {(e["width"], e["height"]) for e in neuron} == {(t, t)}
+    cells = ((np.arange(t) + 0.5) * g / t).astype(int)
+    expected = (cells[:, None] * g + cells[None, :]).ravel()  # the value is the cell's index
+    first = neuron[0]
+    got = payload[first["offset"] : first["offset"] + t * t].astype(np.float64)
+    lo, hi = first["lo"], first["hi"]
+    assert lo == expected.min() and hi == expected.max()
+    assert np.abs(lo + got / 255 * (hi - lo) - expected).max() <= (hi - lo) / 255
 
 
 def test_sessions_are_isolated(client: TestClient) -> None:

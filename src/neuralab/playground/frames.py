@@ -2,7 +2,7 @@
 
 Encoding and decoding, and the heatmaps: the G×G grid they sample, their 8-bit quantization
 and their layout in the payload (the output map, one map per input feature, one per hidden
-neuron).
+neuron; a large network's neuron maps at a smaller T×T, :func:`neuron_map_size`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,15 @@ import numpy as np
 from .points import featurize
 from .protocol import DOMAIN
 
-__all__ = ["GridFeatures", "decode_frame", "encode_frame", "grid_features", "grid_points",
-           "heatmaps", "json_array", "json_number", "quantize"]
+__all__ = ["NEURON_MAP_PIXELS", "GridFeatures", "decode_frame", "encode_frame", "grid_features",
+           "grid_points", "heatmaps", "json_array", "json_number", "neuron_map_size", "quantize"]
 
 _HEADER_LENGTH = struct.Struct("<I")
+
+#: The most pixels a frame's hidden-neuron maps hold together. 6 × 8 neurons at G = 100 fit
+#: (480,000); 6 × 32 at G = 100 would be 1.9 MB a frame — more than a browser takes in 20 times
+#: a second on a small machine, for thumbnails drawn ~12 pixels wide — so theirs come at T = 52.
+NEURON_MAP_PIXELS = 1 << 19
 
 
 def encode_frame(header: dict[str, Any], payload: bytes | np.ndarray) -> bytes:
@@ -111,6 +116,16 @@ def grid_features(features: list[str] | tuple[str, ...], g: int) -> GridFeatures
     return GridFeatures(F, lo, hi, np.ascontiguousarray(quantize(F, lo, hi).T).ravel())
 
 
+def neuron_map_size(g: int, units: int) -> int:
+    """T, the side of each hidden neuron's map for ``units`` neurons on the G×G grid: G while
+    ``units``·G² ≤ :data:`NEURON_MAP_PIXELS`, else the largest T with ``units``·T² within it
+    (at least 8). Pixel (r, c) of a T×T map is the grid's value at the G-cell that holds the
+    centre of its own cell, row ⌊(r + ½)·G/T⌋ and column ⌊(c + ½)·G/T⌋."""
+    if units * g * g <= NEURON_MAP_PIXELS:
+        return g
+    return max(8, min(g, math.isqrt(NEURON_MAP_PIXELS // max(units, 1))))
+
+
 def _entry(map_id: str, g: int, channels: int, lo: float | None, hi: float | None,
            offset: int) -> dict[str, Any]:
     return {"id": map_id, "width": g, "height": g, "channels": channels, "lo": lo, "hi": hi,
@@ -124,7 +139,8 @@ def heatmaps(g: int, output: np.ndarray, output_range: tuple[float, float],
 
     ``output`` (G², K) is quantized over the fixed ``output_range`` into one K-channel map
     (HWC); the features' maps follow, then one map per hidden neuron of ``hidden`` (a (G², H)
-    array of activations per layer), each over its own range on the grid.
+    array of activations per layer), each over its own range, at T×T
+    (:func:`neuron_map_size`).
     """
     g2 = g * g
     k = output.shape[1]
@@ -133,14 +149,20 @@ def heatmaps(g: int, output: np.ndarray, output_range: tuple[float, float],
     entries += [_entry(f"F{i}", g, 1, json_number(lo), json_number(hi), offset + i * g2)
                 for i, (lo, hi) in enumerate(zip(features.lo, features.hi, strict=True))]
     offset += features.maps.size
+    t = neuron_map_size(g, sum(act.shape[1] for act in hidden))
+    if t < g:  # each T-cell's centre falls in one G-cell: that cell's row of activations
+        pick = ((np.arange(t) + 0.5) * g / t).astype(np.intp)
+        rows = (pick[:, None] * g + pick[None, :]).ravel()
+        hidden = [act[rows] for act in hidden]
+    t2 = t * t
     ranges = []  # every map's range first: the entries (with offsets), then the payload
     for layer, act in enumerate(hidden, start=1):
         lo, hi = act.min(axis=0), act.max(axis=0)
         ranges.append((lo, hi, offset))
-        entries += [_entry(f"L{layer}N{unit}", g, 1, json_number(lo[unit]),
-                           json_number(hi[unit]), offset + unit * g2)
+        entries += [_entry(f"L{layer}N{unit}", t, 1, json_number(lo[unit]),
+                           json_number(hi[unit]), offset + unit * t2)
                     for unit in range(act.shape[1])]
-        offset += act.shape[1] * g2
+        offset += act.shape[1] * t2
     payload = np.empty(offset, dtype=np.uint8)
     finite = bool(np.isfinite(output).all())
     payload[: g2 * k] = quantize(output, *output_range, finite).ravel()  # HWC
@@ -148,5 +170,5 @@ def heatmaps(g: int, output: np.ndarray, output_range: tuple[float, float],
     for act, (lo, hi, start) in zip(hidden, ranges, strict=True):
         h = act.shape[1]
         q = quantize(act, lo, hi, bool(np.isfinite(lo).all() and np.isfinite(hi).all()))
-        payload[start : start + h * g2].reshape(h, g2)[...] = q.T  # one map per neuron
+        payload[start : start + h * t2].reshape(h, t2)[...] = q.T  # one map per neuron
     return entries, payload

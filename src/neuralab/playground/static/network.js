@@ -1,15 +1,39 @@
 // The network diagram: a features column (all nine, active ones lit, click to toggle), the
 // hidden layers (a heatmap per neuron, +/- per layer, an activation select per layer) and the
-// output units, joined by weight lines (SVG) whose colour is the sign and width the size.
+// output units, joined by weight lines whose colour is the sign and width the size.
 // The features, the activations and the most neurons a layer may have come from hello's tables.
-import { diverging, neuronLut, paintChannel, paintLut, paintOutput, rgb } from "./colors.js";
+//
+// Drawn for speed (6 hidden layers of 32 have ~5,400 weights and a frame comes up to 30 times
+// a second): the weight lines are painted on one canvas under the nodes, each layer in its own
+// band, and a layer is painted again only when one of its lines changed its colour or width
+// (both quantized); at most LINK_BUDGET lines a frame, the layers waiting longest first (a big
+// network's lines catch up over a few frames, and all at once when frames stop). Thin lines of
+// one colour and width go in one path (hairlines are cheap to batch), thicker ones in a path
+// each (one path of many overlapping thick strokes is costly to fill). The SVG above the canvas
+// holds only invisible hit paths, one per weight (hover reads it, click edits it), and the
+// highlighted line. The neuron and output thumbnails are painted at the size they are shown
+// (thumbs.js), into an ImageData each node keeps.
+import { diverging, rgb } from "./colors.js";
 import { label } from "./labels.js";
-import { FEATURE_LABEL, paintFeature } from "./thumbs.js";
+import { FEATURE_LABEL, paintFeature, paintNeuronThumb, paintOutputThumb } from "./thumbs.js";
 
 const SVGNS = "http://www.w3.org/2000/svg";
 const HEADER_H = 64;      // room for the per-layer controls
 const LABEL_W = 92;       // feature labels left of the feature column
 const FEATURE_PX = 40;    // feature heatmaps are computed here at this size
+const TONES = 24;         // a line's colour: 2·TONES + 1 steps from orange to blue
+const TONE_COLOR = Array.from({ length: 2 * TONES + 1 }, (_, k) => rgb(diverging((k - TONES) / TONES)));
+const LINK_ALPHA = 0.9;
+const LINK_BUDGET = 2048; // lines painted per frame (at least one layer)
+const LINK_CATCH_UP_MS = 120; // ... and all of them once frames stop coming
+
+/** A weight's line: [width in CSS pixels (steps of 0.2), tone in -TONES..TONES]; the colour
+ *  saturates at |w| = 1 (a square root, so that small weights still show). */
+export function linkStyle(w) {
+  const a = Math.abs(w);
+  if (!Number.isFinite(a)) return [0.6, 0];
+  return [Math.round((0.6 + Math.min(a, 5) * 1.5) * 5) / 5, Math.round(Math.sign(w) * Math.sqrt(Math.min(a, 1)) * TONES)];
+}
 
 export function featureId(name) {
   return "feature-" + name.replace("^2", "sq").replace("_", "");
@@ -47,7 +71,19 @@ export class NetworkView {
     this.domain = tables.limits.domain;
     this.key = null;
     this.nodes = [];        // nodes[c] = [{el, canvas, id, x, y, size, ...}] per column
-    this.links = [];        // links[l] = [{path, hit, i, u, j, w}]
+    this.links = [];        // links[l] = [{hit, i, u, j, w, width, tone, x1, y1, x2, y2}]
+    this.bands = [];        // bands[l] = [x0, x1]: where layer l's lines lie
+    this.linkDirty = [];    // layers whose lines must be painted again
+    this.drawn = 0;         // lines painted so far (for the curious)
+    this.canvas = document.createElement("canvas");
+    this.canvas.className = "links-canvas";
+    Object.assign(this.canvas.style, { position: "absolute", left: "0", top: "0", pointerEvents: "none" });
+    this.canvas.setAttribute("aria-hidden", "true");
+    root.insertBefore(this.canvas, svg);
+    this.size = null;       // the diagram's CSS size, kept by a ResizeObserver (no layout per frame)
+    if (window.ResizeObserver) {
+      new ResizeObserver(() => { this.size = [root.clientWidth, root.clientHeight]; }).observe(root);
+    }
     this.featureNodes = {}; // name -> node (all nine)
     this.weights = null;
     this.biases = null;
@@ -73,18 +109,24 @@ export class NetworkView {
     // a per-layer list shorter than `hidden` repeats its last entry (PROTOCOL.md)
     const a = cfg.activation;
     const acts = cfg.hidden.map((_, l) => (Array.isArray(a) ? a[Math.min(l, a.length - 1)] : a));
-    const key = JSON.stringify([cfg.features, cfg.hidden, acts, outUnits, this.root.clientWidth, this.root.clientHeight]);
+    const [W0, H0] = this.size || [this.root.clientWidth, this.root.clientHeight];
+    const key = JSON.stringify([cfg.features, cfg.hidden, acts, outUnits, W0, H0]);
     if (key === this.key && !force) return false;
     this.key = key;
     this.cfg = cfg;
     this.acts = acts;
     this.outUnits = outUnits;
     this.closeEditor();
-    for (const child of [...this.root.children]) if (child !== this.svg) child.remove();
+    for (const child of [...this.root.children]) if (child !== this.svg && child !== this.canvas) child.remove();
     while (this.svg.firstChild) this.svg.firstChild.remove();
 
-    const W = this.root.clientWidth || 600;
-    const H = this.root.clientHeight || 500;
+    const W = W0 || 600;
+    const H = H0 || 500;
+    this.W = W;
+    this.H = H;
+    this.dpr = Math.min(2, window.devicePixelRatio || 1);
+    Object.assign(this.canvas, { width: Math.round(W * this.dpr), height: Math.round(H * this.dpr) });
+    Object.assign(this.canvas.style, { width: `${W}px`, height: `${H}px` });
     this.svg.setAttribute("width", W);
     this.svg.setAttribute("height", H);
     this.svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
@@ -167,7 +209,8 @@ export class NetworkView {
           style: { left: `${x}px`, top: `${y}px`, width: `${size}px`, height: `${size}px` } }, this.root);
         const canvas = el("canvas", { width: 1, height: 1 }, node);
         const bias = el("div", { class: "bias" }, node);
-        const info = { el: node, canvas, bias, id, x, y, size, kind: "neuron", layer: l + 1, unit: u };
+        const info = { el: node, canvas, bias, id, x, y, size, kind: "neuron", layer: l + 1, unit: u,
+          px: this.thumbPx(size) };
         this.hoverable(info, `neuron ${id}`);
         col.push(info);
       }
@@ -183,46 +226,136 @@ export class NetworkView {
         style: { left: `${xOut}px`, top: `${y}px`, width: `${outSize}px`, height: `${outSize}px` } }, this.root);
       const canvas = el("canvas", { width: 1, height: 1 }, node);
       const bias = el("div", { class: "bias" }, node);
-      const info = { el: node, canvas, bias, id: `out${k}`, x: xOut, y, size: outSize, kind: "output", unit: k };
+      const info = { el: node, canvas, bias, id: `out${k}`, x: xOut, y, size: outSize, kind: "output", unit: k,
+        px: this.thumbPx(outSize) };
       this.hoverable(info, outUnits === 1 ? "output" : `class ${k}`);
       outCol.push(info);
     }
     this.nodes.push(outCol);
 
-    // --- links (drawn under the nodes)
+    // --- links: painted on the canvas under the nodes; the SVG holds a hit path per weight
     this.links = [];
+    this.bands = [];
+    const hits = document.createElementNS(SVGNS, "g");
+    hits.setAttribute("class", "link-hits");
+    hits.style.visibility = "hidden"; // never painted; pointer-events: stroke still hits
+    this.svg.appendChild(hits);
     for (let l = 0; l < this.nodes.length - 1; l++) {
       const src = this.nodes[l], dst = this.nodes[l + 1];
       const layerLinks = [];
-      const g = document.createElementNS(SVGNS, "g");
-      this.svg.appendChild(g);
+      if (src.length && dst.length) this.bands.push([src[0].x + src[0].size, dst[0].x]);
+      else this.bands.push([0, 0]);
       for (let i = 0; i < src.length; i++) {
         for (let u = 0; u < dst.length; u++) {
           const a = src[i], b = dst[u];
           const x1 = a.x + a.size, y1 = a.y + a.size / 2;
           const x2 = b.x, y2 = b.y + b.size / 2;
           const mx = (x1 + x2) / 2;
-          const d = `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`;
-          const path = document.createElementNS(SVGNS, "path");
-          path.setAttribute("d", d);
-          path.setAttribute("class", "link");
           const hit = document.createElementNS(SVGNS, "path");
-          hit.setAttribute("d", d);
+          hit.setAttribute("d", `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`);
           hit.setAttribute("class", "link-hit");
           hit.setAttribute("id", `weight-${l}-${i}-${u}`);
-          g.appendChild(path);
-          g.appendChild(hit);
-          const link = { path, hit, layer: l, i, u, j: u, w: NaN, from: a, to: b };
+          hits.appendChild(hit);
+          const link = { hit, layer: l, i, u, j: u, w: NaN, width: 0.6, tone: 0, x1, y1, x2, y2, from: a, to: b };
           hit.addEventListener("mousemove", (ev) => this.showWeightTip(link, ev));
-          hit.addEventListener("mouseleave", () => { this.weightTip.hidden = true; path.classList.remove("hover"); });
+          hit.addEventListener("mouseleave", () => { this.weightTip.hidden = true; this.highlight(null); });
           hit.addEventListener("click", (ev) => this.openEditor(link, ev));
           layerLinks.push(link);
         }
       }
       this.links.push(layerLinks);
     }
+    this.hoverPath = document.createElementNS(SVGNS, "path");
+    this.hoverPath.setAttribute("class", "link hover");
+    this.hoverPath.style.display = "none";
+    this.svg.appendChild(this.hoverPath);
+    this.linkDirty = this.links.map(() => true);
     if (this.weights) this.updateLinks(this.weights, this.biases);
+    else this.drawLinks();
     return true;
+  }
+
+  /** A thumbnail's bitmap size: the node's inside (1-pixel border) in device pixels. */
+  thumbPx(size) {
+    return Math.max(4, Math.round((size - 2) * (this.dpr || 1)));
+  }
+
+  /** Show `link` drawn larger on top (null: none). */
+  highlight(link) {
+    const p = this.hoverPath;
+    if (!p) return;
+    if (!link) { p.style.display = "none"; return; }
+    p.setAttribute("d", link.hit.getAttribute("d"));
+    p.style.stroke = TONE_COLOR[link.tone + TONES];
+    p.style.strokeWidth = String(link.width + 1);
+    p.style.display = "";
+  }
+
+  /** Paint the weight lines of the layers marked dirty, each in its own band of the canvas:
+   *  at most LINK_BUDGET lines a call (at least one layer), the layers waiting longest first,
+   *  so that a network with more lines shows its newest weights over a few frames. When no
+   *  new frame comes for LINK_CATCH_UP_MS (training paused), the rest is painted. */
+  drawLinks(budget = LINK_BUDGET) {
+    const n = this.links.length;
+    clearTimeout(this.linkTimer);
+    if (!n) return;
+    const ctx = this.canvas.getContext("2d");
+    const dpr = this.dpr || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.globalAlpha = LINK_ALPHA;
+    ctx.lineCap = "butt";
+    let painted = 0;
+    this.nextLayer = (this.nextLayer || 0) % n;
+    for (let c = 0; c < n && (painted === 0 || painted + this.links[(this.nextLayer + c) % n].length <= budget); c++) {
+      const l = (this.nextLayer + c) % n;
+      if (!this.linkDirty[l]) continue;
+      this.linkDirty[l] = false;
+      this.paintLayer(ctx, l);
+      painted += this.links[l].length;
+      this.nextLayer = l + 1;
+    }
+    this.drawn += painted;
+    if (this.linkDirty.some(Boolean)) {
+      this.linkTimer = setTimeout(() => this.drawLinks(Infinity), LINK_CATCH_UP_MS);
+    }
+  }
+
+  /** Layer l's lines: the thin ones (≤ 1 pixel, cheap hairlines) one path per colour and
+   *  width, the thicker ones one path each (a path of overlapping thick strokes is costly to
+   *  fill), the strongest on top. */
+  paintLayer(ctx, l) {
+    const [x0, x1] = this.bands[l];
+    ctx.clearRect(x0, 0, x1 - x0, this.H); // the lines stay in their band: no clip needed
+    const thin = new Map(); // tone*64 + width*5 -> links
+    const thick = [];
+    for (const link of this.links[l]) {
+      if (link.width <= 1) {
+        const key = link.tone * 64 + Math.round(link.width * 5);
+        let list = thin.get(key);
+        if (!list) thin.set(key, (list = []));
+        list.push(link);
+      } else thick.push(link);
+    }
+    const curve = (k) => {
+      const mx = (k.x1 + k.x2) / 2;
+      ctx.moveTo(k.x1, k.y1);
+      ctx.bezierCurveTo(mx, k.y1, mx, k.y2, k.x2, k.y2);
+    };
+    for (const list of thin.values()) {
+      ctx.strokeStyle = TONE_COLOR[list[0].tone + TONES];
+      ctx.lineWidth = list[0].width;
+      ctx.beginPath();
+      for (const k of list) curve(k);
+      ctx.stroke();
+    }
+    thick.sort((p, q) => p.width - q.width);
+    for (const k of thick) {
+      ctx.strokeStyle = TONE_COLOR[k.tone + TONES];
+      ctx.lineWidth = k.width;
+      ctx.beginPath();
+      curve(k);
+      ctx.stroke();
+    }
   }
 
   hoverable(info, label) {
@@ -260,37 +393,39 @@ export class NetworkView {
     return b[Math.floor(info.unit * (k >= 1 ? Math.round(k) : 1))];
   }
 
-  /** Paint the neuron and output heatmaps of a frame. */
+  /** Paint the neuron and output thumbnails of a frame (at the size they are shown). */
   paint(maps, regression) {
     for (let c = 1; c < this.nodes.length - 1; c++) {
       for (const info of this.nodes[c]) {
         const m = maps[info.id];
         if (!m) continue;
         info.lo = m.lo; info.hi = m.hi;
-        const img = this.imageFor(info, m.width, m.height);
-        paintLut(img, m.data, neuronLut(m.lo, m.hi), m.channels, 0);
-        info.canvas.getContext("2d").putImageData(img, 0, 0);
+        const img = this.imageFor(info);
+        paintNeuronThumb(img, m);
+        info.ctx.putImageData(img, 0, 0);
       }
     }
     const out = maps.output;
     if (out) {
       const col = this.nodes[this.nodes.length - 1];
       col.forEach((info, k) => {
-        const img = this.imageFor(info, out.width, out.height);
-        if (regression || out.channels === 1) paintOutput(img, out, { regression: true, discretize: false });
-        else if (k < out.channels) paintChannel(img, out.data, out.channels, k);
-        info.canvas.getContext("2d").putImageData(img, 0, 0);
+        if (!regression && out.channels > 1 && k >= out.channels) return;
+        const img = this.imageFor(info);
+        paintOutputThumb(img, out, k, regression);
+        info.ctx.putImageData(img, 0, 0);
       });
     }
   }
 
-  imageFor(info, w, h) {
-    if (info.canvas.width !== w || info.canvas.height !== h) {
-      info.canvas.width = w;
-      info.canvas.height = h;
-      info.img = null;
+  /** The node's ImageData at its drawn size (kept between frames). */
+  imageFor(info) {
+    const s = info.px;
+    if (!info.img || info.canvas.width !== s) {
+      info.canvas.width = s;
+      info.canvas.height = s;
+      info.ctx = info.canvas.getContext("2d");
+      info.img = info.ctx.createImageData(s, s);
     }
-    if (!info.img) info.img = info.canvas.getContext("2d").createImageData(w, h);
     return info.img;
   }
 
@@ -307,6 +442,7 @@ export class NetworkView {
       const dOut = W[0].length;
       const k = dOut === dst ? 1 : dOut % dst === 0 ? dOut / dst : 0; // maxout: k pieces per unit
       if (!k) continue;
+      let dirty = false;
       for (const link of this.links[l]) {
         const row = W[link.i];
         let j = link.u * k, best = row[j];
@@ -317,20 +453,24 @@ export class NetworkView {
         link.j = j;
         if (best === link.w) continue;
         link.w = best;
-        // restyle only on a visible change (SVG restyling is what costs on big networks)
-        const a = Math.abs(best);
-        const width = Math.round((0.6 + Math.min(a, 5) * 1.5) * 5) / 5;
-        // colour: sign, saturating at |w| = 1 (a square root so that small weights still show)
-        const tone = Math.round(Math.sign(best) * Math.sqrt(Math.min(a, 1)) * 24);
-        if (width !== link.width) { link.width = width; link.path.style.strokeWidth = String(width); }
-        if (tone !== link.tone) { link.tone = tone; link.path.style.stroke = rgb(diverging(tone / 24)); }
+        // paint again only on a visible change
+        const [width, tone] = linkStyle(best);
+        if (width !== link.width || tone !== link.tone) {
+          link.width = width;
+          link.tone = tone;
+          dirty = true;
+        }
       }
+      if (dirty) this.linkDirty[l] = true;
     }
+    this.drawLinks();
     if (biases) {
       for (let c = 1; c < this.nodes.length; c++) {
         for (const info of this.nodes[c]) {
           const b = this.biasOf(info);
-          if (b !== undefined && info.bias) info.bias.style.background = rgb(diverging(b));
+          if (b === undefined || !info.bias) continue;
+          const colour = TONE_COLOR[Math.round(Math.max(-1, Math.min(1, b)) * TONES) + TONES] ?? TONE_COLOR[TONES];
+          if (colour !== info.biasColour) { info.biasColour = colour; info.bias.style.background = colour; }
         }
       }
     }
@@ -344,7 +484,7 @@ export class NetworkView {
   }
 
   showWeightTip(link, ev) {
-    link.path.classList.add("hover");
+    this.highlight(link);
     this.weightTip.textContent = `weight ${fmt(link.w, 4)} (${this.linkName(link)}) · click to edit`;
     this.weightTip.hidden = false;
     this.weightTip.style.left = `${ev.pageX + 12}px`;

@@ -1,5 +1,7 @@
-// Input features computed in the page (they are fixed maps of the point), and small
-// dataset thumbnails drawn from sketches of the server's generators (data/toy2d.py).
+// Input features computed in the page (they are fixed maps of the point), the network
+// diagram's neuron and output thumbnails (a frame's G×G maps painted at the size they are
+// drawn), and small dataset thumbnails drawn from sketches of the server's generators
+// (data/toy2d.py).
 import { classColor, diverging, rgb } from "./colors.js";
 
 export const FEATURE_FN = {
@@ -48,7 +50,95 @@ export function paintFeature(img, name, domain) {
   }
 }
 
-// ------------------------------------------------------------------ thumbnails
+// ------------------------------------------------------------------ neuron thumbnails
+// A diagram node is drawn 10-40 CSS pixels wide while its map is G×G (up to 128²): painting
+// the whole map and letting the browser shrink it costs G² per node per frame (~2 M pixels for
+// 6 × 32 neurons at G = 100). The thumbnails below paint only the S×S pixels shown, each the
+// mean of q×q samples of the map (q ≤ 3), into an ImageData the node keeps.
+
+const DIV_N = 1024; // the diverging scale sampled finely: t in [-1, 1] -> RGB
+const DIV_TABLE = (() => {
+  const t = new Uint8ClampedArray(DIV_N * 3);
+  for (let i = 0; i < DIV_N; i++) t.set(diverging((i / (DIV_N - 1)) * 2 - 1).map(Math.round), i * 3);
+  return t;
+})();
+const samplers = new Map();
+
+/** Which pixels of a g×g map an s×s thumbnail averages: {q, idx} with q² source pixel
+ *  indices per thumbnail pixel, row-major (cached per g and s). */
+export function thumbSampler(g, s) {
+  const key = `${g}:${s}`;
+  let sm = samplers.get(key);
+  if (sm) return sm;
+  const q = Math.max(1, Math.min(3, Math.ceil(g / s)));
+  const pos = new Int32Array(s * q); // source row (or column) of each sub-sample
+  for (let t = 0; t < s; t++) {
+    for (let a = 0; a < q; a++) pos[t * q + a] = Math.min(g - 1, Math.floor(((t + (a + 0.5) / q) * g) / s));
+  }
+  const idx = new Int32Array(s * s * q * q);
+  let n = 0;
+  for (let r = 0; r < s; r++) {
+    for (let c = 0; c < s; c++) {
+      for (let a = 0; a < q; a++) for (let b = 0; b < q; b++) idx[n++] = pos[r * q + a] * g + pos[c * q + b];
+    }
+  }
+  sm = { q, idx };
+  if (samplers.size > 64) samplers.clear();
+  samplers.set(key, sm);
+  return sm;
+}
+
+// the mean byte of thumbnail pixel p of channel `ch` (of `channels`)
+function mean(data, idx, p, n, channels, ch) {
+  let sum = 0;
+  const base = p * n;
+  for (let k = 0; k < n; k++) sum += data[idx[base + k] * channels + ch];
+  return sum / n;
+}
+
+/** A neuron's map (byte b means lo + b/255·(hi − lo)) as a thumbnail: coloured by value /
+ *  max(|lo|, |hi|), so that zero stays neutral and the sign shows (the big heatmap's scale).
+ *  img: the s×s ImageData; map: {data, width, channels, lo, hi}. */
+export function paintNeuronThumb(img, map, channel = 0) {
+  const s = img.width, { q, idx } = thumbSampler(map.width, s);
+  const n = q * q, out = img.data, data = map.data, ch = map.channels || 1;
+  const { lo, hi } = map;
+  let a = 2 / 255, b = -1; // without a range: b/255·2 − 1
+  if (lo != null && hi != null && Number.isFinite(lo) && Number.isFinite(hi)) {
+    const m = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+    a = (hi - lo) / 255 / m;
+    b = lo / m;
+  }
+  const scale = (DIV_N - 1) / 2;
+  for (let p = 0; p < s * s; p++) {
+    const t = b + a * mean(data, idx, p, n, ch, channel);
+    const i = Math.round((Math.max(-1, Math.min(1, t)) + 1) * scale) * 3;
+    const o = p * 4;
+    out[o] = DIV_TABLE[i]; out[o + 1] = DIV_TABLE[i + 1]; out[o + 2] = DIV_TABLE[i + 2]; out[o + 3] = 255;
+  }
+}
+
+/** An output unit's thumbnail: class k's probability (channel k of K), white -> the class's
+ *  colour; or, for regression (one channel over [-1, 1]), the diverging scale. */
+export function paintOutputThumb(img, map, k, regression) {
+  if (regression || map.channels === 1) {
+    paintNeuronThumb(img, { ...map, lo: -1, hi: 1 }, 0);
+    return;
+  }
+  const s = img.width, { q, idx } = thumbSampler(map.width, s);
+  const n = q * q, out = img.data, data = map.data, K = map.channels;
+  const col = classColor(k);
+  for (let p = 0; p < s * s; p++) {
+    const t = mean(data, idx, p, n, K, k) / 255;
+    const o = p * 4;
+    out[o] = 255 + (col[0] - 255) * t;
+    out[o + 1] = 255 + (col[1] - 255) * t;
+    out[o + 2] = 255 + (col[2] - 255) * t;
+    out[o + 3] = 255;
+  }
+}
+
+// ------------------------------------------------------------------ dataset thumbnails
 function rng(seed) {
   let s = seed >>> 0;
   return () => {
