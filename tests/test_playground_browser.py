@@ -546,3 +546,121 @@ def test_captions_show_display_names(page, server):
     tip = page.inner_text("#weight-tip")
     assert "(sin(x₁) → class 0)" in tip and "sin_x1" not in tip
     assert page.errors == []
+
+
+# --------------------------------------------------------------------------- charts, speed
+def _chart(pg, chart_id: str) -> dict:
+    """What a training chart drew: its axis names, ticks, legend and last values."""
+    return pg.evaluate("(id) => ({...document.getElementById(id).dataset})", chart_id)
+
+
+def test_charts_have_axes_a_legend_and_a_log_loss_axis(page, server):
+    """Loss and accuracy per epoch side by side, each with named axes, ticks and a legend; the
+    log switch puts the loss on a log axis; the accuracy chart follows training, and for a
+    regression it shows the test R²."""
+    _open(page, server + "#dataset=spiral&hidden=4&steps_per_frame=5")
+    loss, acc = _chart(page, "loss-chart"), _chart(page, "accuracy-chart")
+    assert (loss["xLabel"], loss["yLabel"], loss["legend"]) == ("epoch", "loss", "training,test")
+    assert (acc["xLabel"], acc["yLabel"], acc["legend"]) == ("epoch", "accuracy", "training,test")
+    assert acc["yTicks"] == "0 0.5 1"
+    page.click("#play")
+    page.wait_for_function("Number(document.getElementById('accuracy-chart').dataset.points) >= 3")
+    early = _chart(page, "accuracy-chart")
+    page.wait_for_function(
+        "(n) => Number(document.getElementById('accuracy-chart').dataset.points) >= n + 10",
+        arg=int(early["points"]))
+    page.click("#play")  # pause
+    page.wait_for_function(
+        "document.getElementById('play').getAttribute('aria-pressed') === 'false'")
+    later = _chart(page, "accuracy-chart")
+    assert int(later["points"]) > int(early["points"]) and later["last"] != early["last"]
+    assert later["last"].startswith("training=0.") and " test=0." in later["last"]
+    epoch = _epoch(page)
+    assert epoch >= 2 and later["xTicks"].split()[0] == "0"
+    assert all(0 <= int(t) <= epoch for t in later["xTicks"].split())
+    # the loss axis: linear from 0, or logarithmic
+    linear = _chart(page, "loss-chart")
+    assert linear["scale"] == "linear" and linear["yTicks"].split()[0] == "0"
+    page.check("#loss-log")
+    log = _chart(page, "loss-chart")
+    ticks = [float(t) for t in log["yTicks"].split()]
+    assert log["scale"] == "log" and log["yTicks"] != linear["yTicks"]
+    assert len(ticks) >= 2 and all(t > 0 for t in ticks) and ticks == sorted(ticks)
+    page.uncheck("#loss-log")
+    assert _chart(page, "loss-chart")["scale"] == "linear"
+    # the hover reads both charts' values
+    box = page.locator("#accuracy-chart").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] / 2)
+    tip = page.inner_text("#chart-tip")
+    assert "epoch" in tip and "loss: training" in tip and "accuracy: training" in tip
+    page.mouse.move(5, 790)
+    # regression: the test R² instead of the accuracy
+    page.select_option("#problem", "regression")
+    page.wait_for_function("document.getElementById('accuracy-chart').dataset.yLabel === 'R²'")
+    page.click("#step")
+    page.wait_for_function("""() => {
+        const last = document.getElementById('accuracy-chart').dataset.last;
+        return last.startsWith('test=') && !last.includes('–');
+    }""")
+    assert _chart(page, "accuracy-chart")["legend"] == "test"
+    assert page.errors == []
+
+
+def test_the_speed_control_says_epochs_per_second(page, server):
+    """The menu's values are steps per frame, its words epochs per second: by default 50 steps a
+    frame at 30 frames/s over 25 steps an epoch (250 training points in batches of 10) — 60
+    epochs/s, TensorFlow Playground's one epoch per frame at 60 frames/s."""
+    hello = _hello(page, server)
+    assert page.evaluate("document.querySelector('label[for=speed]').textContent") == "Epochs/s"
+    fps, steps = hello["limits"]["fps"], hello["config"]["steps_per_frame"]
+    assert fps * steps / 25 >= 60
+    shown = "document.getElementById('speed').selectedOptions[0].textContent"
+    page.wait_for_function(f"{shown} === '60'")
+    texts = page.evaluate("[...document.getElementById('speed').options].map((o) => o.textContent)")
+    assert texts == [str(round(v * fps / 25)) if v * fps / 25 >= 10 else f"{v * fps / 25:.2g}"
+                     for v in hello["presets"]["steps_per_frame"]]
+    assert "epochs/s" in page.get_attribute("#speed", "title")
+    # batches of 25: 10 steps an epoch, the same menu reads 2.5 times faster
+    _open(page, server + "#batch_size=25")
+    page.wait_for_function(f"{shown} === '150'")
+    page.select_option("#speed", "10")
+    page.wait_for_function("location.hash.includes('steps_per_frame=10')")
+    assert page.evaluate(shown) == "30"
+    assert page.errors == []
+
+
+def test_weight_lines_are_painted_on_a_canvas_and_frames_are_counted(page, server):
+    """The weight lines are one canvas under the nodes (no SVG line per weight, which cost ~6
+    frames/s on 6 × 32); an invisible hit path per weight still reads it under a real pointer;
+    the page counts the frames it draws (window.playgroundStats.drawn: the benchmark reads it)."""
+    _open(page, server + "#hidden=1&features=x1,x2")
+    page.wait_for_function("document.querySelectorAll('#links path.link-hit').length === 4")
+    assert page.locator("canvas.links-canvas").count() == 1
+    assert page.locator("#links path.link:not(.link-hit)").count() <= 1  # the hovered line only
+    painted = page.evaluate("""() => {
+        const c = document.querySelector('canvas.links-canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+        return n;
+    }""")
+    assert painted > 200
+    # a real pointer on the line x1 -> L1N0 (its hit path's middle)
+    x, y = page.evaluate("""() => {
+        const p = document.getElementById('weight-0-0-0');
+        const r = p.ownerSVGElement.getBoundingClientRect();
+        const q = p.getPointAtLength(p.getTotalLength() / 2);
+        return [q.x + r.left, q.y + r.top];
+    }""")
+    page.mouse.move(x, y)
+    page.wait_for_selector("#weight-tip", state="visible")
+    assert "(x₁ → L1N0)" in page.inner_text("#weight-tip")
+    hover = "getComputedStyle(document.querySelector('#links path.link.hover')).display"
+    assert page.evaluate(hover) != "none"
+    page.mouse.move(5, 790)
+    # frames drawn while training
+    before = page.evaluate("window.playgroundStats.drawn")
+    page.click("#play")
+    page.wait_for_function("(n) => window.playgroundStats.drawn >= n + 10", arg=before)
+    page.click("#play")
+    assert page.errors == []

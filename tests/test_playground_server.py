@@ -117,7 +117,7 @@ def test_hello_config_play_pause_step(client: TestClient) -> None:
             assert r["type"] == "frame" and r["playing"]
             playing.append(r)
         assert playing[-1]["step"] > playing[0]["step"] > 0  # training goes on between frames
-        assert playing[1]["step"] - playing[0]["step"] == 10  # steps_per_frame
+        assert playing[1]["step"] - playing[0]["step"] == PlaygroundConfig().steps_per_frame
 
         replies = exchange(ws, {"type": "pause"})
         assert replies[-1]["type"] == "frame" and not replies[-1]["playing"]
@@ -239,9 +239,9 @@ def test_size_limit(client: TestClient) -> None:
 
 
 def test_frame_sizes_are_as_documented(client: TestClient) -> None:
-    """PROTOCOL.md's *Frame sizes*: 4 + header + G²·(K + D) + H·T² bytes, T = G up to 2¹⁹
+    """PROTOCOL.md's *Frame sizes*: 4 + header + G²·(K + D) + H·T² bytes, T = G up to 2¹⁸
     pixels of hidden maps; the largest network at the largest grid sends its 192 neuron maps at
-    52 × 52, a frame of ~0.9 MB instead of ~3.5 MB."""
+    36 × 36, a frame of ~0.6 MB instead of ~3.5 MB."""
     largest = {"dataset": "blobs", "classes": 5, "features": list(FEATURES),
                "hidden": [LIMITS["neurons"]] * LIMITS["hidden_layers"], "grid": LIMITS["grid"][1]}
     with open_session(client) as ws:
@@ -258,17 +258,17 @@ def test_frame_sizes_are_as_documented(client: TestClient) -> None:
             assert t == neuron_map_size(g, h)
             assert len(data) == 4 + header + g * g * k_d + h * t * t
             if patch:
-                assert g == 128 and t == 52 and h * t * t <= NEURON_MAP_PIXELS
-                assert 0.7e6 < len(data) < 1e6
+                assert g == 128 and t == 36 and h * t * t <= NEURON_MAP_PIXELS
+                assert 0.5e6 < len(data) < 0.7e6
             else:
                 assert g == t == 50 and len(data) < 30_000
 
 
 def test_large_networks_send_smaller_neuron_maps() -> None:
     """Each T×T pixel is the grid's value in the G-cell holding its cell's centre."""
-    assert neuron_map_size(50, 6) == 50 and neuron_map_size(100, 48) == 100
-    assert neuron_map_size(100, 192) == neuron_map_size(128, 192) == 52
-    assert neuron_map_size(128, 64) == 90 and neuron_map_size(10, 10_000) == 8
+    assert neuron_map_size(50, 6) == 50 and neuron_map_size(128, 6) == 128
+    assert neuron_map_size(100, 48) == 73 and neuron_map_size(10, 10_000) == 8
+    assert neuron_map_size(100, 192) == neuron_map_size(128, 192) == 36
     g, t = 100, neuron_map_size(100, 192)
     act = np.arange(g * g, dtype=np.float32)[:, None] * np.ones((1, 192), np.float32)
     entries, payload = heatmaps(g, np.zeros((g * g, 1), np.float32), (-1.0, 1.0),

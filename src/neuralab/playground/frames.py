@@ -23,10 +23,11 @@ __all__ = ["NEURON_MAP_PIXELS", "GridFeatures", "decode_frame", "encode_frame", 
 
 _HEADER_LENGTH = struct.Struct("<I")
 
-#: The most pixels a frame's hidden-neuron maps hold together. 6 × 8 neurons at G = 100 fit
-#: (480,000); 6 × 32 at G = 100 would be 1.9 MB a frame — more than a browser takes in 20 times
-#: a second on a small machine, for thumbnails drawn ~12 pixels wide — so theirs come at T = 52.
-NEURON_MAP_PIXELS = 1 << 19
+#: The most pixels a frame's hidden-neuron maps hold together (2¹⁸). The default network's six
+#: fit at any G; 6 × 32 neurons at G = 100 would be 1.9 MB a frame — more than a browser on a
+#: small machine takes in 20 times a second, for thumbnails drawn ~12 pixels wide — so theirs
+#: come at T = 36, and 6 × 8 at T = 73.
+NEURON_MAP_PIXELS = 1 << 18
 
 
 def encode_frame(header: dict[str, Any], payload: bytes | np.ndarray) -> bytes:

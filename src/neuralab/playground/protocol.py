@@ -156,7 +156,7 @@ class PlaygroundConfig(StrictModel):
     beta: float = 0.5
     dropout: float | list[float] = 0.0
     batch_size: int = 10
-    steps_per_frame: int = 10
+    steps_per_frame: int = 50
     epoch_cap: int | None = None
     grid: int = 50
 

@@ -218,6 +218,7 @@ function syncTraining(c) {
   selectValue($("dropout"), Array.isArray(c.dropout) ? c.dropout[0] : c.dropout);
   $("batchnorm").checked = !!c.batchnorm;
   selectValue($("speed"), c.steps_per_frame);
+  labelSpeed();
   $("epoch-cap").value = c.epoch_cap == null ? "" : String(c.epoch_cap);
   $("seed").value = String(c.seed);
   const acts = new Set(c.hidden.map((_, l) => activationOf(l)));
@@ -229,6 +230,22 @@ function syncTraining(c) {
     act.querySelector('option[value="mixed"]')?.remove();
     act.value = activationOf(0);
   }
+}
+
+/** The speed menu in epochs per second (its values stay steps per frame): steps per frame ×
+ *  frames per second ÷ minibatch steps per epoch (the training points in batches). Again when
+ *  the points change. */
+export function labelSpeed() {
+  const c = state.config, sel = $("speed");
+  const n = state.points.train.length, fps = state.tables.limits.fps;
+  const perEpoch = Math.max(1, Math.ceil(n / c.batch_size));
+  const rate = (steps) => {
+    const v = (steps * fps) / perEpoch;
+    return v >= 10 ? String(Math.round(v)) : String(Number(v.toPrecision(2)));
+  };
+  for (const o of sel.options) o.textContent = rate(Number(o.value));
+  sel.title = `${c.steps_per_frame} minibatch steps a frame × ${fps} frames/s ÷ ${perEpoch} steps an epoch ` +
+    `(${n} training points in batches of ${c.batch_size}): ${rate(c.steps_per_frame)} epochs/s, fewer when a frame takes longer`;
 }
 
 function syncData(c) {

@@ -69,8 +69,8 @@ export const EXPLAIN = {
     text: "While training, each hidden unit is dropped (set to 0) with probability p and the kept ones are scaled by 1/(1 − p) (inverted dropout), so at test time — and in the pictures — nothing is dropped or rescaled." },
   batchnorm: { title: "Batch normalization", formula: "ẑ = (z − μ_B) / √(σ²_B + ε);  out = γ·ẑ + β",
     text: "After each hidden layer's W·x + b, before its activation: normalized with the minibatch's mean μ_B and variance σ²_B while training, with running averages (momentum 0.9) at test time; γ and β are learned." },
-  steps_per_frame: { title: "Speed", formula: "steps per frame",
-    text: "How many minibatch steps the server takes between two pictures (about 30 frames/s): more steps train faster and show fewer intermediate states." },
+  steps_per_frame: { title: "Speed", formula: "epochs/s = steps per frame × 30 frames/s ÷ ⌈N_train / B⌉ steps per epoch",
+    text: "How many minibatch steps the server takes between two pictures (about 30 frames/s), shown as epochs per second: more steps train faster and show fewer intermediate states." },
   epoch_cap: { title: "Epoch cap", text: "Training pauses when the epoch counter reaches this number; empty: no cap." },
   seed: { title: "Seed", text: "Seeds the initial weights (He initialization, Var(W) = 2 / fan-in) and the training order: the same seed and settings give the same run, bit for bit." },
   epochs: { title: "Epoch", formula: "1 epoch = ⌈N_train / B⌉ steps",
@@ -114,7 +114,9 @@ export const EXPLAIN = {
     text: "For a network without hidden layers on x₁, x₂: each class's line where its score is 0; the arrow points to increasing score (the lecture's geometric view)." },
   metrics: { title: "Loss and accuracy", text: "The mean data loss (without the penalty R(W)) and the share of correct predictions, on the training points and on the test points; regression: R² = 1 − Σ(ŷ − y)² / Σ(y − ȳ)² and RMSE = √(mean (ŷ − y)²)." },
   confusion: { title: "Confusion matrix", text: "Test points counted by true class (rows) and predicted class (columns): the diagonal is right." },
-  loss_chart: { title: "Loss curve", text: "Training loss (dark) and test loss (light) over time; hover to read values." },
+  loss_chart: { title: "Loss curve", text: "Training loss (dark) and test loss (light) per epoch; hover to read values." },
+  accuracy_chart: { title: "Accuracy curve", text: "Training accuracy (dark) and test accuracy (light) per epoch; regression: the test R². Hover to read values." },
+  loss_log: { title: "Log scale", text: "The loss axis on a log scale: a loss falling by the same factor falls by the same height, so late, slow progress stays visible." },
   export: { title: "Export", text: "The trained model (safetensors, neuralab.io.load reads it), a Python script that reruns this experiment with neuralab, or a link holding the configuration." },
   grid: { title: "Grid", text: "The resolution of the pictures: the network is evaluated on a G × G grid over the square." },
   // ---- pictures (the legend)
@@ -230,7 +232,8 @@ export function plotActivation(act, name) {
 const EXTRA = [ // elements without data-hide: [selector, key, hover target's selector]
   ["#play", "play"], ["#step", "epochs"], ["#reset", "reset"], ["#diverged-reset", "reset"], ["#epoch", "epochs", ".epoch-box"],
   ["#show-test", "show_test", "label"], ["#discretize", "discretize", "label"],
-  ["#heatmap", "heatmap"], ["#loss-chart", "loss_chart"], [".stats", "metrics"],
+  ["#heatmap", "heatmap"], ["#loss-chart", "loss_chart"], ["#accuracy-chart", "accuracy_chart"],
+  ["#loss-log", "loss_log", "label"], [".stats", "metrics"],
   ["#confusion", "confusion", ".confusion-wrap"], ["#weight-input", "link"],
 ];
 const FOCUSABLE = "select, input, button, a[href], [tabindex]";

@@ -7,10 +7,11 @@
 // This module is the session's glue: config messages and their rejections, the server's
 // messages, the network diagram's callbacks and the render loop. The controls live in
 // controls.js, the output panel in output.js, the diagram in network.js, the hash in hash.js.
-import { LossChart } from "./chart.js";
+import { TrainingCharts } from "./chart.js";
 import { Connection } from "./conn.js";
 import {
-  applyHide, bindControls, buildControls, hideDiverged, showDiverged, syncControls, updatePlayButton,
+  applyHide, bindControls, buildControls, hideDiverged, labelSpeed, showDiverged, syncControls,
+  updatePlayButton,
 } from "./controls.js";
 import { UI_DEFAULTS, buildHash, parseHash } from "./hash.js";
 import { label } from "./labels.js";
@@ -239,6 +240,7 @@ function onMessage(msg) {
       state.points = { train: msg.train || [], test: msg.test || [] };
       pointsFrom(previous);
       drawPointCount();
+      labelSpeed();
       scheduleRender();
       return;
     case "frame": return onFrame({ header: msg, maps: {} });
@@ -319,12 +321,12 @@ function onFrame({ header, maps }) {
     updatePlayButton();
     if (stopped && atCap()) capNote(); // training ran into the cap (or a play found it there)
   }
-  chart.push(header);
+  chart.push(header, isRegression());
   scheduleRender();
 }
 
 // ------------------------------------------------------------------ start
-const chart = new LossChart($("loss-chart"), $("chart-tip"));
+const chart = new TrainingCharts($("loss-chart"), $("accuracy-chart"), $("loss-log"), $("chart-tip"));
 const conn = new Connection({
   onOpen: () => setStatus("starting a session…"),
   onClose: (ev) => {

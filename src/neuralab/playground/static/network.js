@@ -24,7 +24,7 @@ const FEATURE_PX = 40;    // feature heatmaps are computed here at this size
 const TONES = 24;         // a line's colour: 2·TONES + 1 steps from orange to blue
 const TONE_COLOR = Array.from({ length: 2 * TONES + 1 }, (_, k) => rgb(diverging((k - TONES) / TONES)));
 const LINK_ALPHA = 0.9;
-const LINK_BUDGET = 2048; // lines painted per frame (at least one layer)
+const LINK_BUDGET = 1024; // lines painted per frame (at least one layer)
 const LINK_CATCH_UP_MS = 120; // ... and all of them once frames stop coming
 
 /** A weight's line: [width in CSS pixels (steps of 0.2), tone in -TONES..TONES]; the colour
