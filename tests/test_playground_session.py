@@ -487,6 +487,26 @@ def test_set_weight() -> None:
         assert err.value.field == field
 
 
+def test_set_weight_is_bounded() -> None:
+    """D10: a weight is a number in [-1000, 1000]; 1e308 is refused with the field and the
+    range (it used to overflow the float32 weights), and the session is unchanged."""
+    import warnings
+
+    s = Session()
+    before = weights(s)
+    for value in (1e308, -1e308, 1000.5, -2000):
+        with pytest.raises(ProtocolError, match=r"value=.+ is out of range; allowed: "
+                                                r"\[-1000, 1000\]") as err:
+            send(s, {"type": "set_weight", "layer": 0, "i": 0, "j": 0, "value": value})
+        assert err.value.field == "value"
+    assert same_weights(weights(s), before)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for value in (1000, -1000.0):
+            send(s, {"type": "set_weight", "layer": 0, "i": 0, "j": 0, "value": value})
+            assert s._linears()[0].weight.value[0, 0] == value
+
+
 # --------------------------------------------------------------------------- exports
 def test_model_export_loads_with_neuralab_io(tmp_path: Path, trained: Session) -> None:
     send(trained, {"type": "config", "config": {"batchnorm": True, "dropout": 0.3}})

@@ -66,6 +66,7 @@ MAX_SEED = 2**32 - 1
 MAX_EPOCH_CAP = 1_000_000
 DOMAIN = 6.0  # the plotted square is [-DOMAIN, DOMAIN]²; add_point must fall inside it
 DELETE_RADIUS = 0.3
+WEIGHT_LIMIT = 1000.0  # set_weight's value lies in [-WEIGHT_LIMIT, WEIGHT_LIMIT]
 # A regression output's heatmap maps this range to 0..255 (values beyond it saturate); the
 # page gives the points a user adds targets within it.
 REGRESSION_RANGE = (-1.0, 1.0)
@@ -414,7 +415,12 @@ class SetWeightMessage(_Message):
     layer: int
     i: int
     j: int
-    value: Annotated[float, Finite]
+    value: float
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, v: float) -> float:
+        return check_number("value", v, -WEIGHT_LIMIT, WEIGHT_LIMIT)
 
     @field_validator("layer", "i", "j")
     @classmethod

@@ -279,7 +279,7 @@ class Session:
             if index >= size:
                 raise ProtocolError(f"{name}={index} is out of range; layer {message.layer}'s "
                                     f"weights are {w.shape[0]} x {w.shape[1]}", name)
-        w[message.i, message.j] = message.value
+        w[message.i, message.j] = message.value  # within ±WEIGHT_LIMIT: no overflow in float32
         return [self.frame()]
 
     # -- training ----------------------------------------------------------------------------
