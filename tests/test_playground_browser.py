@@ -212,6 +212,32 @@ def test_hash_reproduces_the_configuration(page, server):
     assert page.errors == []
 
 
+def test_tfp_rules_round_trip_through_the_url(page, server):
+    """The TensorFlow Playground switch: a link with rules=tfp opens with the switch on (one
+    tanh output unit, the loss TFP's), its hash reproduces it, and the menu switches back."""
+    _open(page, server + "#rules=tfp&dataset=xor&activation=relu&seed=2")
+    page.wait_for_function("document.getElementById('rules').value === 'tfp'")
+    page.wait_for_function("document.querySelectorAll('.node.output').length === 1")
+    page.wait_for_function("location.hash.includes('rules=tfp')")
+    h = unquote(page.url.split("#", 1)[1])
+    for part in ("rules=tfp", "dataset=xor", "activation=relu", "seed=2", "loss=mse",
+                 "optimizer=sgd", "n_points=500"):
+        assert part in h, (part, h)
+    assert page.evaluate("document.getElementById('loss').value") == "mse"
+    url = page.url
+    page.goto("about:blank")
+    page.goto(url)
+    _connected(page)
+    page.wait_for_function("document.getElementById('rules').value === 'tfp'")
+    page.wait_for_function("document.querySelectorAll('.node.output').length === 1")
+    assert unquote(page.url.split("#", 1)[1]) == h
+    page.select_option("#rules", "neuralab")
+    page.wait_for_function("location.hash.includes('rules=neuralab')")
+    page.wait_for_function("document.querySelectorAll('.node.output').length === 2")
+    assert "loss=softmax" in unquote(page.url)
+    assert page.errors == []
+
+
 def test_click_adds_and_ctrl_click_deletes_a_point(page, server):
     _open(page, server + "#dataset=gaussian&seed=3")
     page.wait_for_function("Number(document.getElementById('point-count').dataset.total) > 0")

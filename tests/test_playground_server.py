@@ -150,6 +150,7 @@ def test_hello_carries_every_table(client: TestClient) -> None:
     fields = list(PlaygroundConfig.model_fields)
     assert hello["defaults"] == PlaygroundConfig().model_dump() == hello["config"]
     assert hello["choices"] == {
+        "rules": ["neuralab", "tfp"],
         "dataset": list(DATASETS), "problem": ["classification", "regression"],
         "features": list(FEATURES), "activation": list(ACTIVATIONS), "loss": list(LOSSES),
         "optimizer": list(OPTIMIZERS), "reg": list(REGULARIZERS)}
@@ -188,6 +189,12 @@ def test_hello_carries_every_table(client: TestClient) -> None:
     for problem, fits in hello["losses"].items():
         for loss in hello["choices"]["loss"]:
             assert _accepted({"problem": problem, "loss": loss}) == (loss in fits)
+    assert hello["rules"]["neuralab"]["losses"] == hello["losses"]
+    for rules, table in hello["rules"].items():
+        for problem, fits in table["losses"].items():
+            for loss in hello["choices"]["loss"]:
+                assert _accepted({"rules": rules, "problem": problem, "loss": loss}) == (
+                    loss in fits), (rules, problem, loss)
     lo, hi = hello["limits"]["classes"]
     for name, d in hello["datasets"].items():
         assert _accepted({"dataset": name, "problem": d["problem"]})

@@ -275,17 +275,20 @@ SAME_AS_TRAINER = [
                               "regression"])
 def test_session_epochs_equal_trainer_fit_bit_for_bit(config: dict) -> None:
     """The session's steps are train.train_step: N epochs of a session and Trainer.fit for N
-    epochs on the same features, network (models.mlp from the same seed) and shuffling seed
-    end with equal parameters, batch-norm statistics included."""
+    epochs on the same features, network (models.mlp from the same seed, started as the
+    playground starts its small nets) and shuffling seed end with equal parameters, batch-norm
+    statistics included."""
     from neuralab.models import mlp
+    from neuralab.playground.network import small_net_init
     from neuralab.regularizers import get_regularizer
     from neuralab.train import Trainer
 
     epochs = 3
     s = Session(config)
     c = s.config
-    model = mlp(len(c.features), c.n_outputs, c.hidden, activation=c.activation_at(0),
-                dropout=c.dropout_at(0), batchnorm=c.batchnorm, seed=c.seed)
+    model = small_net_init(mlp(len(c.features), c.n_outputs, c.hidden,
+                               activation=c.activation_at(0), dropout=c.dropout_at(0),
+                               batchnorm=c.batchnorm, seed=c.seed))
     assert all(np.array_equal(a, b) for a, b in zip(
         model.state_dict().values(), s.model.state_dict().values(), strict=True))
     for _ in range(epochs):
@@ -424,6 +427,26 @@ def test_spiral_three_classes_is_learned() -> None:
         if best > 0.9:
             break
     assert best > 0.9
+
+
+def test_relu_learns_the_circle_in_10_of_10_seeds() -> None:
+    """Issue 18: with He weights and zero biases 4 of 10 seeds left the default ReLU net dead
+    on the circle. Started as the playground starts ReLU layers (He / √8, bias 0.5) every seed
+    reaches TFP's 0.999 test accuracy; measured: all by epoch 100 (and at epoch 300, the
+    README's table), so the test stops there."""
+    from neuralab.playground.network import RELU_BIAS, WEIGHT_SCALE
+
+    for seed in range(10):
+        s = Session({"dataset": "circle", "activation": "relu", "seed": seed})
+        assert all((b.linear.bias.value == RELU_BIAS).all() for b in s._blocks)
+        for _ in range(100):
+            s.train_epoch()
+        assert s.metrics()["test_accuracy"] >= 0.999, seed
+    t = Session({"activation": "tanh"})  # other activations keep He and zero biases
+    u = Session({"activation": "relu"})
+    for a, b in zip(t._linears(), u._linears(), strict=True):
+        assert np.array_equal(a.weight.value * np.float32(WEIGHT_SCALE), b.weight.value)
+        assert not a.bias.value.any()
 
 
 def test_divergence_pauses_and_reports() -> None:

@@ -54,8 +54,12 @@ def experiment_script(config: PlaygroundConfig, points: Points, epoch: int,
 
     Trained for ``epoch`` epochs (the session's epochs so far), the script ends with the
     session's parameters bit for bit when the session trained its whole run with this config
-    and these points (no live change, no edit mid-run)."""
+    and these points (no live change, no edit mid-run). Under TFP's rules (``rules: "tfp"``)
+    the network is :func:`neuralab.playground.tfp.mlp` and the loop TFP's, around
+    :class:`neuralab.playground.tfp.Training`."""
     c = config
+    if c.tfp:
+        return _tfp_script(c, points, epoch, custom_data)
     layers = range(len(c.hidden))
     uniform = (len({c.activation_at(i) for i in layers}) <= 1
                and len({c.dropout_at(i) for i in layers}) <= 1)
@@ -96,6 +100,7 @@ Run it with:  python playground_experiment.py
 import numpy as np
 
 from neuralab import {modules}
+from neuralab.playground.network import small_net_init
 from neuralab.playground.points import featurize, loss_targets, split_index
 
 EPOCHS = {epochs}
@@ -115,12 +120,14 @@ _DATA_HEAD = "\n\n# ------------------------------------------------------------
 def _script_toy(c: PlaygroundConfig) -> str:
     """The data section for generated data: the same call with the same seed."""
     classes = c.classes if c.classification else None
+    split = (f"split_index(len(X), {c.train_ratio!r}, floor=True)  # TFP rounds down"
+             if c.tfp else f"split_index(len(X), {c.train_ratio!r})")
     return _DATA_HEAD + (
         f"# noise {c.noise:g} % is the library's noise={c.noise / 100:g}; the first "
         f"{c.train_ratio:g} % of the (shuffled) points train\n"
         f"X, y = data.toy({json.dumps(c.dataset)}, n={c.n_points}, noise={c.noise / 100!r}, "
         f"seed={c.data_seed}, classes={classes})\n"
-        f"n_train = split_index(len(X), {c.train_ratio!r})\n"
+        f"n_train = {split}\n"
         "X_train, y_train, X_test, y_test = X[:n_train], y[:n_train], X[n_train:], "
         "y[n_train:]\n"
     )
@@ -149,7 +156,7 @@ def _script_model(c: PlaygroundConfig, uniform: bool) -> str:
         return head + (
             f"model = models.mlp({n_in}, {n_out}, hidden={list(c.hidden)}, "
             f"activation={json.dumps(act)}, "
-            f"dropout={p!r}, batchnorm=BATCHNORM, seed=SEED)\n"
+            f"dropout={p!r}, batchnorm=BATCHNORM, seed=SEED)\n" + _SMALL_NET
         )
     acts = [c.activation_at(i) for i in range(len(c.hidden))]
     drops = [c.dropout_at(i) for i in range(len(c.hidden))]
@@ -170,8 +177,15 @@ def _script_model(c: PlaygroundConfig, uniform: bool) -> str:
         "        layers.append(nn.Dropout(p, rng=rng.spawn(1)[0]))\n"
         "    width = units\n"
         f"layers.append(nn.Linear(width, {n_out}, init={json.dumps(INIT)}, rng=rng))\n"
-        "model = nn.Sequential(*layers)\n"
+        "model = nn.Sequential(*layers)\n" + _SMALL_NET
     )
+
+
+_SMALL_NET = (
+    "# the playground's start for small nets: He's weights / sqrt(8) (its inputs are raw\n"
+    "# coordinates of variance ~8, not 1) and bias 0.5 for the units of a ReLU layer\n"
+    "small_net_init(model)\n"
+)
 
 
 _SCRIPT_LOOP = '''
@@ -217,5 +231,94 @@ for name, F, t in (("train", F_train, t_train), ("test", F_test, t_test)):
         rmse = float(np.sqrt(np.mean((scores - t) ** 2)))
         r2 = 1.0 - float(np.sum((scores - t) ** 2) / np.sum((t - t.mean()) ** 2))
         line += f"   {{name}} rmse: {{rmse:.4f}}   {{name}} r2: {{r2:.4f}}"
+    print(line)
+'''
+
+
+# --------------------------------------------------------------------------- TFP's rules
+def _tfp_script(c: PlaygroundConfig, points: Points, epoch: int, custom_data: bool) -> str:
+    """The script of a session under TensorFlow Playground's rules."""
+    config_text = "\n".join(f"    {k}: {json.dumps(v)}" for k, v in c.model_dump().items())
+    head = _TFP_HEAD.format(
+        epoch=epoch, config=config_text, data="" if custom_data else "from neuralab import data\n",
+        epochs=epoch or c.epoch_cap or 100, batch=c.batch_size, seed=c.seed,
+        features=json.dumps(c.features), classification=c.classification, lr=c.lr,
+        reg=json.dumps(c.reg), rate=c.lam,
+    )
+    data = _script_points(points, c.classification) if custom_data else _script_toy(c)
+    acts = [c.activation_at(i) for i in range(len(c.hidden))]
+    model = (
+        "\n# ---------------------------------------------------------------- model\n"
+        "# TFP's network: weights U(-0.5, 0.5) and biases 0.1 drawn from SEED, float64, one\n"
+        "# output unit (tanh to classify, labels -1 / +1; linear to regress)\n"
+        f"model = tfp.mlp({len(c.features)}, {list(c.hidden)}, {json.dumps(acts)}, "
+        f"classification=CLASSIFICATION, seed=SEED)\n"
+    )
+    return head + data + model + _TFP_LOOP
+
+
+_TFP_HEAD = '''"""A neuralab playground experiment under TensorFlow Playground's rules, rebuilt
+with the neuralab API.
+
+Exported at epoch {epoch} from this playground configuration:
+
+{config}
+
+The script regenerates the data, builds the same network from the same seed and trains it for
+EPOCHS epochs as playground.tensorflow.org does (neuralab.playground.tfp): loss 1/2 (o - t)^2,
+the training points in the data's order every epoch, an update after every BATCH_SIZE-th
+example of the epoch with the mean gradient of the examples since the last update (a last
+partial batch joins the next update), L1 / L2 applied after the gradient step. Trained from
+scratch without changes, the playground ends with these very parameters, bit for bit.
+
+Run it with:  python playground_experiment.py
+"""
+
+import numpy as np
+
+{data}from neuralab.playground import tfp
+from neuralab.playground.points import split_index
+
+EPOCHS = {epochs}
+BATCH_SIZE = {batch}
+SEED = {seed}  # the initial weights
+FEATURES = {features}  # the network's inputs, computed from the points (x1, x2)
+CLASSIFICATION = {classification}
+LR = {lr!r}
+REG = {reg}  # TFP's regularization: none, l1 or l2
+RATE = {rate!r}  # TFP's regularization rate
+'''
+
+
+_TFP_LOOP = '''
+# ---------------------------------------------------------------- training
+# the network's inputs (float64) and TFP's targets: -1 / +1 for classes 0 / 1, or the value
+F_train, F_test = tfp.inputs(X_train, FEATURES), tfp.inputs(X_test, FEATURES)
+target = tfp.targets(y_train, CLASSIFICATION)
+training = tfp.Training(model)
+n = len(F_train)
+loss = float("nan")
+for epoch in range(1, EPOCHS + 1):
+    for start in range(0, n, BATCH_SIZE):  # the same order every epoch
+        end = min(start + BATCH_SIZE, n)
+        training.add(F_train[start:end], target[start:end])
+        if tfp.update_due(end, BATCH_SIZE):  # after every BATCH_SIZE-th example of the epoch
+            loss = training.update(LR, REG, RATE)
+    if epoch % max(1, EPOCHS // 10) == 0 or epoch == EPOCHS:
+        print(f"epoch {epoch:5d}   last update's loss {loss:.4f}")
+
+# ---------------------------------------------------------------- evaluation
+for name, F, y_split in (("train", F_train, y_train), ("test", F_test, y_test)):
+    if not len(F):
+        continue
+    out = model.forward(F)
+    t = tfp.targets(y_split, CLASSIFICATION)
+    line = f"{name} loss: {tfp.half_squared_error(out, t)[0]:.4f}"
+    if CLASSIFICATION:  # class 1 where the tanh output is positive
+        line += f"   {name} accuracy: {np.mean((out[:, 0] > 0) == (y_split == 1)):.4f}"
+    else:
+        rmse = float(np.sqrt(np.mean((out - t) ** 2)))
+        r2 = 1.0 - float(np.sum((out - t) ** 2) / np.sum((t - t.mean()) ** 2))
+        line += f"   {name} rmse: {rmse:.4f}   {name} r2: {r2:.4f}"
     print(line)
 '''

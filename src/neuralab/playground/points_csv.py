@@ -31,14 +31,15 @@ def format_points_csv(points: Points, classification: bool) -> str:
 
 
 def parse_points_csv(
-    text: str, classification: bool, data_seed: int, train_ratio: float,
+    text: str, classification: bool, data_seed: int, train_ratio: float, floor: bool = False,
 ) -> tuple[Points, int | None]:
     """Points from ``x,y,label[,split]`` lines (``import_csv``; header and ``#`` comments
     optional).
 
     Without a split column the points are shuffled with ``data_seed`` and split by
-    ``train_ratio``, as generated data is. Returns the points and, for classification, the
-    class count the labels imply (largest label + 1, at least 2).
+    ``train_ratio``, as generated data is (``floor``: rounded down, TFP's rule). Returns the
+    points and, for classification, the class count the labels imply (largest label + 1, at
+    least 2).
 
     Raises
     ------
@@ -72,7 +73,7 @@ def parse_points_csv(
     else:
         order = np.random.default_rng(data_seed).permutation(len(X))
         X, y = X[order], y[order]
-        train = np.arange(len(X)) < split_index(len(X), train_ratio)
+        train = np.arange(len(X)) < split_index(len(X), train_ratio, floor)
     if not train.any():
         raise ProtocolError("import_csv: no training points (every row is split=test)", "text")
     classes = max(CLASS_RANGE[0], int(y.max()) + 1) if classification else None

@@ -45,8 +45,8 @@ from ..data.toy2d import TOY_SETS
 
 __all__ = [
     "DATASETS", "FEATURES", "LIMITS", "MAX_MESSAGE_BYTES", "PROBLEM_LOSSES", "PROTOCOL_VERSION",
-    "REGRESSION_RANGE", "Message", "PlaygroundConfig", "ProtocolError", "error_message",
-    "parse_message", "resolve_config",
+    "REGRESSION_RANGE", "RULES", "TFP_RULES", "WEIGHT_LIMIT", "Message", "PlaygroundConfig",
+    "ProtocolError", "error_message", "parse_message", "resolve_config",
 ]
 
 PROTOCOL_VERSION = 1
@@ -100,8 +100,20 @@ DEFAULT_DATASET = {"classification": "circle", "regression": "plane"}
 FEATURES: tuple[str, ...] = ("x1", "x2", "x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2", "r",
                              "theta")
 
-DATA_FIELDS = frozenset({"dataset", "problem", "classes", "n_points", "noise", "train_ratio",
-                         "data_seed"})
+#: The training rules: the library's own, or TensorFlow Playground's (playground/tfp.py).
+RULES: tuple[str, ...] = ("neuralab", "tfp")
+#: What ``rules="tfp"`` pins (resolve_config): the fields TFP has no control for take the value
+#: that is TFP's, the regularizers are TFP's, the problem is binary, the data sizes TFP's.
+TFP_RULES: dict[str, Any] = {
+    "fixed": {"loss": "mse", "optimizer": "sgd", "dropout": 0.0, "batchnorm": False},
+    "reg": ("none", "l1", "l2"),
+    "classes": 2,
+    "n_points": {"classification": 500, "regression": 1200},
+}
+
+# "rules" regenerates the data too: TFP's sizes and its train split (rounded down)
+DATA_FIELDS = frozenset({"rules", "dataset", "problem", "classes", "n_points", "noise",
+                         "train_ratio", "data_seed"})
 NET_FIELDS = frozenset({"features", "hidden", "activation", "seed"})
 
 
@@ -134,6 +146,8 @@ class PlaygroundConfig(StrictModel):
 
     model_config = ConfigDict(strict=True)
 
+    # the training rules: the library's own, or TensorFlow Playground's (data and net too)
+    rules: str = "neuralab"
     # data
     dataset: str = "circle"
     problem: str = "classification"
@@ -161,8 +175,8 @@ class PlaygroundConfig(StrictModel):
     epoch_cap: int | None = None
     grid: int = 50
 
-    CHOICES: ClassVar = {"dataset": tuple(DATASETS), "problem": PROBLEMS, "loss": LOSSES,
-                         "optimizer": OPTIMIZERS, "reg": REGULARIZERS}
+    CHOICES: ClassVar = {"rules": RULES, "dataset": tuple(DATASETS), "problem": PROBLEMS,
+                         "loss": LOSSES, "optimizer": OPTIMIZERS, "reg": REGULARIZERS}
     RANGES_OF: ClassVar = {"lr": "lr", "lam": "lam", "beta": "beta"}
     INT_RANGES: ClassVar = {
         "classes": CLASS_RANGE, "n_points": (MIN_POINTS, MAX_POINTS), "data_seed": (0, MAX_SEED),
@@ -228,8 +242,14 @@ class PlaygroundConfig(StrictModel):
 
     @property
     def n_outputs(self) -> int:
-        """Output units: one score per class, or one value for regression."""
-        return self.classes if self.classification else 1
+        """Output units: one score per class, or one value for regression (and TFP's one
+        tanh unit)."""
+        return self.classes if self.classification and not self.tfp else 1
+
+    @property
+    def tfp(self) -> bool:
+        """Whether the session trains by TensorFlow Playground's rules."""
+        return self.rules == "tfp"
 
 
 def _as_list(v: Any, name: str) -> list[Any]:
@@ -279,10 +299,15 @@ def resolve_config(current: PlaygroundConfig, patch: dict[str, Any]) -> Playgrou
     * ``loss`` follows the problem (``mse`` for regression, ``softmax`` for classification)
       unless the message set a loss that does not fit (an error).
     * Batch norm needs ``batch_size >= 2``.
+    * With ``rules="tfp"`` the fields of :data:`TFP_RULES` take TFP's values (an error when
+      the message sets another one): loss ``mse``, optimizer ``sgd``, no dropout or batch norm,
+      regularizer none / l1 / l2 (elastic net becomes none), 2 classes, TFP's number of points.
     """
     merged = {**current.model_dump(), **patch}
     if patch.keys() & DATA_FIELDS:
         _resolve_data(merged, patch)
+    if merged["rules"] == "tfp":
+        _resolve_tfp(merged, patch)
     _resolve_loss(merged, patch)
     if merged["batchnorm"] and merged["batch_size"] < 2:
         field = "batch_size" if "batch_size" in patch else "batchnorm"
@@ -312,8 +337,36 @@ def _resolve_data(merged: dict[str, Any], patch: dict[str, Any]) -> None:
         merged["classes"] = allowed[0]
 
 
+def _resolve_tfp(merged: dict[str, Any], patch: dict[str, Any]) -> None:
+    """Pin what TFP's rules pin (:data:`TFP_RULES`); a message that sets another value of one
+    of these fields is an error."""
+    def pin(field: str, value: Any, ok: bool, why: str) -> None:
+        if ok:
+            return
+        if field in patch:
+            raise ProtocolError(f"{field}={merged[field]!r} is not allowed with rules='tfp': "
+                                f"{why}", field)
+        merged[field] = value
+
+    for field, value in TFP_RULES["fixed"].items():
+        if field == "loss":  # _resolve_loss: mse is the one loss that fits
+            continue
+        entries = merged[field] if isinstance(merged[field], list) else [merged[field]]
+        pin(field, value, all(v == value for v in entries),
+            f"TensorFlow Playground has no {field} ({value!r} only)")
+    pin("reg", "none", merged["reg"] in TFP_RULES["reg"],
+        f"TensorFlow Playground's regularizers are {', '.join(TFP_RULES['reg'])}")
+    if merged["problem"] == "classification":
+        k = TFP_RULES["classes"]
+        pin("classes", k, merged["classes"] == k,
+            f"TensorFlow Playground is binary (one tanh output, labels -1 / +1): classes={k}")
+    n = TFP_RULES["n_points"][merged["problem"]]
+    pin("n_points", n, merged["n_points"] == n,
+        f"TensorFlow Playground has {n} points for {merged['problem']}")
+
+
 def _resolve_loss(merged: dict[str, Any], patch: dict[str, Any]) -> None:
-    fits = PROBLEM_LOSSES[merged["problem"]]
+    fits = problem_losses(merged["rules"], merged["problem"])
     if merged["loss"] in fits:
         return
     if "loss" in patch:
@@ -321,6 +374,12 @@ def _resolve_loss(merged: dict[str, Any], patch: dict[str, Any]) -> None:
             f"loss={merged['loss']!r} does not fit problem={merged['problem']!r}; choose one "
             f"of: {', '.join(fits)}", "loss")
     merged["loss"] = fits[0]
+
+
+def problem_losses(rules: str, problem: str) -> tuple[str, ...]:
+    """The losses that fit ``problem`` under ``rules``, the default first: TFP's ½(o − t)² is
+    ``mse`` for both problems."""
+    return (TFP_RULES["fixed"]["loss"],) if rules == "tfp" else PROBLEM_LOSSES[problem]
 
 
 # --------------------------------------------------------------------------- client messages

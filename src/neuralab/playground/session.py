@@ -25,6 +25,11 @@ except in three cases:
 Otherwise N epochs of a session give bit for bit the parameters of ``Trainer(...).fit`` for N
 epochs on the same features, network and seeds (tests/test_playground_session.py checks it).
 
+With ``rules: "tfp"`` the session trains by TensorFlow Playground's rules instead
+(:mod:`~neuralab.playground.tfp`: its initial values, one tanh output unit, ½(o − t)², its
+update with L1 / L2 and dead links, the data's order every epoch and a last partial batch
+carried into the next update); the batching stays here, the step is :class:`tfp.Training`.
+
 Reproducibility: everything random comes from the config's seeds — the data from
 ``data_seed``, the weights and dropout masks from ``seed``, the minibatch order from
 ``(seed, epoch)`` — so the same config and the same messages give the same frames, byte for
@@ -46,10 +51,11 @@ import numpy as np
 
 from .. import backend as B
 from ..losses import NonFiniteScores, get_loss, one_hot, softmax
-from ..nn import Linear, Param
+from ..nn import Layer, Linear, Param
 from ..optim import Optimizer, get_optimizer
 from ..regularizers import Regularizer, get_regularizer
 from ..train import train_step
+from . import tfp
 from .export import export_message
 from .frames import GridFeatures, encode_frame, grid_features, heatmaps, json_array, json_number
 from .metrics import frame_metrics
@@ -63,6 +69,7 @@ from .protocol import (
     NET_FIELDS,
     PROTOCOL_VERSION,
     REGRESSION_RANGE,
+    TFP_RULES,
     AddPointMessage,
     ConfigMessage,
     DeletePointMessage,
@@ -207,7 +214,11 @@ class Session:
     def _on_import_csv(self, message: ImportCsvMessage) -> list[Outgoing]:
         c = self.config
         data, classes = parse_points_csv(message.text, c.classification, c.data_seed,
-                                         c.train_ratio)
+                                         c.train_ratio, floor=c.tfp)
+        if c.tfp and classes and classes > TFP_RULES["classes"]:
+            raise ProtocolError(f"import_csv: the labels have {classes} classes; with "
+                                f"rules='tfp' TensorFlow Playground is binary (classes 0 and "
+                                f"1)", "text")
         return self._replace_data(c.model_copy(update={"classes": classes}) if classes else c,
                                   data, custom=True)
 
@@ -340,6 +351,8 @@ class Session:
             return None
         if self._offset >= n:  # points were deleted mid-epoch
             self._end_epoch()
+        if self._tfp is not None:
+            return self._tfp_step(n)
         if self._order is None or self._order.shape[0] != n:
             self._order = B.epoch_permutation(self.config.seed, self.epoch + 1, n)
         start = self._offset
@@ -362,6 +375,28 @@ class Session:
             self._end_epoch()
         return math.isfinite(B.to_float(loss))
 
+    def _tfp_step(self, n: int) -> bool:
+        """TFP's examples up to its next update (after every ``batch_size``-th example of the
+        epoch) or the epoch's end, in the data's order; the examples after the last update of
+        an epoch join the first update of the next (:class:`tfp.Training`)."""
+        c, training = self.config, self._tfp
+        assert training is not None
+        start = self._offset
+        end = min((start // c.batch_size + 1) * c.batch_size, n)
+        training.add(self._F_train[start:end], self._target[start:end])
+        self._offset = end
+        finite = True
+        if tfp.update_due(end, c.batch_size):
+            try:
+                loss = training.update(c.lr, c.reg, c.lam)
+            except NonFiniteScores:
+                return False
+            self.step += 1
+            finite = math.isfinite(loss)
+        if end >= n:
+            self._end_epoch()
+        return finite
+
     def _end_epoch(self) -> None:
         self.epoch += 1
         self._offset = 0
@@ -378,8 +413,14 @@ class Session:
     # -- building ----------------------------------------------------------------------------
     def _build(self) -> None:
         """(Re)build the network from ``seed`` and restart training at epoch 0."""
-        self._blocks, self._head, self._init_rng = build_network(self.config)
+        self._out: Layer | None = None
+        if self.config.tfp:
+            self._blocks, self._head, self._out = tfp.build_network(self.config)
+            self._init_rng = B.make_rng(self.config.seed)  # TFP has no dropout to draw
+        else:
+            self._blocks, self._head, self._init_rng = build_network(self.config)
         self._assemble()
+        self._tfp = tfp.Training(self.model) if self.config.tfp else None
         self._optimizer: Optimizer = get_optimizer(self.config.optimizer, self._params,
                                                    self.config.lr)
         self.epoch = self.step = self._offset = 0
@@ -387,7 +428,7 @@ class Session:
 
     def _assemble(self) -> None:
         """The Sequential from the blocks (after a block gained or lost a layer)."""
-        self.model, self._act_index = assemble(self._blocks, self._head)
+        self.model, self._act_index = assemble(self._blocks, self._head, self._out)
         self._params: list[Param] = self.model.params()
 
     def _make_loss_and_reg(self) -> None:
@@ -395,7 +436,7 @@ class Session:
         the loss's training-step form for :func:`~neuralab.train.train_step`, its plain form
         for the frame's metrics."""
         c = self.config
-        self._loss_fn = get_loss(c.loss)
+        self._loss_fn = tfp.frame_loss(c.classification) if c.tfp else get_loss(c.loss)
         self._step_loss = get_loss(c.loss, step=True)
         self._regularizer: Regularizer = get_regularizer(c.reg, c.lam, c.beta)
 
@@ -403,8 +444,7 @@ class Session:
         """Apply live fields to the running network; its weights stay as they are."""
         c = self.config
         if "loss" in changed:
-            self._loss_fn = get_loss(c.loss)
-            self._step_loss = get_loss(c.loss, step=True)
+            self._make_loss_and_reg()
         if changed & {"reg", "lam", "beta"}:
             self._regularizer = get_regularizer(c.reg, c.lam, c.beta)
         structure = restructure(self._blocks, c, self._init_rng)
@@ -425,13 +465,18 @@ class Session:
         changed (as the exported script computes them: :func:`featurize`,
         :func:`loss_targets`, and for a classification loss the one-hot training target)."""
         d, c = self._data, self.config
-        self._F_train = featurize(d.X_train, c.features)
-        self._F_test = featurize(d.X_test, c.features)
         self._y_train = loss_targets(d.y_train, c.classification)
         self._y_test = loss_targets(d.y_test, c.classification)
-        # train_step's target, as Trainer.fit makes it: one-hot rows, or the (N, 1) targets
-        self._target = (one_hot(self._y_train, c.n_outputs, self._F_train)
-                        if c.classification else self._y_train)
+        if c.tfp:  # float64 inputs, and TFP's targets: -1 / +1, or the value (N, 1)
+            self._F_train = tfp.inputs(d.X_train, c.features)
+            self._F_test = tfp.inputs(d.X_test, c.features)
+            self._target = tfp.targets(d.y_train, c.classification)
+        else:
+            self._F_train = featurize(d.X_train, c.features)
+            self._F_test = featurize(d.X_test, c.features)
+            # train_step's target, as Trainer.fit makes it: one-hot rows, or the (N, 1) targets
+            self._target = (one_hot(self._y_train, c.n_outputs, self._F_train)
+                            if c.classification else self._y_train)
         self._eval_x = None
 
     # -- frames ------------------------------------------------------------------------------
@@ -464,7 +509,10 @@ class Session:
         features = self._grid_features()
         outs = layer_outputs(self.model, self._eval_inputs())
         grid_scores = outs[-1][:g2]
-        if c.classification:
+        if c.tfp:
+            output = tfp.output_map(grid_scores, c.classification)
+            output_range = (0.0, 1.0) if c.classification else REGRESSION_RANGE
+        elif c.classification:
             output, output_range = softmax(grid_scores), (0.0, 1.0)
         else:
             output, output_range = grid_scores, REGRESSION_RANGE
@@ -477,6 +525,7 @@ class Session:
             "weights": [json_array(lin.weight.value) for lin in self._linears()],
             "biases": [json_array(lin.bias.value) for lin in self._linears()],
             "hyperplanes": self._hyperplanes(),
+            "dead": self._dead_links(),
             "heatmaps": entries,
         }
         return encode_frame(header, payload)
@@ -491,18 +540,31 @@ class Session:
         """The metrics from the scores of the stacked grid, train and test rows."""
         start = self.config.grid ** 2
         end = start + self._F_train.shape[0]
+        if self.config.tfp and self.config.classification:
+            scores = tfp.class_scores(scores)  # [-o, o]: argmax is TFP's sign(o)
         return frame_metrics(self.config, self._loss_fn, (scores[start:end], self._y_train),
                              (scores[end:], self._y_test))
 
     def _linears(self) -> list[Linear]:
         return [b.linear for b in self._blocks] + [self._head]
 
+    def _dead_links(self) -> list[list[int]] | None:
+        """``[layer, i, j]`` of every dead link (TFP's L1 set it to 0 for good), else None."""
+        if self._tfp is None:
+            return None
+        dead = [[k, int(i), int(j)] for k, mask in enumerate(self._tfp.dead)
+                for i, j in zip(*np.nonzero(mask), strict=True)]
+        return dead or None
+
     def _hyperplanes(self) -> list[list[float | None]] | None:
-        """``[w1, w2, b]`` per output unit for a linear model on raw x1, x2, else None."""
+        """``[w1, w2, b]`` per output unit for a linear model on raw x1, x2, else None (TFP's
+        one tanh unit: its plane for class 1 and the opposite one for class 0)."""
         feats = self.config.features
         if self._blocks or sorted(feats) != ["x1", "x2"]:
             return None
         w, b = self._head.weight.value, self._head.bias.value
+        if self.config.tfp and self.config.classification:
+            w, b = np.concatenate([-w, w], axis=1), np.concatenate([-b, b])
         i1, i2 = feats.index("x1"), feats.index("x2")
         return [[json_number(w[i1, k]), json_number(w[i2, k]), json_number(b[k])]
                 for k in range(w.shape[1])]

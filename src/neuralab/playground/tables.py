@@ -21,10 +21,14 @@ from .protocol import (
     LIMITS,
     NET_FIELDS,
     PROBLEM_LOSSES,
+    RULES,
+    TFP_RULES,
     PlaygroundConfig,
+    problem_losses,
 )
 
-__all__ = ["PRESETS", "SLIDERS", "config_choices", "config_ranges", "hello_tables"]
+__all__ = ["PRESETS", "SLIDERS", "config_choices", "config_ranges", "hello_tables",
+           "rules_table"]
 
 #: What the page offers, as hello's ``presets`` and ``sliders``: the values of its select menus
 #: and its sliders' [min, max, step]. Suggestions only: a link or a message may set any value
@@ -68,6 +72,20 @@ def config_choices() -> dict[str, list[str]]:
     return {name: list(table[name]) for name in cfg.model_fields if name in table}
 
 
+def rules_table() -> dict[str, Any]:
+    """Per training rule set (``rules``): the losses that fit each problem, the default first,
+    and what it pins (TFP's: :data:`~neuralab.playground.protocol.TFP_RULES`)."""
+    out: dict[str, Any] = {}
+    for name in RULES:
+        entry: dict[str, Any] = {"losses": {p: list(problem_losses(name, p))
+                                            for p in PROBLEM_LOSSES}}
+        if name == "tfp":
+            entry |= {"fixed": dict(TFP_RULES["fixed"]), "reg": list(TFP_RULES["reg"]),
+                      "classes": TFP_RULES["classes"], "n_points": dict(TFP_RULES["n_points"])}
+        out[name] = entry
+    return out
+
+
 def hello_tables() -> dict[str, Any]:
     """The tables the page builds its controls and reads its links from, sent in ``hello``
     (PROTOCOL.md): one copy of every rule, the server's."""
@@ -77,6 +95,7 @@ def hello_tables() -> dict[str, Any]:
         "choices": config_choices(),
         "ranges": config_ranges(),
         "losses": {problem: list(fits) for problem, fits in PROBLEM_LOSSES.items()},
+        "rules": rules_table(),
         "datasets": DATASETS,
         "features": list(FEATURES),
         "groups": {"data": [f for f in fields if f in DATA_FIELDS],

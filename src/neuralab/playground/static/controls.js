@@ -11,7 +11,7 @@ import { $, fillSelect, selectValue, setBounds, toast } from "./ui.js";
 
 // control id -> config field
 const PRESET_MENUS = { lr: "lr", lam: "lam", dropout: "dropout", speed: "steps_per_frame" };
-const CHOICE_MENUS = ["optimizer", "reg", "loss", "problem", "activation"]; // id = field
+const CHOICE_MENUS = ["optimizer", "reg", "loss", "problem", "activation", "rules"]; // id = field
 const NUMBERS = { "n-points": "n_points", seed: "seed", "epoch-cap": "epoch_cap", beta: "beta" };
 const SLIDERS = { "train-ratio": "train_ratio", noise: "noise", "batch-size": "batch_size" };
 const SLIDER_TEXT = { "train-ratio": (v) => `${v}%` }; // the others show the number
@@ -213,7 +213,7 @@ function syncTraining(c) {
   $("beta-ctl").classList.toggle("off", c.reg !== "elastic");
   $("lam").disabled = c.reg === "none";
   $("loss").value = c.loss;
-  const fits = state.tables.losses[c.problem] || [];
+  const fits = (state.tables.rules?.[c.rules]?.losses || state.tables.losses)[c.problem] || [];
   for (const o of $("loss").options) o.disabled = !fits.includes(o.value);
   selectValue($("dropout"), Array.isArray(c.dropout) ? c.dropout[0] : c.dropout);
   $("batchnorm").checked = !!c.batchnorm;
@@ -221,6 +221,7 @@ function syncTraining(c) {
   labelSpeed();
   $("epoch-cap").value = c.epoch_cap == null ? "" : String(c.epoch_cap);
   $("seed").value = String(c.seed);
+  $("rules").value = c.rules;
   const acts = new Set(c.hidden.map((_, l) => activationOf(l)));
   const act = $("activation");
   if (acts.size > 1) {

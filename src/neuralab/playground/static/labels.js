@@ -16,6 +16,7 @@ const LABELS = {
   reg: { none: "None", l1: "L1", l2: "L2", elastic: "Elastic net" },
   loss: { softmax: "Softmax", svm: "SVM", mse: "MSE" },
   problem: { classification: "Classification", regression: "Regression" },
+  rules: { neuralab: "neuralab", tfp: "TensorFlow Playground" },
   feature: {
     x1: "x₁", x2: "x₂", "x1^2": "x₁²", "x2^2": "x₂²", x1x2: "x₁x₂", sin_x1: "sin(x₁)",
     sin_x2: "sin(x₂)", r: "r", theta: "θ",
