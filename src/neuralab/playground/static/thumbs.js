@@ -54,7 +54,7 @@ export function paintFeature(img, name, domain) {
 // A diagram node is drawn 10-40 CSS pixels wide while its map is G×G (up to 128²): painting
 // the whole map and letting the browser shrink it costs G² per node per frame (~2 M pixels for
 // 6 × 32 neurons at G = 100). The thumbnails below paint only the S×S pixels shown, each the
-// mean of q×q samples of the map (q ≤ 3), into an ImageData the node keeps.
+// mean of q×q samples of the map (q ≤ 2), into an ImageData the node keeps.
 
 const DIV_N = 1024; // the diverging scale sampled finely: t in [-1, 1] -> RGB
 const DIV_TABLE = (() => {
@@ -70,7 +70,7 @@ export function thumbSampler(g, s) {
   const key = `${g}:${s}`;
   let sm = samplers.get(key);
   if (sm) return sm;
-  const q = Math.max(1, Math.min(3, Math.ceil(g / s)));
+  const q = Math.max(1, Math.min(2, Math.ceil(g / s)));
   const pos = new Int32Array(s * q); // source row (or column) of each sub-sample
   for (let t = 0; t < s; t++) {
     for (let a = 0; a < q; a++) pos[t * q + a] = Math.min(g - 1, Math.floor(((t + (a + 0.5) / q) * g) / s));
@@ -88,30 +88,38 @@ export function thumbSampler(g, s) {
   return sm;
 }
 
-// the mean byte of thumbnail pixel p of channel `ch` (of `channels`)
-function mean(data, idx, p, n, channels, ch) {
-  let sum = 0;
-  const base = p * n;
-  for (let k = 0; k < n; k++) sum += data[idx[base + k] * channels + ch];
-  return sum / n;
+/** The mean byte of each thumbnail pixel, channel `ch` of `channels`, into out (s² floats). */
+function means(out, data, { q, idx }, channels, ch) {
+  const n = q * q, inv = 1 / n;
+  for (let p = 0, base = 0; p < out.length; p++, base += n) {
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += data[idx[base + k] * channels + ch];
+    out[p] = sum * inv;
+  }
+  return out;
+}
+let scratch = new Float32Array(0);
+function meansOf(img, map, ch) {
+  const n = img.width * img.height;
+  if (scratch.length < n) scratch = new Float32Array(n);
+  return means(scratch.subarray(0, n), map.data, thumbSampler(map.width, img.width), map.channels || 1, ch);
 }
 
 /** A neuron's map (byte b means lo + b/255·(hi − lo)) as a thumbnail: coloured by value /
  *  max(|lo|, |hi|), so that zero stays neutral and the sign shows (the big heatmap's scale).
  *  img: the s×s ImageData; map: {data, width, channels, lo, hi}. */
 export function paintNeuronThumb(img, map, channel = 0) {
-  const s = img.width, { q, idx } = thumbSampler(map.width, s);
-  const n = q * q, out = img.data, data = map.data, ch = map.channels || 1;
+  const m = meansOf(img, map, channel), out = img.data;
   const { lo, hi } = map;
   let a = 2 / 255, b = -1; // without a range: b/255·2 − 1
   if (lo != null && hi != null && Number.isFinite(lo) && Number.isFinite(hi)) {
-    const m = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
-    a = (hi - lo) / 255 / m;
-    b = lo / m;
+    const top = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+    a = (hi - lo) / 255 / top;
+    b = lo / top;
   }
   const scale = (DIV_N - 1) / 2;
-  for (let p = 0; p < s * s; p++) {
-    const t = b + a * mean(data, idx, p, n, ch, channel);
+  for (let p = 0; p < m.length; p++) {
+    const t = b + a * m[p];
     const i = Math.round((Math.max(-1, Math.min(1, t)) + 1) * scale) * 3;
     const o = p * 4;
     out[o] = DIV_TABLE[i]; out[o + 1] = DIV_TABLE[i + 1]; out[o + 2] = DIV_TABLE[i + 2]; out[o + 3] = 255;
@@ -125,11 +133,10 @@ export function paintOutputThumb(img, map, k, regression) {
     paintNeuronThumb(img, { ...map, lo: -1, hi: 1 }, 0);
     return;
   }
-  const s = img.width, { q, idx } = thumbSampler(map.width, s);
-  const n = q * q, out = img.data, data = map.data, K = map.channels;
+  const m = meansOf(img, map, k), out = img.data;
   const col = classColor(k);
-  for (let p = 0; p < s * s; p++) {
-    const t = mean(data, idx, p, n, K, k) / 255;
+  for (let p = 0; p < m.length; p++) {
+    const t = m[p] / 255;
     const o = p * 4;
     out[o] = 255 + (col[0] - 255) * t;
     out[o + 1] = 255 + (col[1] - 255) * t;
