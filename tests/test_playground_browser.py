@@ -144,6 +144,9 @@ def test_spiral_trains_past_90_percent(page, server):
     # the output heatmap is drawn: three class colours, shading, the points
     assert _distinct_colours(page, "#heatmap") >= 8
     assert _distinct_colours(page, "#neuron-L1N0 canvas") >= 3
+    page.mouse.move(5, 790)  # no tooltip in the picture (Play has the focus)
+    page.evaluate("document.activeElement?.blur()")
+    page.wait_for_function("document.getElementById('explain-tip')?.hidden ?? true")
     shot = page.screenshot()
     assert len(shot) > 10_000
     if update_picture:
