@@ -20,11 +20,12 @@ export function tracePath(ctx, n, pointAt) {
   }
 }
 
-/** Size a canvas's bitmap to its CSS box at the device's pixel ratio and clear it; returns its
+/** Size a canvas's bitmap to its CSS box (or to `size`, [w, h] in CSS pixels, when the caller
+ *  already knows it) at the device's pixel ratio and clear it; returns its
  *  2-D context (drawing in CSS pixels) and its CSS width and height. */
-export function sizedCanvas(canvas) {
+export function sizedCanvas(canvas, size = [canvas.clientWidth, canvas.clientHeight]) {
   const dpr = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth, h = canvas.clientHeight;
+  const [w, h] = size;
   if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
     canvas.width = Math.round(w * dpr);
     canvas.height = Math.round(h * dpr);
@@ -166,16 +167,7 @@ export class TrainingCharts {
       size = [canvas.clientWidth || 168, canvas.clientHeight || 112];
       this.sizes.set(canvas, size);
     }
-    const [w, h] = size;
-    const dpr = window.devicePixelRatio || 1;
-    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-      canvas.width = Math.round(w * dpr);
-      canvas.height = Math.round(h * dpr);
-    }
-    const ctx = canvas.getContext("2d");
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, w, h);
-    return { ctx, w, h };
+    return sizedCanvas(canvas, size);
   }
 
   /** x of the chart: the steps of the first and last points; and the canvas x of an x. */
