@@ -256,3 +256,33 @@ def test_cupy_softmax_kernel_source_matches_numpy(tmp_path, rng) -> None:
     np.testing.assert_allclose(np.array(grad_line.split(), float).reshape(n, c), grad,
                                rtol=1e-12, atol=1e-15)
     assert sum(map(float, loss_line.split())) == pytest.approx(loss, rel=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["array_api_strict", "torch"])
+def test_the_trainer_runs_unchanged_on_other_backends(backend: str) -> None:
+    # N = 103 is not a multiple of the batch (the last batch holds 3 rows), with validation
+    # data and evaluate(): the array API defines no out-of-bounds slice stop and no partial
+    # multi-axis index, so each slice the Trainer takes must be exact. The history and the
+    # evaluation must match numpy's.
+    if backend == "torch":
+        pytest.importorskip("torch", reason="torch is not installed (CI installs the CPU build)")
+    from neuralab.models import mlp
+    from neuralab.train import Trainer
+
+    data = np.random.default_rng(0)
+    X = data.normal(size=(103, 5)).astype(np.float32)
+    y = data.integers(0, 3, size=103)
+    runs = {}
+    for name in ("numpy", backend):
+        trainer = Trainer(mlp(5, 3, [8], seed=0), optimizer="sgd", lr=0.1, epochs=3,
+                          batch_size=10, backend=name)
+        history = trainer.fit(X, y, X[:33], y[:33])
+        runs[name] = (history.last, trainer.evaluate(X, y),
+                      B.to_numpy(trainer.predict_scores(X[:7])))
+    (ref, ref_eval, ref_scores), (got, got_eval, got_scores) = runs["numpy"], runs[backend]
+    for key in ("train_loss", "train_accuracy", "val_loss", "val_accuracy"):
+        assert got[key] == pytest.approx(ref[key], rel=1e-5), key
+    assert got_eval["loss"] == pytest.approx(ref_eval["loss"], rel=1e-5)
+    assert got_eval["accuracy"] == ref_eval["accuracy"]
+    assert got_scores.shape == (7, 3)
+    np.testing.assert_allclose(got_scores, ref_scores, rtol=1e-4, atol=1e-6)

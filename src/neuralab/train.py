@@ -235,7 +235,8 @@ class Trainer:
                 order = B.asarray(order, like=X)  # to the device once per epoch
             tally = _EpochTally(self, epoch)
             for step in range(steps):
-                idx = order[step * self.batch_size : (step + 1) * self.batch_size]
+                # the stop is clipped to n: the array API leaves out-of-bounds stops undefined
+                idx = order[step * self.batch_size : min((step + 1) * self.batch_size, n)]
                 xb, tb = B.take_rows(X, idx), B.take_rows(target, idx)
                 loss, scores = self.step(xb, tb, check_finite=eager, epoch=epoch, index=step)
                 tally.add(step, loss, idx.shape[0],
@@ -435,7 +436,10 @@ def predict_scores(model: Sequential, X: Array, batch_size: int = 2048) -> Array
     was_training = model.training
     model.eval()
     try:
-        chunks = [model.forward(X[i : i + batch_size]) for i in range(0, X.shape[0], batch_size)]
+        n = X.shape[0]
+        # every axis indexed and the stop clipped: the array API defines nothing else
+        chunks = [model.forward(X[i : min(i + batch_size, n), ...])
+                  for i in range(0, n, batch_size)]
         return B.namespace(X).concat(chunks, axis=0)
     finally:
         model.train(was_training)
