@@ -242,7 +242,8 @@ export function drawLinear() {
   $("linear-loss").hidden = false;
   $("linear-points").hidden = false;
   $("linear-points").dataset.explainValue = lin.loss; // explain.js marks the current loss
-  $("linear-loss-name").textContent = `${LOSS_NAME[lin.loss] || lin.loss}, ${label("reg", config.reg)}`;
+  const reg = config.reg === "none" ? "no regularization" : `${label("reg", config.reg)}, λ = ${config.lam}`;
+  $("linear-loss-name").textContent = `${LOSS_NAME[lin.loss] || lin.loss}; ${reg}`;
   for (const [id, v] of [["linear-data-loss", lin.data_loss], ["linear-reg-loss", lin.reg_loss], ["linear-total-loss", lin.total_loss]]) {
     setOutput(id, v, fmtSig(v, 3));
   }
