@@ -8,6 +8,8 @@ total"; with hidden layers the panel is hidden. Skips (with the reason) without
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from browser import open_page, run_chromium, run_server, skip_without_browser
@@ -55,6 +57,16 @@ def _bias(k: int) -> str:
     return f'#linear-params input[data-kind="bias"][data-j="{k}"]'
 
 
+def _first_row(pg) -> tuple[list[float], int, float]:
+    """The first (worst) row's three scores, true class and loss."""
+    row = pg.evaluate("""() => {
+        const tr = document.querySelector('#linear-table tbody tr');
+        const td = [...tr.querySelectorAll('td')].map((c) => Number(c.dataset.value));
+        return [td.slice(3, 6), Number(tr.cells[6].textContent), td[7]];
+    }""")
+    return row[0], row[1], row[2]
+
+
 def _wait_rows(pg) -> None:
     pg.wait_for_function(
         "document.querySelectorAll('#linear-table tbody tr').length === 50", timeout=10_000)
@@ -76,6 +88,8 @@ def test_the_panel_shows_and_edits_w_and_b(page, server):
     losses = page.evaluate("""() => [...document.querySelectorAll('#linear-table tbody tr')]
         .map((tr) => Number(tr.lastElementChild.dataset.value))""")
     assert losses == sorted(losses, reverse=True)
+    s, y, loss = _first_row(page)  # softmax, the default loss: Lᵢ = −log softmax(s)_y
+    assert loss == pytest.approx(math.log(sum(math.exp(v) for v in s)) - s[y], abs=1e-4)
 
     # b[1] += 0.5: class 1's score of every point moves by exactly that, the others stay
     before = _rows(page)
@@ -121,14 +135,9 @@ def test_the_loss_split(page, server):
     assert text.startswith("data loss") and "+ reg loss" in text and "=" in text
     assert "multiclass SVM" in text
     # the row's loss is the hinge of its scores (Δ = 1)
-    first = page.evaluate("""() => {
-        const tr = document.querySelector('#linear-table tbody tr');
-        const td = [...tr.querySelectorAll('td')].map((c) => Number(c.dataset.value));
-        return { s: td.slice(3, 6), y: Number(tr.cells[6].textContent), L: td[7] };
-    }""")
-    s, y = first["s"], first["y"]
+    s, y, loss = _first_row(page)
     hinge = sum(max(0.0, s[j] - s[y] + 1) for j in range(3) if j != y)
-    assert first["L"] == pytest.approx(hinge, abs=1e-4)
+    assert loss == pytest.approx(hinge, abs=1e-4)
 
 
 def test_hover_marks_a_row(page, server):
