@@ -307,3 +307,23 @@ def test_one_hot_validates_labels():
         one_hot(np.array([0.5]), 3, like)
     with pytest.raises(ValueError, match="1-D array"):
         one_hot(np.zeros((2, 2), dtype=int), 3, like)
+
+
+# --------------------------------------------------------------------------- per example
+@pytest.mark.parametrize("name", ["softmax", "svm", "mse"])
+def test_example_losses_are_the_terms_of_the_mean(name, rng):
+    """example_losses gives each Lᵢ: one row's loss alone, and the batch loss is their mean."""
+    from neuralab.losses import example_losses
+
+    n, c = 7, 4
+    scores = rng.normal(0.0, 2.0, size=(n, c))
+    y = rng.normal(size=(n, c)) if name == "mse" else rng.integers(0, c, size=n)
+    per = example_losses(name, scores, y)
+    assert per.shape == (n,)
+    loss = get_loss(name)
+    assert np.mean(per) == pytest.approx(loss(scores, y)[0], rel=1e-12)
+    for i in range(n):
+        assert per[i] == pytest.approx(loss(scores[i:i + 1], y[i:i + 1])[0], rel=1e-12, abs=1e-15)
+    assert (per >= 0).all()
+    with pytest.raises(ValueError, match="loss='hinge' is not allowed"):
+        example_losses("hinge", scores, y)

@@ -355,7 +355,7 @@ CONFIG_VALUES: dict[str, list[Any]] = {
     "grid": [10, 20, 50, 9, 129],
 }
 TYPES = ["config", "play", "pause", "step", "reset", "regenerate", "add_point", "delete_point",
-         "import_csv", "set_weight", "export", "frame"]
+         "import_csv", "set_weight", "set_bias", "export", "frame"]
 
 
 def _junk(rng: random.Random, depth: int = 0) -> Any:
@@ -399,6 +399,9 @@ def _fuzz_message(rng: random.Random) -> str | bytes:
     elif t == "set_weight":
         message.update(layer=rng.randint(-1, 4), i=rng.randint(0, 9), j=rng.randint(0, 9),
                        value=rng.choice([0.5, -3.0, 1e30, 0]))
+    elif t == "set_bias":
+        message.update(layer=rng.randint(-1, 4), j=rng.randint(0, 9),
+                       value=rng.choice([0.5, -3.0, 1e30, 0, "x"]))
     elif t == "export":
         message["what"] = rng.choice(["model", "script", "pdf"])  # csv: the sentinel
     if rng.random() < 0.05:

@@ -6,6 +6,8 @@ Python float and ``dscores`` (N, C) its gradient, on the scores' backend.
 * ``softmax_cross_entropy``: Lᵢ = −log(e^{s_yᵢ} / Σⱼ e^{sⱼ}).
 * ``multiclass_hinge`` (multiclass SVM, Weston & Watkins 1999): Lᵢ = Σ_{j≠yᵢ} max(0, sⱼ − s_yᵢ + Δ).
 * ``mse`` (regression): mean over all N·C entries of (ŷ − y)², as ``torch.nn.MSELoss``.
+
+:func:`example_losses` gives each example's Lᵢ, the terms of those means.
 """
 
 from __future__ import annotations
@@ -123,13 +125,20 @@ def softmax_step(scores: Array, onehot: Array) -> tuple[Array, Array]:
     return B.softmax_xent(scores, onehot)
 
 
+def _hinge_terms(scores: Array, onehot: Array, delta: float) -> tuple[Array, Array]:
+    """The margins sⱼ − s_y + Δ (0 at j = y) and where they are violated (1.0 / 0.0), both
+    (N, C): Lᵢ is the row sum of their product."""
+    xp = B.namespace(scores)
+    s_y = xp.sum(scores * onehot, axis=1, keepdims=True)  # (N, 1)
+    margins = (scores - s_y + delta) * (1.0 - onehot)  # the j = y term is excluded
+    return margins, xp.astype(margins > 0, scores.dtype)
+
+
 def hinge_step(scores: Array, onehot: Array, delta: float = 1.0) -> tuple[Array, Array]:
     """Weston–Watkins hinge loss and subgradient from a one-hot target (see multiclass_hinge)."""
     xp = B.namespace(scores)
     n = scores.shape[0]
-    s_y = xp.sum(scores * onehot, axis=1, keepdims=True)  # (N, 1)
-    margins = (scores - s_y + delta) * (1.0 - onehot)  # the j = y term is excluded
-    active = xp.astype(margins > 0, scores.dtype)  # (N, C)
+    margins, active = _hinge_terms(scores, onehot, delta)
     loss = xp.sum(margins * active) / n
     dscores = (active - onehot * xp.sum(active, axis=1, keepdims=True)) / n
     return loss, dscores
@@ -152,6 +161,33 @@ assert tuple(REGISTRY) == LOSSES
 STEP_REGISTRY: dict[str, LossFn] = {
     "softmax": softmax_step, "svm": hinge_step, "mse": mse_step,
 }
+
+
+def example_losses(name: str, scores: Array, y: Array, delta: float = 1.0) -> Array:
+    """Each example's loss Lᵢ, (N,): the terms whose mean the loss ``name`` returns
+    (``get_loss(name)(scores, y)[0]``, up to rounding).
+
+    ``softmax``: −log softmax(s)_yᵢ (from :func:`neuralab.backend.log_softmax`, as
+    :func:`softmax`); ``svm``: Σ_{j≠yᵢ} max(0, sⱼ − s_yᵢ + Δ) (the margins of
+    :func:`hinge_step`); ``mse``: the row's mean (ŷ − y)² (``y`` the (N, C) targets).
+    scores (N, C), y (N,) integer labels for the classification losses.
+    """
+    check_choice("loss", name, LOSSES)
+    xp = B.namespace(scores)
+    if name == "mse":
+        if tuple(scores.shape) != tuple(y.shape):
+            raise ValueError(f"target must have the shape of pred {tuple(scores.shape)}, "
+                             f"got {tuple(y.shape)}")
+        _check_scores(scores, "pred")
+        diff = scores - y
+        return xp.mean(diff * diff, axis=1)
+    _check_scores(scores)
+    onehot = _one_hot(scores, y)
+    if name == "softmax":
+        return -xp.sum(B.log_softmax(scores) * onehot, axis=1)
+    check_range("delta", delta)
+    margins, active = _hinge_terms(scores, onehot, delta)
+    return xp.sum(margins * active, axis=1)
 
 
 def get_loss(name: str, step: bool = False) -> LossFn:

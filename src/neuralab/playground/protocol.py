@@ -66,7 +66,7 @@ MAX_SEED = 2**32 - 1
 MAX_EPOCH_CAP = 1_000_000
 DOMAIN = 6.0  # the plotted square is [-DOMAIN, DOMAIN]²; add_point must fall inside it
 DELETE_RADIUS = 0.3
-WEIGHT_LIMIT = 1000.0  # set_weight's value lies in [-WEIGHT_LIMIT, WEIGHT_LIMIT]
+WEIGHT_LIMIT = 1000.0  # set_weight and set_bias: a value in [-WEIGHT_LIMIT, WEIGHT_LIMIT]
 # A regression output's heatmap maps this range to 0..255 (values beyond it saturate); the
 # page gives the points a user adds targets within it.
 REGRESSION_RANGE = (-1.0, 1.0)
@@ -487,6 +487,25 @@ class SetWeightMessage(_Message):
         return check_int(info.field_name, v, 0, 10_000)
 
 
+class SetBiasMessage(_Message):
+    """Set bias ``b[j]`` of the ``layer``-th Linear layer (0-based), bounded as a weight."""
+
+    type: Literal["set_bias"]
+    layer: int
+    j: int
+    value: float
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, v: float) -> float:
+        return check_number("value", v, -WEIGHT_LIMIT, WEIGHT_LIMIT)
+
+    @field_validator("layer", "j")
+    @classmethod
+    def _index(cls, v: int, info: ValidationInfo) -> int:
+        return check_int(info.field_name, v, 0, 10_000)
+
+
 class ExportMessage(_Message):
     type: Literal["export"]
     what: str
@@ -500,7 +519,7 @@ class ExportMessage(_Message):
 Message = Annotated[
     ConfigMessage | PlayMessage | PauseMessage | StepMessage | ResetMessage | RegenerateMessage
     | AddPointMessage | DeletePointMessage | ImportCsvMessage | SetWeightMessage | ExportMessage
-    | FrameMessage,
+    | FrameMessage | SetBiasMessage,
     Field(discriminator="type"),
 ]
 
@@ -509,6 +528,7 @@ MESSAGES: dict[str, type[_Message]] = {
     "reset": ResetMessage, "regenerate": RegenerateMessage, "add_point": AddPointMessage,
     "delete_point": DeletePointMessage, "import_csv": ImportCsvMessage,
     "set_weight": SetWeightMessage, "export": ExportMessage, "frame": FrameMessage,
+    "set_bias": SetBiasMessage,
 }
 
 

@@ -58,6 +58,7 @@ from ..train import train_step
 from . import tfp
 from .export import export_message
 from .frames import GridFeatures, encode_frame, grid_features, heatmaps, json_array, json_number
+from .linear_view import linear_view
 from .metrics import frame_metrics
 from .network import assemble, build_network, layer_outputs, restructure
 from .points import Points, featurize, generate_data, loss_targets
@@ -78,6 +79,7 @@ from .protocol import (
     Message,
     PlaygroundConfig,
     ProtocolError,
+    SetBiasMessage,
     SetWeightMessage,
     resolve_config,
     validate_patch,
@@ -291,6 +293,18 @@ class Session:
                 raise ProtocolError(f"{name}={index} is out of range; layer {message.layer}'s "
                                     f"weights are {w.shape[0]} x {w.shape[1]}", name)
         w[message.i, message.j] = message.value  # within ±WEIGHT_LIMIT: no overflow in float32
+        return [self.frame()]
+
+    def _on_set_bias(self, message: SetBiasMessage) -> list[Outgoing]:
+        linears = self._linears()
+        if message.layer >= len(linears):
+            raise ProtocolError(f"layer={message.layer} does not exist; the network has "
+                                f"{len(linears)} Linear layers (0-{len(linears) - 1})", "layer")
+        b = linears[message.layer].bias.value
+        if message.j >= b.shape[0]:
+            raise ProtocolError(f"j={message.j} is out of range; layer {message.layer} has "
+                                f"{b.shape[0]} biases (0-{b.shape[0] - 1})", "j")
+        b[message.j] = message.value
         return [self.frame()]
 
     # -- training ----------------------------------------------------------------------------
@@ -528,6 +542,11 @@ class Session:
             "dead": self._dead_links(),
             "heatmaps": entries,
         }
+        n_train = self._F_train.shape[0]
+        linear = linear_view(c, len(self._blocks), outs[-1][g2:g2 + n_train], self._F_train,
+                             self._y_train, self._regularizer, self._params)
+        if linear is not None:  # a linear classifier: its scores and losses (linear_view.py)
+            header["linear"] = linear
         return encode_frame(header, payload)
 
     @_quiet

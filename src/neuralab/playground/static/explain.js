@@ -131,6 +131,19 @@ export const EXPLAIN = {
   link: { title: "Link (weight)", text: "One weight w from a unit to a unit of the next layer: colour = sign (blue w > 0, orange w < 0), width = |w|. Hover to read it, click to edit it." },
   heatmap: { title: "Output picture", formula: "colour = argmaxₖ pₖ,  strength from 1/K (chance) to 1,  p = softmax(s)",
     text: "The network's output over the input square: each class's colour where it is the most probable, stronger as its probability grows (the class probabilities softmax(s), also under the SVM loss). Regression: ŷ from orange (−1) to blue (+1). Hovering a neuron shows that neuron's output here instead." },
+  // ---- the linear classifier (linear.js; no hidden layer)
+  linear_w: { title: "Weights W (D × C)", formula: "s = xW + b:  s_k = Σ_d x_d·W[d, k] + b_k",
+    text: "With no hidden layer the network is a linear classifier: column k of W is class k's template, one weight per feature; a point scores high for class k where its features line up with that column. Type a value and press Enter: the server sets it (set_weight) and training goes on from it." },
+  linear_b: { title: "Biases b (C)", formula: "s_k = x·W[:, k] + b_k",
+    text: "Class k's offset: adding δ to b_k adds δ to class k's score at every point (its line w_k·x + b_k = 0 moves, its direction stays). Biases are not regularized. Type a value and press Enter: the server sets it (set_bias)." },
+  linear_scores: { title: "Scores and loss per point", formula: "s = xW + b;  Lᵢ = the loss of point i with true class yᵢ",
+    text: "The training points with the largest loss first (at most 100): the features x, the class scores (the true class's in bold, ✗ where another class scores highest), the true class y and Lᵢ. Hover a row to ring its point in the output picture; hover a point there to mark its row.",
+    choices: {
+      svm: { formula: "Lᵢ = Σ_{j≠yᵢ} max(0, s_j − s_yᵢ + Δ),  Δ = 1", text: "multiclass SVM (hinge): 0 once the true score beats every other by the margin" },
+      softmax: { formula: "Lᵢ = −log(e^(s_yᵢ) / Σ_j e^(s_j))", text: "softmax cross-entropy: −log of the true class's probability, never exactly 0" },
+    } },
+  linear_loss: { title: "Data loss + regularization loss", formula: "L = (1/N)·Σᵢ Lᵢ + R(W)",
+    text: "What training minimizes: the mean loss over the N training points (the training loss above) plus the penalty on the weights, not the biases: R = λ·ΣW² (L2), λ·Σ|W| (L1), λ·Σ(β·W² + |W|) (elastic net), 0 without regularization." },
   data_points: { title: "Points", text: "One dot per example, filled with its class's colour (regression: its target's colour). Training points have a white rim; test points, shown with “Show test data”, a dark rim." },
 };
 
@@ -241,6 +254,7 @@ const EXTRA = [ // elements without data-hide: [selector, key, hover target's se
   ["#heatmap", "heatmap"], ["#loss-chart", "loss_chart"], ["#accuracy-chart", "accuracy_chart"],
   ["#loss-log", "loss_log", "label"], [".stats", "metrics"],
   ["#confusion", "confusion", ".confusion-wrap"], ["#weight-input", "link"],
+  ["#linear-loss", "linear_loss"],
 ];
 const FOCUSABLE = "select, input, button, a[href], [tabindex]";
 let tip = null;
@@ -390,6 +404,8 @@ export function installExplanations(tables) {
   decorate(document.body);
   const net = document.getElementById("network");
   if (net) new MutationObserver(() => decorate(net)).observe(net, { childList: true });
+  const params = document.getElementById("linear-params"); // W and b inputs, built by linear.js
+  if (params) new MutationObserver(() => decorate(params)).observe(params, { childList: true });
 
   document.addEventListener("focusin", (ev) => {
     const el = ev.target.closest?.("[data-explain]");

@@ -15,6 +15,7 @@ import {
 } from "./controls.js";
 import { UI_DEFAULTS, buildHash, parseHash } from "./hash.js";
 import { label } from "./labels.js";
+import { bindLinear, drawLinear, drawLinearMark, linearRejected } from "./linear.js";
 import { NetworkView } from "./network.js";
 import { bindHeatmap, drawHeatmap, drawPointCount, drawStats, labelAxes, sizeHeatmap } from "./output.js";
 import { activationOf, isRegression, numClasses, perLayer, state } from "./state.js";
@@ -226,6 +227,8 @@ function render() {
     if (state.maps) network.paint(state.maps, isRegression());
   }
   drawHeatmap();
+  drawLinear();
+  drawLinearMark();
   if (chart.dirty) chart.draw();
   stats.drawMs += performance.now() - t0;
 }
@@ -250,6 +253,7 @@ function onMessage(msg) {
       if (state.syncing) linkNote(msg.message || "error");
       else toast(msg.message || "error");
       rollBack(msg.field);
+      linearRejected(); // a W or b the server refused: its inputs show the server's values
       return;
     case "diverged": return showDiverged(msg);
     case "export": return download(msg);
@@ -344,6 +348,7 @@ function startPage() {
   buildControls(state.tables);
   bindControls(actions);
   bindHeatmap(actions.send);
+  bindLinear({ send: actions.send, redraw: scheduleRender });
   labelAxes();
   window.addEventListener("hashchange", () => followLink(false));
   let resizeTimer = 0;
