@@ -15,8 +15,9 @@ import {
 } from "./controls.js";
 import { UI_DEFAULTS, buildHash, parseHash } from "./hash.js";
 import { label } from "./labels.js";
+import { dropouts } from "./layerhead.js";
 import { NetworkView } from "./network.js";
-import { bindHeatmap, drawHeatmap, drawPointCount, drawStats, labelAxes, sizeHeatmap } from "./output.js";
+import { bindHeatmap, drawHeatmap, drawPointCount, drawStats, labelAxes, sizeHeatmap, watchHeatmapSize } from "./output.js";
 import { activationOf, isRegression, numClasses, perLayer, state } from "./state.js";
 import { $, clone, download, setStatus, toast } from "./ui.js";
 
@@ -170,6 +171,11 @@ function networkCallbacks() {
       const acts = state.config.hidden.map((_, i) => activationOf(i));
       acts[l] = name;
       setConfig({ activation: perLayer(acts) });
+    },
+    setDropout(l, p) {
+      const ps = dropouts(state.config);
+      ps[l] = p;
+      setConfig({ dropout: perLayer(ps) });
     },
     hoverNeuron(info) {
       state.hover = info;
@@ -344,6 +350,7 @@ function startPage() {
   buildControls(state.tables);
   bindControls(actions);
   bindHeatmap(actions.send);
+  watchHeatmapSize(scheduleRender); // its column's width sets its size (a window resize, a panel)
   labelAxes();
   window.addEventListener("hashchange", () => followLink(false));
   let resizeTimer = 0;
