@@ -6,7 +6,7 @@
 // caption says the same). One span per output unit, reused from frame to frame.
 
 const SUB = "₀₁₂₃₄₅₆₇₈₉";
-const AT = [0.2, 0.8, 0.35, 0.65, 0.5]; // where along its line unit k's label sits: apart from the others
+const AT = [0.27, 0.73, 0.4, 0.6, 0.5]; // where along its line unit k's label sits: apart from the others
 
 /** Unicode subscript digits of k. */
 function sub(k) {

@@ -43,16 +43,17 @@ export function layerExtras(head, l, cfg, presets, narrow, onDropout) {
   sel.value = String(p);
   sel.addEventListener("change", () => onDropout(l, Number(sel.value)));
 
+  // BN first: in a narrow head the badges wrap, and each kind keeps its row across the layers
   const badges = make("div", { class: "layer-badges", id: `layer-${n}-badges` }, head);
+  if (cfg.batchnorm) {
+    make("span", { class: "layer-badge bn", id: `layer-${n}-bn-badge`, tabindex: "0", "data-hide": "batchnorm",
+      title: `Hidden layer ${n} is batch-normalized: W·x + b is standardized over the minibatch, then scaled by γ and shifted by β, before the activation`,
+      text: "BN" }, badges);
+  }
   if (p > 0) {
     make("span", { class: "layer-badge drop", id: `layer-${n}-dropout-badge`, tabindex: "0", "data-hide": "dropout",
       title: `Hidden layer ${n} is trained with dropout: each of its units is set to 0 with probability ${fmtP(p)} ` +
         `at every training step (the pictures show the network without dropout)`,
       text: narrow ? `p=${fmtP(p)}` : `drop p=${fmtP(p)}` }, badges);
-  }
-  if (cfg.batchnorm) {
-    make("span", { class: "layer-badge bn", id: `layer-${n}-bn-badge`, tabindex: "0", "data-hide": "batchnorm",
-      title: `Hidden layer ${n} is batch-normalized: W·x + b is standardized over the minibatch, then scaled by γ and shifted by β, before the activation`,
-      text: "BN" }, badges);
   }
 }

@@ -167,7 +167,7 @@ export function drawHeatmap() {
       const at = drawHyperplane(ctx, w1, w2, b, k, sx, sy, D);
       if (at) labels.push({ k, text: hyperplaneText(k, hp.length), color: rgb(classColor(k)), x: at[0] / dpr, y: at[1] / dpr, angle: at[2] });
     });
-    caption = caption || "dashed: where a class's score wₖ·x + bₖ is 0 (arrow: increasing score); the decision boundary is where the colours change";
+    caption = caption || "dashed: wₖ·x + bₖ = 0, class k’s score is 0 (not the decision boundary: that is where the colours change)";
   }
   placeHyperplaneLabels(canvas.parentElement, labels);
 
