@@ -19,7 +19,7 @@ sync_api = skip_without_browser()
 # Every control enabled and shown: elastic net (λ and β), a 3-class set (the class menu), two
 # hidden layers with their per-layer menus.
 LINK = "#dataset=spiral&classes=3&reg=elastic&lam=0.01&hidden=3,2&activation=relu"
-NO_CONTROL = {"grid"}  # hello's config fields that the page has no control for
+NO_CONTROL: set[str] = set()  # hello's config fields that the page has no control for
 REGIONS = ".topbar, .data-col, .net-col, .out-col"
 
 

@@ -38,6 +38,7 @@ PRESETS: dict[str, list[float]] = {
     "lam": [0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
     "dropout": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
     "steps_per_frame": [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    "grid": [10, 20, 30, 50, 75, 100, 128],  # the heatmap's G (G × G points), within GRID_RANGE
 }
 SLIDERS: dict[str, list[float]] = {
     "noise": [*PlaygroundConfig.PERCENT_RANGES["noise"], 5.0],

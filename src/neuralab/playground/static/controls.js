@@ -5,12 +5,14 @@
 import { classColor, rgb } from "./colors.js";
 import { installExplanations } from "./explain.js";
 import { label } from "./labels.js";
+import { dropouts } from "./layerhead.js";
 import { activationOf, isRegression, numClasses, perLayer, state } from "./state.js";
 import { drawThumb } from "./thumbs.js";
 import { $, fillSelect, selectValue, setBounds, toast } from "./ui.js";
 
 // control id -> config field
-const PRESET_MENUS = { lr: "lr", lam: "lam", dropout: "dropout", speed: "steps_per_frame" };
+const PRESET_MENUS = { lr: "lr", lam: "lam", dropout: "dropout", speed: "steps_per_frame", grid: "grid" };
+const PRESET_TEXT = { grid: (g) => `${g} × ${g}` }; // the others show the number
 const CHOICE_MENUS = ["optimizer", "reg", "loss", "problem", "activation", "rules"]; // id = field
 const NUMBERS = { "n-points": "n_points", seed: "seed", "epoch-cap": "epoch_cap", beta: "beta" };
 const SLIDERS = { "train-ratio": "train_ratio", noise: "noise", "batch-size": "batch_size" };
@@ -24,7 +26,7 @@ function clampTo(v, range) {
 // ------------------------------------------------------------------ building
 export function buildControls(tables) {
   const { choices, presets, ranges, sliders, limits } = tables;
-  for (const [id, key] of Object.entries(PRESET_MENUS)) fillSelect($(id), presets[key]);
+  for (const [id, key] of Object.entries(PRESET_MENUS)) fillSelect($(id), presets[key], PRESET_TEXT[id]);
   for (const key of CHOICE_MENUS) fillSelect($(key), choices[key], (v) => label(key, v));
   const { min, max } = ranges.classes;
   fillSelect($("classes"), Array.from({ length: max - min + 1 }, (_, i) => min + i));
@@ -54,6 +56,10 @@ function buildDatasetTiles(datasets) {
     const c = document.createElement("canvas");
     c.width = 44; c.height = 44;
     b.appendChild(c);
+    const caption = document.createElement("span"); // its name on the tile, not only in a tooltip
+    caption.className = "dataset-label";
+    caption.textContent = label("dataset", name);
+    b.appendChild(caption);
     drawThumb(c, name, { regression: d.problem === "regression" });
     grid.appendChild(b);
   }
@@ -135,6 +141,10 @@ function bindLayers({ setConfig }) {
       const a = acts();
       partial.activation = perLayer([...a, a.length ? a[a.length - 1] : activationOf(0)]);
     }
+    if (Array.isArray(state.config.dropout) && hidden.length > 1) {
+      const d = dropouts(state.config);
+      partial.dropout = perLayer([...d, d[d.length - 1]]);
+    }
     setConfig(partial);
   });
   $("remove-layer").addEventListener("click", () => {
@@ -143,6 +153,7 @@ function bindLayers({ setConfig }) {
     hidden.pop();
     const partial = { hidden };
     if (Array.isArray(state.config.activation)) partial.activation = perLayer(acts().slice(0, Math.max(1, hidden.length)));
+    if (Array.isArray(state.config.dropout)) partial.dropout = perLayer(dropouts(state.config).slice(0, Math.max(1, hidden.length)));
     setConfig(partial);
   });
 }
@@ -215,7 +226,8 @@ function syncTraining(c) {
   $("loss").value = c.loss;
   const fits = (state.tables.rules?.[c.rules]?.losses || state.tables.losses)[c.problem] || [];
   for (const o of $("loss").options) o.disabled = !fits.includes(o.value);
-  selectValue($("dropout"), Array.isArray(c.dropout) ? c.dropout[0] : c.dropout);
+  syncDropout(c);
+  selectValue($("grid"), c.grid, PRESET_TEXT.grid);
   $("batchnorm").checked = !!c.batchnorm;
   selectValue($("speed"), c.steps_per_frame);
   labelSpeed();
@@ -230,6 +242,20 @@ function syncTraining(c) {
   } else {
     act.querySelector('option[value="mixed"]')?.remove();
     act.value = activationOf(0);
+  }
+}
+
+/** The dropout menu: the layers' p when they agree, "(per layer)" when the layers' own menus
+ *  (network.js) differ; choosing a p here sets it for every layer. */
+function syncDropout(c) {
+  const ps = dropouts(c);
+  const sel = $("dropout");
+  if (new Set(ps).size > 1) {
+    selectValue(sel, "mixed", () => "(per layer)");
+    sel.querySelector('option[value="mixed"]').disabled = true;
+  } else {
+    sel.querySelector('option[value="mixed"]')?.remove();
+    selectValue(sel, ps.length ? ps[0] : Number(Array.isArray(c.dropout) ? c.dropout[0] : c.dropout));
   }
 }
 

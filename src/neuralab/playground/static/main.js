@@ -16,8 +16,9 @@ import {
 import { UI_DEFAULTS, buildHash, parseHash } from "./hash.js";
 import { label } from "./labels.js";
 import { bindLinear, drawLinear, drawLinearMark, linearRejected } from "./linear.js";
+import { dropouts } from "./layerhead.js";
 import { NetworkView } from "./network.js";
-import { bindHeatmap, drawHeatmap, drawPointCount, drawStats, labelAxes, sizeHeatmap } from "./output.js";
+import { bindHeatmap, drawHeatmap, drawPointCount, drawStats, labelAxes, sizeHeatmap, watchHeatmapSize } from "./output.js";
 import { activationOf, isRegression, numClasses, perLayer, state } from "./state.js";
 import { $, clone, download, setStatus, toast } from "./ui.js";
 
@@ -171,6 +172,11 @@ function networkCallbacks() {
       const acts = state.config.hidden.map((_, i) => activationOf(i));
       acts[l] = name;
       setConfig({ activation: perLayer(acts) });
+    },
+    setDropout(l, p) {
+      const ps = dropouts(state.config);
+      ps[l] = p;
+      setConfig({ dropout: perLayer(ps) });
     },
     hoverNeuron(info) {
       state.hover = info;
@@ -349,6 +355,7 @@ function startPage() {
   bindControls(actions);
   bindHeatmap(actions.send);
   bindLinear({ send: actions.send, redraw: scheduleRender });
+  watchHeatmapSize(scheduleRender); // its column's width sets its size (a window resize, a panel)
   labelAxes();
   window.addEventListener("hashchange", () => followLink(false));
   let resizeTimer = 0;

@@ -15,11 +15,12 @@
 // (thumbs.js), into an ImageData each node keeps.
 import { diverging, rgb } from "./colors.js";
 import { label } from "./labels.js";
+import { dropouts, layerExtras } from "./layerhead.js";
 import { FEATURE_LABEL, paintFeature, paintNeuronThumb, paintOutputThumb } from "./thumbs.js";
 
 const SVGNS = "http://www.w3.org/2000/svg";
-const HEADER_H = 64;      // room for the per-layer controls
-const LABEL_W = 92;       // feature labels left of the feature column
+const HEADER_H = 110;     // room for the per-layer controls (+/−, units, activation, dropout, badges)
+const LABEL_W = 92;       // feature labels left of the feature column (64 in a narrow diagram)
 const FEATURE_PX = 40;    // feature heatmaps are computed here at this size
 const TONES = 24;         // a line's colour: 2·TONES + 1 steps from orange to blue
 const TONE_COLOR = Array.from({ length: 2 * TONES + 1 }, (_, k) => rgb(diverging((k - TONES) / TONES)));
@@ -60,7 +61,7 @@ function fmt(v, digits = 3) {
 
 export class NetworkView {
   /** cb: toggleFeature(name), addNeuron(l), removeNeuron(l), setActivation(l, name),
-   *      hoverNeuron(info|null), editWeight({layer, i, j, value}); tables: hello's */
+   *      setDropout(l, p), hoverNeuron(info|null), editWeight({layer, i, j, value}); tables: hello's */
   constructor(root, svg, cb, tables) {
     this.root = root;
     this.svg = svg;
@@ -68,6 +69,7 @@ export class NetworkView {
     this.features = tables.features;
     this.activations = tables.choices.activation;
     this.maxNeurons = tables.limits.neurons;
+    this.dropoutPresets = tables.presets?.dropout || [];
     this.domain = tables.limits.domain;
     this.key = null;
     this.nodes = [];        // nodes[c] = [{el, canvas, id, x, y, size, ...}] per column
@@ -110,7 +112,7 @@ export class NetworkView {
     const a = cfg.activation;
     const acts = cfg.hidden.map((_, l) => (Array.isArray(a) ? a[Math.min(l, a.length - 1)] : a));
     const [W0, H0] = this.size || [this.root.clientWidth, this.root.clientHeight];
-    const key = JSON.stringify([cfg.features, cfg.hidden, acts, outUnits, W0, H0]);
+    const key = JSON.stringify([cfg.features, cfg.hidden, acts, dropouts(cfg), !!cfg.batchnorm, outUnits, W0, H0]);
     if (key === this.key && !force) return false;
     this.key = key;
     this.cfg = cfg;
@@ -137,7 +139,7 @@ export class NetworkView {
     const outSize = Math.max(16, Math.min(40, Math.floor(avail / (outUnits * 1.3))));
 
     const nH = cfg.hidden.length;
-    const xFeat = LABEL_W;
+    const xFeat = W < 600 ? 64 : LABEL_W; // a projector's 1024 px: room for 6 layers
     const xOut = W - outSize - 14;
     const xs = [];
     const span = xOut - (xFeat + featSize);
@@ -180,7 +182,7 @@ export class NetworkView {
       const units = cfg.hidden[l];
       const x = xs[l];
       const spacing = nH > 1 ? xs[1] - xs[0] : 200;
-      const hw = Math.max(50, Math.min(104, spacing - 6));
+      const hw = Math.max(44, Math.min(104, spacing - 4));
       const head = el("div", { class: "layer-head" + (hw < 90 ? " narrow" : ""),
         style: { left: `${x + size / 2 - hw / 2}px`, top: "0px", width: `${hw}px` } }, this.root);
       const pm = el("div", { class: "pm-row", "data-hide": "hidden" }, head);
@@ -199,6 +201,7 @@ export class NetworkView {
       for (const name of this.activations) el("option", { value: name, text: label("activation", name) }, sel);
       sel.value = acts[l];
       sel.addEventListener("change", () => this.cb.setActivation(l, sel.value));
+      layerExtras(head, l, cfg, this.dropoutPresets, hw < 90, (k, p) => this.cb.setDropout(k, p));
 
       const col = [];
       for (let u = 0; u < units; u++) {

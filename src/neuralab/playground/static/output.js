@@ -2,6 +2,7 @@
 // feature, with the class hyperplanes and the points on top), clicks on it that add and delete
 // points, the numbers (epoch, losses, accuracy, R², RMSE), the confusion matrix and the point
 // count. The plotted square is [-domain, domain]² (hello's limits).
+import { hyperplaneText, labelAnchor, placeHyperplaneLabels } from "./hyperlabels.js";
 import { CLASS_COLORS, MID, classColor, neuronLut, paintLut, paintOutput, pointColor, rgb } from "./colors.js";
 import { label as labelOf } from "./labels.js";
 import { isRegression, numClasses, state } from "./state.js";
@@ -24,13 +25,23 @@ export function labelAxes() {
   canvas.setAttribute("aria-label", canvas.getAttribute("aria-label").replace("[-D, D]", `[-${D}, ${D}]`));
 }
 
-/** Match the canvas's bitmap to its size on screen (at most 2 pixels per CSS pixel). */
+/** Match the canvas's bitmap to its size on screen (at most 2 pixels per CSS pixel); true
+ *  when it changed (the canvas is then blank until drawn again). */
 export function sizeHeatmap() {
   const canvas = $("heatmap");
   const css = canvas.getBoundingClientRect().width || 340;
   dpr = Math.min(2, window.devicePixelRatio || 1);
   const px = Math.round(css * dpr);
-  if (canvas.width !== px) { canvas.width = px; canvas.height = px; }
+  if (canvas.width === px) return false;
+  canvas.width = px; canvas.height = px;
+  return true;
+}
+
+/** The heatmap is as wide as its column (CSS): size its bitmap again and redraw (`redraw`)
+ *  whenever its box changes — a window resize, a panel that appears in the column. */
+export function watchHeatmapSize(redraw) {
+  if (!window.ResizeObserver) return;
+  new ResizeObserver(() => { if (sizeHeatmap()) redraw(); }).observe($("heatmap"));
 }
 
 function canvasToData(ev) {
@@ -127,6 +138,9 @@ export function drawHeatmap() {
   ctx.imageSmoothingQuality = "high";
   if (drawn) ctx.drawImage(off, 0, 0, W, H);
   else { ctx.fillStyle = rgb(MID); ctx.fillRect(0, 0, W, H); }
+  // the resolution of the output map drawn (the config's grid G: G × G values), for the curious
+  const mapWidth = String(state.maps?.output?.width ?? "");
+  if (canvas.dataset.mapWidth !== mapWidth) canvas.dataset.mapWidth = mapWidth;
 
   // axes and ticks (every 2 units)
   ctx.strokeStyle = "rgba(0,0,0,0.12)";
@@ -147,10 +161,15 @@ export function drawHeatmap() {
   // class hyperplanes w1·x + w2·y + b = 0 (network without hidden layer, raw x1, x2)
   const hp = state.header?.hyperplanes;
   $("hyperplanes-ctl").hidden = !hp;
+  const labels = [];
   if (hp && state.ui.hyperplanes !== false && !(hover && hover.kind !== "output")) {
-    hp.forEach(([w1, w2, b], k) => drawHyperplane(ctx, w1, w2, b, k, sx, sy, D));
-    caption = caption || "hyperplanes w·x + b = 0 (arrow: direction of increasing score)";
+    hp.forEach(([w1, w2, b], k) => {
+      const at = drawHyperplane(ctx, w1, w2, b, k, sx, sy, D);
+      if (at) labels.push({ k, text: hyperplaneText(k, hp.length), color: rgb(classColor(k)), x: at[0] / dpr, y: at[1] / dpr, angle: at[2] });
+    });
+    caption = caption || "dashed: wₖ·x + bₖ = 0, class k’s score is 0 (not the decision boundary: that is where the colours change)";
   }
+  placeHyperplaneLabels(canvas.parentElement, labels);
 
   // data
   const regression = isRegression();
@@ -172,6 +191,8 @@ export function drawHeatmap() {
   if (cap.textContent !== caption) cap.textContent = caption;
 }
 
+/** Output unit k's line w1·x + w2·y + b = 0, dashed, with an arrow towards increasing score;
+ *  returns its label's anchor (labelAnchor, canvas pixels), or null when it misses the square. */
 function drawHyperplane(ctx, w1, w2, b, k, sx, sy, D) {
   const col = classColor(k);
   const pts = [];
@@ -182,7 +203,7 @@ function drawHyperplane(ctx, w1, w2, b, k, sx, sy, D) {
   if (Math.abs(w1) > 1e-12) {
     for (const y of [-D, D]) { const x = -(w2 * y + b) / w1; if (x >= -D && x <= D) pts.push([x, y]); }
   }
-  if (pts.length < 2) return;
+  if (pts.length < 2) return null;
   const [p, q] = pts;
   ctx.save();
   ctx.strokeStyle = rgb(col);
@@ -207,6 +228,7 @@ function drawHyperplane(ctx, w1, w2, b, k, sx, sy, D) {
   ctx.lineTo(sx(ex) - 9 * dpr * Math.cos(ang + 0.4), sy(ey) - 9 * dpr * Math.sin(ang + 0.4));
   ctx.fill();
   ctx.restore();
+  return labelAnchor([sx(p[0]), sy(p[1])], [sx(q[0]), sy(q[1])], k); // where its label goes
 }
 
 // ------------------------------------------------------------------ the numbers
