@@ -14,6 +14,7 @@ import {
   updatePlayButton,
 } from "./controls.js";
 import { UI_DEFAULTS, buildHash, parseHash } from "./hash.js";
+import { HiddenSpaceView } from "./hidden.js";
 import { label } from "./labels.js";
 import { NetworkView } from "./network.js";
 import { bindHeatmap, drawHeatmap, drawPointCount, drawStats, labelAxes, sizeHeatmap } from "./output.js";
@@ -23,6 +24,7 @@ import { $, clone, download, setStatus, toast } from "./ui.js";
 const TABLES = ["defaults", "choices", "ranges", "losses", "datasets", "features", "groups",
                 "limits", "presets", "sliders"];
 let network = null;
+let hidden = null; // the hidden-space view (hidden.js)
 
 // ------------------------------------------------------------------ config
 /** A change by the user: shown at once, sent to the server, whose reply settles it. */
@@ -226,6 +228,7 @@ function render() {
     if (state.maps) network.paint(state.maps, isRegression());
   }
   drawHeatmap();
+  hidden?.update();
   if (chart.dirty) chart.draw();
   stats.drawMs += performance.now() - t0;
 }
@@ -245,7 +248,9 @@ function onMessage(msg) {
       return;
     case "frame": return onFrame({ header: msg, maps: {} });
     case "config": return onConfig(msg);
+    case "hidden_space": return hidden?.onReply(msg);
     case "error":
+      if (hidden?.onError(msg)) return; // a view request the network changed under
       if (msg.field === "text") state.importing = false; // the import was rejected
       if (state.syncing) linkNote(msg.message || "error");
       else toast(msg.message || "error");
@@ -344,6 +349,7 @@ function startPage() {
   buildControls(state.tables);
   bindControls(actions);
   bindHeatmap(actions.send);
+  hidden = new HiddenSpaceView(actions.send);
   labelAxes();
   window.addEventListener("hashchange", () => followLink(false));
   let resizeTimer = 0;
