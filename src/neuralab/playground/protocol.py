@@ -506,6 +506,36 @@ class SetBiasMessage(_Message):
         return check_int(info.field_name, v, 0, 10_000)
 
 
+class HiddenSpaceMessage(_Message):
+    """Ask for the hidden-space view (:mod:`~neuralab.playground.hidden_space`): ``layer`` 0
+    (the input plane) or a hidden layer 1..L, ``projection`` ``"pca"`` or two different units
+    ``[i, j]``. Whether they exist in the network the session checks."""
+
+    type: Literal["hidden_space"]
+    layer: Any
+    projection: Any = "pca"
+
+    @field_validator("layer")
+    @classmethod
+    def _layer(cls, v: Any) -> int:
+        return check_int("layer", v, 0, MAX_HIDDEN_LAYERS)
+
+    @field_validator("projection")
+    @classmethod
+    def _projection(cls, v: Any) -> str | tuple[int, int]:
+        allowed = f"'pca' or [i, j], two different units of 0-{MAX_NEURONS - 1}"
+        if v == "pca":
+            return v
+        if not (isinstance(v, list) and len(v) == 2 and all(
+                isinstance(u, int) and not isinstance(u, bool) for u in v)):
+            raise ValueError(f"projection={v!r} is not allowed; allowed: {allowed}")
+        if v[0] == v[1]:
+            raise ValueError(f"projection={v!r} names unit {v[0]} twice; allowed: {allowed}")
+        if not all(0 <= u < MAX_NEURONS for u in v):
+            raise ValueError(f"projection={v!r} is out of range; allowed: {allowed}")
+        return (v[0], v[1])
+
+
 class ExportMessage(_Message):
     type: Literal["export"]
     what: str
@@ -519,7 +549,7 @@ class ExportMessage(_Message):
 Message = Annotated[
     ConfigMessage | PlayMessage | PauseMessage | StepMessage | ResetMessage | RegenerateMessage
     | AddPointMessage | DeletePointMessage | ImportCsvMessage | SetWeightMessage | ExportMessage
-    | FrameMessage | SetBiasMessage,
+    | FrameMessage | SetBiasMessage | HiddenSpaceMessage,
     Field(discriminator="type"),
 ]
 
@@ -529,6 +559,7 @@ MESSAGES: dict[str, type[_Message]] = {
     "delete_point": DeletePointMessage, "import_csv": ImportCsvMessage,
     "set_weight": SetWeightMessage, "export": ExportMessage, "frame": FrameMessage,
     "set_bias": SetBiasMessage,
+    "hidden_space": HiddenSpaceMessage,
 }
 
 

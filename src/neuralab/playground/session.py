@@ -58,6 +58,7 @@ from ..train import train_step
 from . import tfp
 from .export import export_message
 from .frames import GridFeatures, encode_frame, grid_features, heatmaps, json_array, json_number
+from .hidden_space import hidden_space_reply
 from .linear_view import linear_view
 from .metrics import frame_metrics
 from .network import assemble, build_network, layer_outputs, restructure
@@ -75,6 +76,7 @@ from .protocol import (
     ConfigMessage,
     DeletePointMessage,
     ExportMessage,
+    HiddenSpaceMessage,
     ImportCsvMessage,
     Message,
     PlaygroundConfig,
@@ -136,6 +138,7 @@ class Session:
         self._grid_key: tuple[Any, ...] | None = None
         self._grid: GridFeatures | None = None
         self._eval_x: np.ndarray | None = None
+        self._hidden_ref: tuple[int, np.ndarray] | None = None  # the last view's PCA directions
         self._data_changed()
         self._make_loss_and_reg()
         self._build()
@@ -237,6 +240,15 @@ class Session:
 
     def _on_export(self, message: ExportMessage) -> list[Outgoing]:
         return [self.export(message.what)]
+
+    def _on_hidden_space(self, message: HiddenSpaceMessage) -> list[Outgoing]:
+        """The hidden-space view (:mod:`~neuralab.playground.hidden_space`); its PCA keeps the
+        signs of the last picture's directions, so the picture does not flip as it trains."""
+        d = self._data
+        reply, self._hidden_ref = hidden_space_reply(
+            message.layer, message.projection, self.config, self.model, self._act_index,
+            self._head, (d.X_train, self._F_train), (d.X_test, self._F_test), self._hidden_ref)
+        return [reply]
 
     def _on_add_point(self, message: AddPointMessage) -> list[Outgoing]:
         d = self._data

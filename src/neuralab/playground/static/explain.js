@@ -113,6 +113,16 @@ export const EXPLAIN = {
     } },
   hidden: { title: "Hidden layers", formula: "h = f(W·x + b)",
     text: "+ / − add or remove a hidden layer (up to 6), or a neuron of one layer (up to 32). Each neuron computes f(w·x + b) from the whole layer before it; no hidden layer: a linear model." },
+  // ---- the hidden-space view (hidden.js)
+  hidden_space: { title: "Hidden space", formula: "h⁽ᵏ⁾ = f(W⁽ᵏ⁾·h⁽ᵏ⁻¹⁾ + b⁽ᵏ⁾),  h⁽⁰⁾ = the features of (x₁, x₂);  scores s = W·h⁽ᴸ⁾ + b",
+    text: "The points and a grid of input-space lines (11 + 11 over [−6, 6]²) mapped through the network up to the chosen layer, as in test mode, and drawn in that layer's coordinates: training bends and folds the plane until the classes lie on either side of a line, because the output layer is a linear classifier on the last hidden layer. With 2 classes and a last hidden layer of 2 units, the dashed line is the output's decision line s₁ − s₀ = 0. It follows training live while open; the axes fit the points." },
+  hidden_layer: { title: "Layer shown", formula: "x = h⁽ᵏ⁾ ∈ ℝᴴ",
+    text: "The input plane (x₁, x₂), or hidden layer k's activations h⁽ᵏ⁾ (H units). A layer of 2 units is drawn as it is, one unit per axis; a layer of 1 unit on a line; a wider one through the projection." },
+  hidden_projection: { title: "Projection", text: "How a layer of more than 2 units becomes 2 coordinates (u, v).",
+    choices: {
+      pca: { formula: "u = (h − h̄)·d₁,  v = (h − h̄)·d₂;  d₁, d₂ = the top-2 principal directions of the training points' h (the most variance)", text: "signs kept from picture to picture" },
+      units: { formula: "u = hᵢ,  v = hⱼ", text: "two units of the layer as the axes" },
+    } },
   // ---- output
   show_test: { title: "Show test data", text: "Draws the test points too (dark rim) on the output picture." },
   discretize: { title: "Discretize", text: "Shows only the decision: the most probable class everywhere (regression: the sign of ŷ), without the confidence." },
@@ -252,6 +262,7 @@ export function plotActivation(act, name) {
 const EXTRA = [ // elements without data-hide: [selector, key, hover target's selector]
   ["#play", "play"], ["#step", "epochs"], ["#reset", "reset"], ["#diverged-reset", "reset"], ["#epoch", "epochs", ".epoch-box"],
   ["#show-test", "show_test", "label"], ["#discretize", "discretize", "label"],
+  ["#hidden-summary", "hidden_space"], ["#hidden-canvas", "hidden_space"],
   ["#heatmap", "heatmap"], ["#loss-chart", "loss_chart"], ["#accuracy-chart", "accuracy_chart"],
   ["#loss-log", "loss_log", "label"], [".stats", "metrics"],
   ["#confusion", "confusion", ".confusion-wrap"], ["#weight-input", "link"],

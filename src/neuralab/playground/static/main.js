@@ -14,6 +14,7 @@ import {
   updatePlayButton,
 } from "./controls.js";
 import { UI_DEFAULTS, buildHash, parseHash } from "./hash.js";
+import { HiddenSpaceView } from "./hidden.js";
 import { label } from "./labels.js";
 import { bindLinear, drawLinear, drawLinearMark, linearRejected } from "./linear.js";
 import { dropouts } from "./layerhead.js";
@@ -25,6 +26,7 @@ import { $, clone, download, setStatus, toast } from "./ui.js";
 const TABLES = ["defaults", "choices", "ranges", "losses", "datasets", "features", "groups",
                 "limits", "presets", "sliders"];
 let network = null;
+let hidden = null; // the hidden-space view (hidden.js)
 
 // ------------------------------------------------------------------ config
 /** A change by the user: shown at once, sent to the server, whose reply settles it. */
@@ -235,6 +237,7 @@ function render() {
   drawHeatmap();
   drawLinear();
   drawLinearMark();
+  hidden?.update();
   if (chart.dirty) chart.draw();
   stats.drawMs += performance.now() - t0;
 }
@@ -254,7 +257,9 @@ function onMessage(msg) {
       return;
     case "frame": return onFrame({ header: msg, maps: {} });
     case "config": return onConfig(msg);
+    case "hidden_space": return hidden?.onReply(msg);
     case "error":
+      if (hidden?.onError(msg)) return; // a view request the network changed under
       if (msg.field === "text") state.importing = false; // the import was rejected
       if (state.syncing) linkNote(msg.message || "error");
       else toast(msg.message || "error");
@@ -356,6 +361,7 @@ function startPage() {
   bindHeatmap(actions.send);
   bindLinear({ send: actions.send, redraw: scheduleRender });
   watchHeatmapSize(scheduleRender); // its column's width sets its size (a window resize, a panel)
+  hidden = new HiddenSpaceView(actions.send);
   labelAxes();
   window.addEventListener("hashchange", () => followLink(false));
   let resizeTimer = 0;
