@@ -14,7 +14,7 @@ from ..viz import confusion_matrix
 from .frames import json_number
 from .protocol import PlaygroundConfig
 
-__all__ = ["frame_metrics"]
+__all__ = ["frame_metrics", "split_loss"]
 
 Split = tuple[np.ndarray, np.ndarray]  # (scores, targets)
 
@@ -24,7 +24,7 @@ def frame_metrics(config: PlaygroundConfig, loss_fn: Callable[..., Any], train: 
     """The frame header's metric fields, from the scores and targets of each split."""
     m: dict[str, Any] = {}
     for split, (s, y) in (("train", train), ("test", test)):
-        m[f"{split}_loss"] = _loss(loss_fn, s, y)
+        m[f"{split}_loss"] = split_loss(loss_fn, s, y)
         m[f"{split}_accuracy"] = (
             json_number(np.mean(np.argmax(s, axis=1) == y)) if config.classification
             and len(y) else None)
@@ -44,7 +44,9 @@ def frame_metrics(config: PlaygroundConfig, loss_fn: Callable[..., Any], train: 
     return m
 
 
-def _loss(loss_fn: Callable[..., Any], scores: np.ndarray, y: np.ndarray) -> float | None:
+def split_loss(loss_fn: Callable[..., Any], scores: np.ndarray, y: np.ndarray) -> float | None:
+    """The mean data loss of one split's scores (N, C) and targets (N,); None for no points or
+    scores that are not finite."""
     if not len(y):
         return None
     try:

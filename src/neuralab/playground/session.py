@@ -56,11 +56,12 @@ from ..optim import Optimizer, get_optimizer
 from ..regularizers import Regularizer, get_regularizer
 from ..train import train_step
 from . import tfp
+from .diagnostics import History, diagnose
 from .export import export_message
 from .frames import GridFeatures, encode_frame, grid_features, heatmaps, json_array, json_number
 from .hidden_space import hidden_space_reply
 from .linear_view import linear_view
-from .metrics import frame_metrics
+from .metrics import frame_metrics, split_loss
 from .network import assemble, build_network, layer_outputs, restructure
 from .points import Points, featurize, generate_data, loss_targets
 from .points_csv import parse_points_csv
@@ -139,6 +140,7 @@ class Session:
         self._grid: GridFeatures | None = None
         self._eval_x: np.ndarray | None = None
         self._hidden_ref: tuple[int, np.ndarray] | None = None  # the last view's PCA directions
+        self._history = History()  # per-epoch losses for the frame's diagnostics
         self._data_changed()
         self._make_loss_and_reg()
         self._build()
@@ -292,6 +294,7 @@ class Session:
         """After a point was added or deleted: training goes on with the edited points."""
         self.custom_data = True
         self._data_changed()
+        self._restart_history()  # other points: the losses before are not comparable
         return [self.points(), self.frame()]
 
     def _on_set_weight(self, message: SetWeightMessage) -> list[Outgoing]:
@@ -427,6 +430,7 @@ class Session:
         self.epoch += 1
         self._offset = 0
         self._order = None
+        self._record_epoch()
 
     def _diverged(self) -> dict[str, Any]:
         self.playing = False
@@ -451,6 +455,7 @@ class Session:
                                                    self.config.lr)
         self.epoch = self.step = self._offset = 0
         self._order: np.ndarray | None = None
+        self._restart_history()
 
     def _assemble(self) -> None:
         """The Sequential from the blocks (after a block gained or lost a layer)."""
@@ -471,6 +476,7 @@ class Session:
         c = self.config
         if "loss" in changed:
             self._make_loss_and_reg()
+            self._restart_history()  # another loss: the losses before are not comparable
         if changed & {"reg", "lam", "beta"}:
             self._regularizer = get_regularizer(c.reg, c.lam, c.beta)
         structure = restructure(self._blocks, c, self._init_rng)
@@ -552,6 +558,7 @@ class Session:
             "biases": [json_array(lin.bias.value) for lin in self._linears()],
             "hyperplanes": self._hyperplanes(),
             "dead": self._dead_links(),
+            "diagnostics": self._diagnostics(outs),
             "heatmaps": entries,
         }
         n_train = self._F_train.shape[0]
@@ -569,12 +576,44 @@ class Session:
 
     def _metrics(self, scores: np.ndarray) -> dict[str, Any]:
         """The metrics from the scores of the stacked grid, train and test rows."""
-        start = self.config.grid ** 2
+        return frame_metrics(self.config, self._loss_fn,
+                             *self._splits(scores, self.config.grid ** 2))
+
+    def _splits(self, scores: np.ndarray,
+                start: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """(scores, targets) of the train and of the test rows, which follow row ``start`` of
+        ``scores``."""
         end = start + self._F_train.shape[0]
         if self.config.tfp and self.config.classification:
             scores = tfp.class_scores(scores)  # [-o, o]: argmax is TFP's sign(o)
-        return frame_metrics(self.config, self._loss_fn, (scores[start:end], self._y_train),
-                             (scores[end:], self._y_test))
+        return (scores[start:end], self._y_train), (scores[end:], self._y_test)
+
+    # -- diagnostics (diagnostics.py) --------------------------------------------------------
+    def _restart_history(self) -> None:
+        """A new run of the diagnostics' history, from the network as it is now."""
+        self._history.clear()
+        self._record_epoch()
+
+    @_quiet
+    def _record_epoch(self) -> None:
+        """Add this epoch's data losses and parameters to the history: one eval-mode pass over
+        the train and test rows (the grid's are left out)."""
+        rows = self._eval_inputs()[self.config.grid ** 2:]
+        train, test = self._splits(layer_outputs(self.model, rows)[-1], 0)
+        params = np.concatenate([p.value.ravel() for lin in self._linears()
+                                 for p in (lin.weight, lin.bias)])
+        self._history.record(self.epoch, split_loss(self._loss_fn, *train),
+                             split_loss(self._loss_fn, *test), params)
+
+    def _diagnostics(self, outs: list[np.ndarray]) -> dict[str, Any]:
+        """The frame's ``diagnostics`` from its forward pass ``outs`` (grid, train and test
+        rows) and the history."""
+        start = self.config.grid ** 2
+        end = start + self._F_train.shape[0]
+        acts = [outs[index][start:end] for index in self._act_index]
+        c = self.config
+        names = [c.activation_at(i) for i in range(len(acts))]
+        return diagnose(self._history, acts, names, c.lr, c.lam if c.reg != "none" else 0.0)
 
     def _linears(self) -> list[Linear]:
         return [b.linear for b in self._blocks] + [self._head]

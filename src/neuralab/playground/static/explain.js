@@ -136,6 +136,10 @@ export const EXPLAIN = {
   export: { title: "Export", text: "The trained model (safetensors, neuralab.io.load reads it), a Python script that reruns this experiment with neuralab, or a link holding the configuration." },
   grid: { title: "Heatmap resolution G", formula: "G × G points xᵢⱼ = (−6 + 12·(j + ½)/G, 6 − 12·(i + ½)/G);  cost ∝ G² forward passes a frame",
     text: "The resolution of the output picture and the neuron thumbnails: the network is evaluated on a G × G grid of cell centres over the square [−6, 6]², one colour per cell. Larger G: a finer picture, more work per frame." },
+  diagnostics: { title: "Diagnostics", formula: "dead: h = 0 on every training point;  overfitting: over 20 epochs L_train falls, L_test rises;  rising: L_train up 5 epochs in a row, or above its start;  too small: |ΔL|/L and ‖Δθ‖/‖θ‖ < 0.1 % an epoch at ≥ 80 % of the first loss",
+    text: "What goes wrong while the network trains, in plain words, checked after every epoch: dead ReLU units (marked ✕ on the diagram), overfitting, a training loss that rises (a learning rate too large, said before the loss becomes NaN), and a learning rate too small to move the weights." },
+  dead_unit: { title: "Dead ReLU unit", formula: "h = max(0, z) = 0 for every training point, so f′(z) = 0",
+    text: "it outputs 0 for every training point, so no gradient flows through it and its weights cannot learn; try a smaller learning rate, Leaky ReLU, or Reset." },
   // ---- pictures (the legend)
   neuron: { title: "Neuron thumbnail", text: "The neuron's output h = f(w·x + b) at every point of the input square [−6, 6]²: blue positive, orange negative, white near 0 (scaled by its largest |h|). Hover it to see it large in the output picture; the small square at its corner is its bias." },
   output_unit: { title: "Output unit", text: "Class k's probability softmax(s)ₖ over the input square, from white (0) to the class's colour (1); regression: the prediction ŷ. Hover it to see it large in the output picture." },

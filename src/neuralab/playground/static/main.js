@@ -13,6 +13,7 @@ import {
   applyHide, bindControls, buildControls, hideDiverged, labelSpeed, showDiverged, syncControls,
   updatePlayButton,
 } from "./controls.js";
+import { installDiagnostics, showDiagnostics } from "./diagnostics.js";
 import { UI_DEFAULTS, buildHash, parseHash } from "./hash.js";
 import { HiddenSpaceView } from "./hidden.js";
 import { label } from "./labels.js";
@@ -233,6 +234,7 @@ function render() {
     rebuildNetwork();
     network.updateLinks(state.header.weights, state.header.biases);
     if (state.maps) network.paint(state.maps, isRegression());
+    showDiagnostics(state.header.diagnostics);
   }
   drawHeatmap();
   drawLinear();
@@ -356,6 +358,7 @@ const conn = new Connection({
 /** Build and bind everything once the tables are there (the first hello). */
 function startPage() {
   network = new NetworkView($("network"), $("links"), networkCallbacks(), state.tables);
+  installDiagnostics(); // before the controls: explain.js then finds its panel
   buildControls(state.tables);
   bindControls(actions);
   bindHeatmap(actions.send);

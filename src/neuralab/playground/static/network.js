@@ -384,6 +384,7 @@ export class NetworkView {
       if (b !== undefined) parts.push(`bias ${fmt(b)}`);
     }
     if (info.lo !== undefined && info.hi !== undefined) parts.push(`range [${fmt(info.lo)}, ${fmt(info.hi)}]`);
+    if (info.el.classList.contains("dead")) parts.push("dead: 0 on every training point"); // diagnostics.js
     return parts.join(" · ");
   }
 
