@@ -467,43 +467,37 @@ class ImportCsvMessage(_Message):
     text: str
 
 
-class SetWeightMessage(_Message):
-    """Set weight ``W[i, j]`` of the ``layer``-th Linear layer (0-based)."""
+class _SetParamMessage(_Message):
+    """An edit of one entry of the ``layer``-th Linear layer (0-based): the value bounded to
+    [-WEIGHT_LIMIT, WEIGHT_LIMIT], every index to [0, 10 000] (the session checks the shape)."""
+
+    layer: int
+    value: float
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, v: float) -> float:
+        return check_number("value", v, -WEIGHT_LIMIT, WEIGHT_LIMIT)
+
+    @field_validator("layer", "i", "j", check_fields=False)
+    @classmethod
+    def _index(cls, v: int, info: ValidationInfo) -> int:
+        return check_int(info.field_name, v, 0, 10_000)
+
+
+class SetWeightMessage(_SetParamMessage):
+    """Set weight ``W[i, j]`` of the ``layer``-th Linear layer."""
 
     type: Literal["set_weight"]
-    layer: int
     i: int
     j: int
-    value: float
-
-    @field_validator("value")
-    @classmethod
-    def _value(cls, v: float) -> float:
-        return check_number("value", v, -WEIGHT_LIMIT, WEIGHT_LIMIT)
-
-    @field_validator("layer", "i", "j")
-    @classmethod
-    def _index(cls, v: int, info: ValidationInfo) -> int:
-        return check_int(info.field_name, v, 0, 10_000)
 
 
-class SetBiasMessage(_Message):
-    """Set bias ``b[j]`` of the ``layer``-th Linear layer (0-based), bounded as a weight."""
+class SetBiasMessage(_SetParamMessage):
+    """Set bias ``b[j]`` of the ``layer``-th Linear layer."""
 
     type: Literal["set_bias"]
-    layer: int
     j: int
-    value: float
-
-    @field_validator("value")
-    @classmethod
-    def _value(cls, v: float) -> float:
-        return check_number("value", v, -WEIGHT_LIMIT, WEIGHT_LIMIT)
-
-    @field_validator("layer", "j")
-    @classmethod
-    def _index(cls, v: int, info: ValidationInfo) -> int:
-        return check_int(info.field_name, v, 0, 10_000)
 
 
 class HiddenSpaceMessage(_Message):
