@@ -297,12 +297,16 @@ class Session:
         self._restart_history()  # other points: the losses before are not comparable
         return [self.points(), self.frame()]
 
-    def _on_set_weight(self, message: SetWeightMessage) -> list[Outgoing]:
+    def _linear_at(self, layer: int) -> Linear:
+        """The ``layer``-th Linear layer of an edit message, or an error naming ``layer``."""
         linears = self._linears()
-        if message.layer >= len(linears):
-            raise ProtocolError(f"layer={message.layer} does not exist; the network has "
+        if layer >= len(linears):
+            raise ProtocolError(f"layer={layer} does not exist; the network has "
                                 f"{len(linears)} Linear layers (0-{len(linears) - 1})", "layer")
-        w = linears[message.layer].weight.value
+        return linears[layer]
+
+    def _on_set_weight(self, message: SetWeightMessage) -> list[Outgoing]:
+        w = self._linear_at(message.layer).weight.value
         for name, index, size in (("i", message.i, w.shape[0]), ("j", message.j, w.shape[1])):
             if index >= size:
                 raise ProtocolError(f"{name}={index} is out of range; layer {message.layer}'s "
@@ -311,11 +315,7 @@ class Session:
         return [self.frame()]
 
     def _on_set_bias(self, message: SetBiasMessage) -> list[Outgoing]:
-        linears = self._linears()
-        if message.layer >= len(linears):
-            raise ProtocolError(f"layer={message.layer} does not exist; the network has "
-                                f"{len(linears)} Linear layers (0-{len(linears) - 1})", "layer")
-        b = linears[message.layer].bias.value
+        b = self._linear_at(message.layer).bias.value
         if message.j >= b.shape[0]:
             raise ProtocolError(f"j={message.j} is out of range; layer {message.layer} has "
                                 f"{b.shape[0]} biases (0-{b.shape[0] - 1})", "j")
