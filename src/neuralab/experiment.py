@@ -12,6 +12,7 @@ and writes::
       metrics.json         train/val/test accuracy and loss, epochs, seconds
       checkpoints/         last.safetensors (for --resume) and best.safetensors
       curves.png, confusion.png, templates.png (linear model on images)
+      .lock                while a run writes it (see neuralab.rundir)
 
 The CLI's ``train``, ``eval`` and ``predict`` are thin wrappers over this module.
 """

@@ -93,8 +93,11 @@ def lock(out: Path, notice: Callable[[str], None]) -> Iterator[None]:
     if out.exists() and not out.is_dir():
         raise ValueError(f"out={str(out)!r} is a file, not a directory; choose another --out")
     created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    fd = _acquire(out, notice)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = _acquire(out, notice)
+    except OSError as err:  # a read-only place, a parent that is a file ...
+        raise ValueError(f"out={str(out)!r} cannot be written: {err.strerror or err}") from None
     try:
         yield
     finally:
