@@ -137,6 +137,20 @@ def test_overwrite_never_deletes_a_directory_that_holds_no_run(tmp_path: Path) -
     assert snapshot(folder) == {"chapter1.tex": b"precious"}
 
 
+def test_an_overwrite_cut_short_can_be_overwritten_again(finished: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """config.json is deleted last, so a killed clear leaves a directory still seen as a run."""
+    run = copy_of(finished, tmp_path)
+
+    def killed(path: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rundir.shutil, "rmtree", killed)  # dies at checkpoints/
+    with pytest.raises(KeyboardInterrupt):
+        rundir.clear(run)
+    assert rundir.is_run(run) and (run / "checkpoints").is_dir()
+
+
 def test_an_existing_file_as_out_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("keep")

@@ -74,8 +74,10 @@ def check_target(out: Path, *, resume: bool, overwrite: bool) -> None:
 
 
 def clear(out: Path) -> None:
-    """Delete everything in ``out`` but the lock (for an overwrite, after every check passed)."""
-    for path in out.iterdir():
+    """Delete everything in ``out`` but the lock (for an overwrite, after every check passed).
+    ``config.json`` goes last: a clear cut short by a kill leaves a directory that
+    :func:`is_run` still recognises, so it can be overwritten again."""
+    for path in sorted(out.iterdir(), key=lambda p: p.name == "config.json"):
         if path.name == LOCK_NAME:
             continue
         if path.is_dir() and not path.is_symlink():
