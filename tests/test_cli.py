@@ -280,7 +280,7 @@ def test_train_flags_are_unset_until_given() -> None:
 
     command = typer.main.get_command(app).commands["train"]
     ctx = command.context_class(command, info_name="train")
-    params = [p for p in command.get_params(ctx) if p.name not in ("quiet", "help")]
+    params = [p for p in command.get_params(ctx) if p.name not in ("quiet", "overwrite", "help")]
     assert len(params) >= 30 and all(p.default is None for p in params)
     names = [opt for p in params for opt in p.opts]
     assert len(names) == len(set(names))  # no two fields share an option

@@ -12,6 +12,7 @@ and writes::
       metrics.json         train/val/test accuracy and loss, epochs, seconds
       checkpoints/         last.safetensors (for --resume) and best.safetensors
       curves.png, confusion.png, templates.png (linear model on images)
+      .lock                while a run writes it (see neuralab.rundir)
 
 The CLI's ``train``, ``eval`` and ``predict`` are thin wrappers over this module.
 """
@@ -19,14 +20,18 @@ The CLI's ``train``, ``eval`` and ``predict`` are thin wrappers over this module
 from __future__ import annotations
 
 import json
+import shlex
 import time
-from dataclasses import dataclass
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import io as nio
+from . import rundir
 from .backend import to_numpy
 from .callbacks import Checkpoint, EarlyStopping, ProgressBar
 from .config import TrainConfig
@@ -71,6 +76,7 @@ class RunResult:
     out: Path
     metrics: dict[str, Any]
     history: History
+    pictures: list[Path] = field(default_factory=list)  # the PNGs this run wrote
 
 
 def load_data(config: TrainConfig) -> tuple[Any, Any]:
@@ -91,26 +97,58 @@ def flat(X: np.ndarray) -> np.ndarray:
 
 
 def run(
-    config: TrainConfig, out: str | Path, *, resume: bool = False, progress: bool = True,
-    console: Any = None, pictures: bool = True, checkpoints: bool = True,
+    config: TrainConfig, out: str | Path, *, resume: bool = False, overwrite: bool = False,
+    progress: bool = True, console: Any = None, pictures: bool = True, checkpoints: bool = True,
+    notice: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Train as ``config`` says and write the run directory ``out`` (see module docstring).
 
-    ``resume=True`` continues from ``out/checkpoints/last.safetensors``. ``pictures=False``
-    skips the PNGs and ``checkpoints=False`` the per-epoch checkpoints (hyperparameter sweeps
-    train many small runs and keep only their numbers; two fsynced files per epoch are a good
-    part of a small run's time).
+    ``resume=True`` continues from ``out/checkpoints/last.safetensors`` (or from the start when
+    the run was stopped before its first epoch ended); ``overwrite=True`` replaces the run in
+    ``out``. ``pictures=False`` skips the PNGs and ``checkpoints=False`` the per-epoch
+    checkpoints (hyperparameter sweeps train many small runs and keep only their numbers; two
+    fsynced files per epoch are a good part of a small run's time).
+
+    The run directory is never left corrupted: ``out`` is locked for the whole run (a second
+    writer gets :class:`~neuralab.rundir.RunDirBusy`; ``notice`` — by default a
+    :class:`RunDirNotice` warning — hears of a dead writer's lock taken over), and every check
+    (``out`` empty unless resumed or overwritten, a resume compatible with the run and its
+    checkpoint, the data, the model) passes before the first file is written or deleted.
+    Every file is written atomically.
+
+    Raises
+    ------
+    ValueError
+        A bad target or resume (nothing in ``out`` changed); ``RunDirBusy``, a ValueError,
+        when another process writes ``out``.
     """
     out = Path(out)
+    with rundir.lock(out, notice or _warn):
+        return _run(config, out, resume=resume, overwrite=overwrite, progress=progress,
+                    console=console, pictures=pictures, checkpoints=checkpoints)
+
+
+class RunDirNotice(UserWarning):
+    """A one-line, non-fatal message about a run directory (a dead writer's lock taken over)."""
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, RunDirNotice, stacklevel=4)
+
+
+def _run(config: TrainConfig, out: Path, *, resume: bool, overwrite: bool, progress: bool,
+         console: Any, pictures: bool, checkpoints: bool) -> RunResult:
+    """:func:`run` once ``out`` is locked: every check first, then the writes."""
+    rundir.check_target(out, resume=resume, overwrite=overwrite)
     ckpt = Checkpoint(out / "checkpoints")
-    if resume and not ckpt.last_path.is_file():
-        raise ValueError(f"resume: {str(ckpt.last_path)!r} does not exist; nothing to resume")
-    out.mkdir(parents=True, exist_ok=True)
+    resume_from = _check_resume(config, out, ckpt) if resume else None
     raw, ds = load_data(config)
     scaler = make_scaler(config, ds).fit(flat(ds.X_train))  # training statistics only
     X_train, X_val, X_test = (scaler.transform(flat(x)) for x in (ds.X_train, ds.X_val, ds.X_test))
     n_out = ds.n_classes if config.loss != "mse" else 1
     model = build(config.model, X_train.shape[1], n_out, seed=config.seed)
+    if resume_from is not None:
+        _check_checkpoint(config, out, model, resume_from)
     optimizer = get_optimizer(config.optimizer, model.params(), config.lr)
     callbacks: list[Any] = [ckpt] if checkpoints else []
     if config.patience is not None:
@@ -123,14 +161,16 @@ def run(
         epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
         callbacks=callbacks, device=config.device, backend=config.backend,
     )
-    nio.atomic_write_text(out / "config.json", config.model_dump_json(indent=2))
     description = _raw_description(config, raw)
+    # -- every check passed: only from here on does the directory change
+    if overwrite:
+        rundir.clear(out)
+    nio.atomic_write_text(out / "config.json", config.model_dump_json(indent=2))
     nio.atomic_write_text(out / "dataset.json", json.dumps({**description, "name": ds.name,
                                                             "class_names": list(ds.class_names)},
                                                            indent=2))
     start = time.perf_counter()
-    history = trainer.fit(X_train, ds.y_train, X_val, ds.y_val,
-                          resume=ckpt.last_path if resume else None)
+    history = trainer.fit(X_train, ds.y_train, X_val, ds.y_val, resume=resume_from)
     seconds = time.perf_counter() - start
     metrics: dict[str, Any] = {}
     for split, X, y in (("train", X_train, ds.y_train), ("val", X_val, ds.y_val),
@@ -143,9 +183,72 @@ def run(
     save_preprocess(scaler, out / "preprocess.safetensors")
     history.to_csv(out / "history.csv")
     nio.atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2))
-    if pictures:
-        _pictures(out, trainer, history, ds, X_test, config)
-    return RunResult(out, metrics, history)
+    drawn = _pictures(out, trainer, history, ds, X_test, config) if pictures else []
+    return RunResult(out, metrics, history, drawn)
+
+
+#: What a resumed run may not change: its data and its model (the checkpoint's weights fit them).
+KEPT_ON_RESUME = ("data", "features", "feature_params", "loss", "model")
+
+
+def _check_resume(config: TrainConfig, out: Path, ckpt: Checkpoint) -> Path | None:
+    """The checkpoint to resume ``out`` from (None: the run stopped before its first epoch
+    ended, so it starts over), after checking that ``config`` keeps the run's data and model."""
+    config_path = out / "config.json"
+    if not config_path.is_file():
+        raise ValueError(f"resume: {str(out)!r} is not a run directory (no config.json)")
+    try:
+        old = TrainConfig.parse(json.loads(config_path.read_text(encoding="utf-8")))
+    except ValueError as err:  # JSONDecodeError included
+        raise ValueError(f"resume: {str(config_path)!r}: {err}") from None
+    changed = [(name, getattr(old, name), getattr(config, name)) for name in KEPT_ON_RESUME
+               if name != "model"]
+    changed += [("model" if name == "kind" else name, getattr(old.model, name),
+                 getattr(config.model, name)) for name in type(old.model).model_fields]
+    for name, was, now in changed:
+        if was != now:
+            raise ValueError(f"resume: {str(out)!r} was trained with {name}={_shown(was)}; a "
+                             f"resumed run keeps its data and model, so {name}={_shown(now)} "
+                             f"cannot be used (train a new run with --out, or replace this one "
+                             f"with --overwrite)")
+    if ckpt.last_path.is_file():
+        return ckpt.last_path
+    if (out / "model.safetensors").is_file():
+        raise ValueError(f"resume: {str(out)!r} has no checkpoint ({str(ckpt.last_path)!r}): "
+                         f"it was trained without checkpoints, so it cannot be continued")
+    return None  # stopped before its first checkpoint: nothing was trained, start over
+
+
+def _check_checkpoint(config: TrainConfig, out: Path, model: Any, path: Path) -> None:
+    """The checkpoint at ``path`` fits ``model`` and has done fewer than ``config.epochs``
+    epochs. Loading its weights here only checks them: ``fit(resume=path)`` loads them again."""
+    arrays, meta = nio.read_arrays(path)
+    state = meta.get("checkpoint")
+    if not isinstance(state, dict) or "epoch" not in state:
+        raise ValueError(f"resume: {str(path)!r} is not a neuralab training checkpoint")
+    try:
+        model.load_state_dict({name.removeprefix("model/"): value for name, value in
+                               arrays.items() if name.startswith("model/")})
+    except ValueError as err:
+        raise ValueError(f"resume: the checkpoint of {str(out)!r} does not fit the model "
+                         f"(was its config.json edited?): {err}") from None
+    done = int(state["epoch"])
+    if config.epochs <= done:
+        raise ValueError(f"resume: {str(out)!r} has done {done} epochs; --epochs must be more "
+                         f"than {done} to resume (epochs={config.epochs})")
+
+
+def _shown(value: Any) -> str:
+    """A config value as the command line spells it (``[100, 50]`` for a tuple)."""
+    return repr(list(value)) if isinstance(value, tuple) else repr(value)
+
+
+def epochs_done(run_dir: str | Path) -> int:
+    """The epochs a run's last checkpoint holds (0 when it has none)."""
+    path = Path(run_dir) / "checkpoints" / "last.safetensors"
+    if not path.is_file():
+        return 0
+    return int(nio.read_arrays(path)[1].get("checkpoint", {}).get("epoch", 0))
 
 
 def _raw_description(config: TrainConfig, raw: Any) -> dict[str, Any]:
@@ -160,18 +263,22 @@ def _raw_description(config: TrainConfig, raw: Any) -> dict[str, Any]:
 
 
 def _pictures(out: Path, trainer: Trainer, history: History, ds: Any, X_test: np.ndarray,
-              config: TrainConfig) -> None:
+              config: TrainConfig) -> list[Path]:
+    """Draw the run's pictures into ``out``; the paths written."""
     from . import viz
 
-    viz.close(viz.plot_history(history, out / "curves.png"))
+    drawn = [out / "curves.png"]
+    viz.close(viz.plot_history(history, drawn[-1]))
     if config.loss == "mse":
-        return
+        return drawn
     pred = to_numpy(trainer.predict_scores(X_test)).argmax(axis=1)
-    viz.close(viz.plot_confusion(ds.y_test, pred, ds.class_names, out / "confusion.png"))
+    drawn.append(out / "confusion.png")
+    viz.close(viz.plot_confusion(ds.y_test, pred, ds.class_names, drawn[-1]))
     if config.model.kind == "linear" and ds.image_shape is not None:
         weight = trainer.model[0].weight.value
-        viz.close(viz.plot_templates(weight, tuple(ds.image_shape), ds.class_names,
-                                     out / "templates.png"))
+        drawn.append(out / "templates.png")
+        viz.close(viz.plot_templates(weight, tuple(ds.image_shape), ds.class_names, drawn[-1]))
+    return drawn
 
 
 # --------------------------------------------------------------------------- using a run
@@ -185,6 +292,10 @@ class LoadedRun:
 def open_run(run_dir: str | Path) -> LoadedRun:
     """The config, model (eval mode) and preprocessing of a finished run directory."""
     run_dir = Path(run_dir)
+    if not (run_dir / "model.safetensors").is_file() and rundir.is_run(run_dir):
+        raise ValueError(f"RUN_DIR={str(run_dir)!r} has no final model: its training was "
+                         f"stopped; finish it with "
+                         f"`neuralab train --resume {shlex.quote(str(run_dir))}`")
     if not (run_dir / "model.safetensors").is_file():
         raise ValueError(f"RUN_DIR={str(run_dir)!r} is not a neuralab run directory "
                          f"(no model.safetensors); create one with `neuralab train --out DIR`")

@@ -161,9 +161,13 @@ def _write_atomic(path: Path, write: Callable[[str], None]) -> None:
     """Run ``write(tmp)`` on a fresh file beside ``path``, flush it to disk, rename it over."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     # O_EXCL: never clobber someone else's file; mode 0o666 lets the umask decide, as open() does
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    mode = os.fstat(fd).st_mode & 0o777  # the user's normal permissions (0o644 under umask 022)
+    os.close(fd)
     try:
         write(str(tmp))
+        # safetensors replaces the file with one of mode 0o600: give back the umask's mode
+        os.chmod(tmp, mode)
         with open(tmp, "rb+") as f:  # the rename must not overtake the data on a power cut
             os.fsync(f.fileno())
         os.replace(tmp, path)

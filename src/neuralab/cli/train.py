@@ -7,6 +7,7 @@ shows its help (``TrainCommand``), so listing the commands does not import pydan
 from __future__ import annotations
 
 import inspect
+import shlex
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,9 @@ def _run_options(
     config: Path = typer.Option(None, help="A TOML file of these options (flags override it)."),
     resume: Path = typer.Option(None, help="Continue the run in this directory from its last "
                                 "checkpoint (e.g. with a larger --epochs)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run in --out: its "
+                                   "files are deleted once every check has passed (only a "
+                                   "neuralab run directory)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """train's options that are not part of the config (their signature is all that is used)."""
@@ -105,7 +109,7 @@ def train() -> None:
 
 
 def _train(options: list[TrainOption], *, out: Path | None, config: Path | None,
-           resume: Path | None, quiet: bool, **given: Any) -> None:
+           resume: Path | None, overwrite: bool, quiet: bool, **given: Any) -> None:
     import json
 
     from ..config import TrainConfig
@@ -133,11 +137,39 @@ def _train(options: list[TrainOption], *, out: Path | None, config: Path | None,
     else:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         out_dir = out or Path("runs") / f"{cfg.data}-{cfg.model.kind}-{stamp}"
-    result = run(cfg, out_dir, resume=resume is not None, progress=not quiet)
+    try:
+        result = run(cfg, out_dir, resume=resume is not None, overwrite=overwrite,
+                     progress=not quiet, notice=_note)
+    except KeyboardInterrupt:
+        _interrupted(out_dir)
     _print_metrics(result.metrics, f"{cfg.model.kind} on {cfg.data}")
-    pictures = ", ".join(sorted(p.name for p in out_dir.glob("*.png")))
+    pictures = ", ".join(p.name for p in result.pictures)
     typer.echo(f"run directory: {out_dir}")
     typer.echo(f"pictures:      {pictures}")
+
+
+def _note(message: str) -> None:
+    """One yellow ``note:`` line on stderr (a dead run's lock taken over)."""
+    from rich.markup import escape
+
+    from .errors import _stderr
+
+    _stderr().print(f"[yellow]note:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def _interrupted(out_dir: Path) -> None:
+    """Ctrl-C: one line saying how to go on, exit status 130 (128 + SIGINT). The run directory
+    is consistent: every file, the checkpoints included, is replaced atomically."""
+    from ..experiment import epochs_done
+
+    done = epochs_done(out_dir) if (out_dir / "config.json").is_file() else None
+    if done is None:
+        line = "interrupted before the run directory was written"
+    else:
+        line = (f"interrupted after {done} epoch{'s' * (done != 1)}; continue with "
+                f"`neuralab train --resume {shlex.quote(str(out_dir))}`")
+    typer.echo(line, err=True)
+    raise typer.Exit(130)
 
 
 def _print_metrics(metrics: dict[str, Any], title: str) -> None:

@@ -69,8 +69,9 @@ def run_trial(config: dict[str, Any], run_dir: str | None = None, threads: int =
         out = run_dir or stack.enter_context(tempfile.TemporaryDirectory(prefix="neuralab-"))
         try:
             keep = run_dir is not None  # a kept run is a complete run directory
+            # overwrite: a retried trial replaces what its killed attempt left in its run_dir
             outcome["metrics"] = run(cfg, out, progress=False, pictures=keep,
-                                     checkpoints=keep).metrics
+                                     checkpoints=keep, overwrite=keep).metrics
         except TrainingDiverged as err:
             outcome.update(status="diverged", error=str(err))
     return outcome
