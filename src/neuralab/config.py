@@ -217,8 +217,9 @@ def validation_message(err: ValidationError, cls: type[BaseModel]) -> str:
     if not where:
         return msg  # a whole-model check (e.g. device with backend) names its fields itself
     name = where.rsplit(".", 1)[-1]
-    if msg.startswith(name + "="):
-        return msg  # already one of our own messages
+    if msg.startswith(name + "=") or (e["type"] == "value_error"
+                                      and "=" in msg.split(" ", 1)[0]):
+        return msg  # already one of our own messages (a nested model's check names its field)
     owner = _owner(cls, e["loc"][:-1])
     if e["type"] != "value_error" and issubclass(owner, StrictModel):
         try:
@@ -273,6 +274,13 @@ class ModelConfig(StrictModel):
             if not 1 <= units <= MAX_UNITS:
                 raise ValueError(f"hidden={list(v)}: each layer needs 1 to {MAX_UNITS} units")
         return v
+
+    @model_validator(mode="after")
+    def _mlp_has_hidden(self) -> ModelConfig:
+        if self.kind == "mlp" and not self.hidden:
+            raise ValueError("hidden=[]: an mlp needs at least one hidden layer (e.g. hidden "
+                             "100 or 100,100); for none, choose model linear")
+        return self
 
 
 class TrainConfig(StrictModel):
@@ -336,6 +344,11 @@ class TrainConfig(StrictModel):
         return self
 
     @model_validator(mode="after")
+    def _fits_data(self) -> TrainConfig:
+        check_fits_data(self.data, self.loss, self.features)
+        return self
+
+    @model_validator(mode="after")
     def _feature_params(self) -> TrainConfig:
         if self.feature_params:
             allowed = {k for block in self.features for k in FEATURE_PARAMS[block]}
@@ -345,3 +358,38 @@ class TrainConfig(StrictModel):
                     f"feature_params={unknown} do not belong to features={list(self.features)}; "
                     f"allowed: {', '.join(sorted(allowed)) or 'none (choose features first)'}")
         return self
+
+
+def check_fits_data(data: str, loss: str, features: tuple[str, ...]) -> None:
+    """A ``ValueError`` when a run's loss or feature blocks do not suit its dataset (from the
+    registry's ``task`` and ``inputs``, nothing loaded): the runners' 8 points are polyfit's;
+    a classification set takes softmax or svm, a regression set mse; image blocks (hog, color)
+    need images and point blocks (polar, playground) 2-D points. A dataset the registry does
+    not know is left to :func:`neuralab.data.load` to refuse."""
+    from .data.registry import info, list_datasets
+
+    try:
+        dataset = info(data)
+    except ValueError:
+        return
+    if dataset.inputs == "values":
+        raise ValueError(f"data={data!r} is a regression of one number on another "
+                         f"({dataset.description}); fit it with `neuralab polyfit` (Python: "
+                         f"neuralab.poly.fit), not train")
+    if dataset.task == "regression" and loss != "mse":
+        raise ValueError(f"data={data!r} is a regression data set: train it with loss mse, not "
+                         f"loss={loss!r} (softmax and svm need classes)")
+    if dataset.task == "classification" and loss == "mse":
+        sets = [d.name for d in list_datasets() if d.task == "regression" and d.inputs != "values"]
+        raise ValueError(f"loss='mse' is for regression, but data={data!r} is a classification "
+                         f"data set; choose loss softmax or svm (or a regression set: "
+                         f"{', '.join(sets)})")
+    for need, blocks, other in (("images", IMAGE_BLOCKS, POINT_BLOCKS),
+                                ("points", POINT_BLOCKS, IMAGE_BLOCKS)):
+        wrong = [name for name in features if name in blocks]
+        if wrong and dataset.inputs and dataset.inputs != need:
+            what = "images" if need == "images" else "2-D points"
+            holds = "2-D points" if dataset.inputs == "points" else dataset.inputs
+            fits = ", ".join(("raw", *other))
+            raise ValueError(f"features={wrong} need {what}, but data={data!r} holds {holds}; "
+                             f"the feature blocks for {holds} are: {fits}")
