@@ -331,7 +331,7 @@ class TrainConfig(StrictModel):
                          "lr_schedule": SCHEDULES}
     RANGES_OF: ClassVar = {"lr": "lr", "lam": "lam", "beta": "beta"}
     INT_RANGES: ClassVar = {"epochs": (1, MAX_EPOCHS), "batch_size": (1, MAX_BATCH),
-                            "patience": (1, MAX_EPOCHS)}
+                            "patience": (1, MAX_EPOCHS), "seed": (0, None)}
 
     @field_validator("features")
     @classmethod
@@ -365,13 +365,15 @@ def check_fits_data(data: str, loss: str, features: tuple[str, ...]) -> None:
     registry's ``task`` and ``inputs``, nothing loaded): the runners' 8 points are polyfit's;
     a classification set takes softmax or svm, a regression set mse; image blocks (hog, color)
     need images and point blocks (polar, playground) 2-D points. A dataset the registry does
-    not know is left to :func:`neuralab.data.load` to refuse."""
+    not know is refused, with the names it knows."""
     from .data.registry import info, list_datasets
 
     try:
         dataset = info(data)
     except ValueError:
-        return
+        names = ", ".join(d.name for d in list_datasets())
+        raise ValueError(f"data={data!r} is not a known dataset; choose one of: {names}"
+                         ) from None
     if dataset.inputs == "values":
         raise ValueError(f"data={data!r} is a regression of one number on another "
                          f"({dataset.description}); fit it with `neuralab polyfit` (Python: "

@@ -7,10 +7,13 @@ import typer
 
 from .errors import friendly_errors
 
+MAX_EPOCHS = 100_000  # config.MAX_EPOCHS, train's bound (importing config here pulls pydantic)
+
 
 def demo(
-    epochs: int = typer.Option(200, min=1, help="Passes over the 300 spiral points."),
-    seed: int = typer.Option(0, help="Seed for data, weights and shuffling."),
+    epochs: int = typer.Option(200, min=1, max=MAX_EPOCHS,
+                               help="Passes over the 300 spiral points."),
+    seed: int = typer.Option(0, min=0, help="Seed for data, weights and shuffling."),
 ) -> None:
     """Train a 2-layer ReLU net on the 3-class spiral and print loss and accuracy.
 

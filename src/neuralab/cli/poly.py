@@ -17,11 +17,14 @@ def _degrees(text: str) -> list[int]:
     try:
         if ":" in text:
             lo, hi = (int(part) for part in text.split(":"))
-            return list(range(lo, hi + 1))
-        return [int(part) for part in text.split(",") if part.strip()]
+            degrees = list(range(lo, hi + 1))
+        else:
+            degrees = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise ValueError(f"select={text!r} must be degrees like 0:10 (inclusive) or 1,2,3"
-                         ) from None
+        degrees = []
+    if not degrees:
+        raise ValueError(f"select={text!r} must be degrees like 0:10 (inclusive) or 1,2,3")
+    return degrees
 
 
 def _table_spec(text: str) -> tuple[float, float, float]:
@@ -86,7 +89,9 @@ def polyfit(
     from rich.table import Table
 
     from .. import poly
+    from ..checks import check_int
 
+    check_int("decimals", decimals, 0, 17)  # also without --table: a bad value is never ignored
     if file is None:
         from ..data.runners import runners
 
