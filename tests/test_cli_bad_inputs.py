@@ -70,6 +70,24 @@ def _make_inputs(folder: Path) -> None:
     (folder / "binary.txt").write_bytes(b"\xff\xfe\x00\x01")
     (folder / "empty.txt").write_text("")
     (folder / "points.txt").write_text("".join(f"{x} {x * x + 1}\n" for x in range(12)))
+    junk = bytes(range(7, 107))  # no data set's header
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):
+        (folder / "mnist-junk").mkdir(exist_ok=True)
+        (folder / "mnist-junk" / name).write_bytes(junk)
+        (folder / "mnist-gz-junk").mkdir(exist_ok=True)
+        (folder / "mnist-gz-junk" / f"{name}.gz").write_bytes(junk)
+    batch_names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    for kind, names in (("py", (*batch_names, "batches.meta")),
+                        ("bin", (*(f"{n}.bin" for n in batch_names), "batches.meta.txt"))):
+        batches = folder / f"cifar-{kind}-junk" / f"cifar-10-batches-{kind}"
+        batches.mkdir(parents=True)
+        for name in names:
+            (batches / name).write_bytes(junk)
+    (folder / "nested.toml").write_text('[model]\nhidden = "x"\n')
+    (folder / "model3.toml").write_text("model = 3\n")
+    (folder / "params.toml").write_text('features = ["hog"]\n[feature_params]\n'
+                                        'hog_pixels_per_cell = "a"\n')
 
 
 def _make_runs(runs: Path, env: dict[str, str]) -> None:
@@ -221,6 +239,9 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("config-toml-binary", [*T, "--config", "{W}/inputs/binary.toml"], 2, "binary.toml"),
     ("config-toml-value", [*T, "--config", "{W}/inputs/badvalue.toml"], 2, "lr=-1"),
     ("config-toml-unknown", [*T, "--config", "{W}/inputs/unknown.toml"], 2, "colour"),
+    ("config-toml-nested", [*T, "--config", "{W}/inputs/nested.toml"], 2, "model.hidden='x'"),
+    ("config-toml-model", [*T, "--config", "{W}/inputs/model3.toml"], 2, "model=3"),
+    ("config-toml-params", [*T, "--config", "{W}/inputs/params.toml"], 2, "'a'"),
     ("config-toml-missing", [*T, "--config", "{W}/inputs/nope.toml"], 2, "nope.toml"),
     ("config-toml-folder", [*T, "--config", "{W}/inputs/a folder"], 2, "a folder"),
     ("eval-killed", ["eval", "{W}/runs/killed"], 2, "train --resume"),
@@ -294,6 +315,16 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("data-info-cifar-file", ["data", "info", "cifar10", "--root", "{W}/inputs/afile"], 2,
      "afile"),
     ("data-info-no-name", ["data", "info"], 2, "Missing argument"),
+    ("data-info-mnist-junk", ["data", "info", "mnist", "--root", "{W}/inputs/mnist-junk"], 2,
+     "magic number"),
+    ("data-info-mnist-gz-junk", ["data", "info", "mnist", "--root",
+                                 "{W}/inputs/mnist-gz-junk"], 2, "gzip"),
+    ("data-info-cifar-py-junk", ["data", "info", "cifar10", "--root",
+                                 "{W}/inputs/cifar-py-junk"], 2, "data_batch_1"),
+    ("data-info-cifar-bin-junk", ["data", "info", "cifar10", "--root",
+                                  "{W}/inputs/cifar-bin-junk"], 2, "data_batch_1.bin"),
+    ("train-mnist-junk", [*T, "--data", "mnist", "--root", "{W}/inputs/mnist-junk"], 2,
+     "magic number"),
     ("data-no-command", ["data", "nope"], 2, "nope"),
     ("data-info-ok", ["data", "info", "spiral"], 0, "spiral"),
     # polyfit
@@ -442,6 +473,27 @@ def test_bad_input_through_python_m_neuralab(
                           env={**os.environ, **world["env"], "PYTHONPATH": path})
     _check(done.returncode, done.stdout, done.stderr, expected,
            _args([needle], world, server, out)[0], before, _snapshot(world["root"]), out)
+
+
+@pytest.mark.parametrize(("text", "needle"), [("garbage\n", "stdin: line 1"), ("", "stdin"),
+                                               ("1 2\n3 nan\n", "stdin: line 2")])
+def test_polyfit_reads_bad_points_from_stdin_as_one_line(world: dict[str, Any], cwd: Path,
+                                                         text: str, needle: str) -> None:
+    result = CliRunner(env=world["env"]).invoke(app, ["polyfit", "-"], input=text)
+    assert result.exit_code == 2 and result.stderr.startswith("error: "), result.output
+    assert needle in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("text", ["START:END:STEP", "[default: the cache folder]",
+                                  "a [bold]b[/bold] :smile: c", "x:y", "tcp://host:8786/a:b",
+                                  "back\\slash [x]", ""])
+def test_help_text_is_shown_as_written(text: str) -> None:
+    from rich.text import Text
+
+    from neuralab.cli.errors import unverbatim, verbatim
+
+    assert Text.from_markup(verbatim(text)).plain == text  # what Typer's rich help shows
+    assert unverbatim(verbatim(text)) == text  # what the documentation's reference shows
 
 
 def test_the_cases_cover_every_command() -> None:

@@ -38,6 +38,12 @@ def verbatim(text: str) -> str:
     return escaped.replace(":", ":[r][/r]") if escaped.count(":") > 1 else escaped
 
 
+def unverbatim(text: str) -> str:
+    """The text :func:`verbatim` was given back (for help rendered without Rich, e.g. the
+    documentation's CLI reference)."""
+    return text.replace(":[r][/r]", ":").replace("\\[", "[")
+
+
 def fail(message: str, status: int = 2) -> None:
     """Print ``error: message`` in red on stderr (the message verbatim, never read as markup)
     and exit with ``status``."""
