@@ -465,14 +465,36 @@ def test_bad_input_through_python_m_neuralab(
     _, args, expected, needle = next(case for case in CASES if case[0] == name)
     out = world["root"] / f"out-{name}"
     before = _snapshot(world["root"])
-    # the neuralab this process imported, wherever PYTHONPATH pointed (relative to another cwd)
-    path = os.pathsep.join([str(Path(neuralab.__file__).parents[1]),
-                            os.environ.get("PYTHONPATH", "")])
-    done = subprocess.run([sys.executable, "-m", "neuralab", *_args(args, world, server, out)],
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **world["env"], "PYTHONPATH": path})
+    done = _neuralab(_args(args, world, server, out), world["env"])
     _check(done.returncode, done.stdout, done.stderr, expected,
            _args([needle], world, server, out)[0], before, _snapshot(world["root"]), out)
+
+
+def _neuralab(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -m neuralab ARGS`` with the neuralab this process imported."""
+    path = os.pathsep.join([str(Path(neuralab.__file__).parents[1]),
+                            os.environ.get("PYTHONPATH", "")])
+    return subprocess.run([sys.executable, "-m", "neuralab", *args], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, **env, "PYTHONPATH": path})
+
+
+@pytest.mark.parametrize(("where", "needle"), [
+    (["--host", "256.0.0.1"], "host='256.0.0.1'"), (["--host", "[x]"], "host='[x]'"),
+    (["--host", "192.0.2.1"], "192.0.2.1"),  # TEST-NET-1: never this machine's address
+    (["--port", "{busy}"], "in use"),
+])
+def test_playground_that_cannot_listen_is_one_line(world: dict[str, Any], where: list[str],
+                                                   needle: str) -> None:
+    # A subprocess with a timeout: were the check to miss, the server would run, not hang here.
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        args = [arg.replace("{busy}", port) for arg in where]
+        done = _neuralab(["playground", "--no-browser", *args], world["env"])
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1
+    assert needle in done.stderr and "playground:" not in done.stdout
 
 
 @pytest.mark.parametrize(("text", "needle"), [("garbage\n", "stdin: line 1"), ("", "stdin"),
