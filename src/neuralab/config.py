@@ -275,13 +275,6 @@ class ModelConfig(StrictModel):
                 raise ValueError(f"hidden={list(v)}: each layer needs 1 to {MAX_UNITS} units")
         return v
 
-    @model_validator(mode="after")
-    def _mlp_has_hidden(self) -> ModelConfig:
-        if self.kind == "mlp" and not self.hidden:
-            raise ValueError("hidden=[]: an mlp needs at least one hidden layer (e.g. hidden "
-                             "100 or 100,100); for none, choose model linear")
-        return self
-
 
 class TrainConfig(StrictModel):
     """Everything a training run needs besides the data arrays (``neuralab train``'s options)."""
@@ -344,11 +337,6 @@ class TrainConfig(StrictModel):
         return self
 
     @model_validator(mode="after")
-    def _fits_data(self) -> TrainConfig:
-        check_fits_data(self.data, self.loss, self.features)
-        return self
-
-    @model_validator(mode="after")
     def _feature_params(self) -> TrainConfig:
         if self.feature_params:
             allowed = {k for block in self.features for k in FEATURE_PARAMS[block]}
@@ -358,6 +346,18 @@ class TrainConfig(StrictModel):
                     f"feature_params={unknown} do not belong to features={list(self.features)}; "
                     f"allowed: {', '.join(sorted(allowed)) or 'none (choose features first)'}")
         return self
+
+
+def check_run(config: TrainConfig) -> None:
+    """A ``ValueError`` when a valid TrainConfig still makes no sense as a training run on its
+    dataset (``neuralab train``, a sweep's trial): an mlp without hidden layers, or a loss or
+    feature blocks the data set does not suit (:func:`check_fits_data`). Not a validator of
+    TrainConfig itself: the estimators fill it with their own arrays, not ``data``, and
+    scikit-learn allows ``hidden_layer_sizes=()``."""
+    if config.model.kind == "mlp" and not config.model.hidden:
+        raise ValueError("hidden=[]: an mlp needs at least one hidden layer (e.g. hidden 100 "
+                         "or 100,100); for none, choose model linear")
+    check_fits_data(config.data, config.loss, config.features)
 
 
 def check_fits_data(data: str, loss: str, features: tuple[str, ...]) -> None:

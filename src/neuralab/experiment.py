@@ -29,7 +29,7 @@ import numpy as np
 from . import io as nio
 from .backend import to_numpy
 from .callbacks import Checkpoint, EarlyStopping, ProgressBar
-from .config import TrainConfig
+from .config import TrainConfig, check_run
 from .data.preprocess import ImageScaler, Standardizer, from_state
 from .models import build
 from .optim import get_optimizer, run_schedule
@@ -101,6 +101,7 @@ def run(
     train many small runs and keep only their numbers; two fsynced files per epoch are a good
     part of a small run's time).
     """
+    check_run(config)  # a loss or features that do not suit the data: refused, nothing written
     out = Path(out)
     ckpt = Checkpoint(out / "checkpoints")
     if resume and not ckpt.last_path.is_file():

@@ -77,6 +77,8 @@ def friendly_errors(func: F) -> F:
                 return func(*args, **kwargs)
         except TrainingDiverged as err:
             fail(str(err), status=1)
+        except BrokenPipeError:
+            raise  # `neuralab data list | head`: Typer leaves quietly, as for any command
         except (ValueError, TypeError, OSError) as err:
             fail(_message(err))
 

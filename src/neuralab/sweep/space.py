@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config import FEATURE_PARAMS, ModelConfig, TrainConfig
+from ..config import FEATURE_PARAMS, ModelConfig, TrainConfig, check_run
 
 #: The CLI's shorthands (``neuralab train --hog-cell 4``) and where they live in a TrainConfig:
 #: TrainConfig's table, which ``neuralab train`` names its options by.
@@ -288,7 +288,9 @@ def make_trial(base: dict[str, Any], raw: dict[str, Any], index: int, sweep_seed
         seed = first["seed"]
     else:
         seed = trial_seed(sweep_seed, params, index if random_index else None)
-    final = TrainConfig.parse({**first, "seed": seed}).model_dump(mode="json")
+    checked = TrainConfig.parse({**first, "seed": seed})
+    check_run(checked)  # e.g. loss mse on a classification set: refused before any trial runs
+    final = checked.model_dump(mode="json")
     return Trial(index, params, seed, final, config_key(final))
 
 
