@@ -497,6 +497,20 @@ def test_playground_that_cannot_listen_is_one_line(world: dict[str, Any], where:
     assert needle in done.stderr and "playground:" not in done.stdout
 
 
+def test_a_notice_prints_a_folder_with_brackets_as_it_is(world: dict[str, Any], cwd: Path,
+                                                         tmp_path: Path) -> None:
+    from neuralab.data.testing import write_fake_mnist
+
+    folder = tmp_path / "[mnist] test only"
+    write_fake_mnist(folder, splits=("test",), n_test=40)  # the loader splits it, with a notice
+    result = CliRunner(env=world["env"]).invoke(app, [
+        "train", "--data", "mnist", "--root", str(folder), "--model", "linear", "--epochs", "1",
+        "--quiet", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert notes and str(folder) in notes[0], result.stderr
+
+
 @pytest.mark.parametrize(("text", "needle"), [("garbage\n", "stdin: line 1"), ("", "stdin"),
                                                ("1 2\n3 nan\n", "stdin: line 2")])
 def test_polyfit_reads_bad_points_from_stdin_as_one_line(world: dict[str, Any], cwd: Path,
