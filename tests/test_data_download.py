@@ -143,7 +143,7 @@ def test_wrong_checksum_fails_cleanly(served, tmp_path):
         data.download("mnist", root, base_url=server.url, files={name: wrong}, progress=False)
     msg = str(err.value)
     assert name in msg and wrong in msg and "got " in msg and "md5" in msg
-    assert list(root.iterdir()) == []  # neither the file nor a .part is left
+    assert not root.exists()  # neither the file nor a .part is left, nor the folder it made
 
 
 def test_404_fails_with_clear_message(served, tmp_path):
@@ -152,7 +152,17 @@ def test_404_fails_with_clear_message(served, tmp_path):
     with pytest.raises(data.DownloadError, match="HTTP 404") as err:
         data.download("mnist", root, base_url=server.url, files={"nope.gz": "0" * 32})
     assert f"{server.url}nope.gz" in str(err.value)
-    assert list(root.iterdir()) == []
+    assert not root.exists()
+
+
+def test_a_failed_download_keeps_a_folder_that_was_there(served, tmp_path):
+    server, _ = served
+    root = tmp_path / "m"
+    root.mkdir()
+    (root / "mine.txt").write_text("kept")
+    with pytest.raises(data.DownloadError, match="HTTP 404"):
+        data.download("mnist", root / "sub", base_url=server.url, files={"nope.gz": "0" * 32})
+    assert [p.name for p in root.iterdir()] == ["mine.txt"]
 
 
 def test_unreachable_host(tmp_path):

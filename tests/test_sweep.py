@@ -130,7 +130,7 @@ def test_bad_specs_are_one_value_error(kwargs: dict[str, Any], message: str) -> 
     ({"metric": "test_accuracy"}, "metric='test_accuracy' is not allowed"),
     ({"axes": ["lr", "epochs"]}, "axes='epochs' is not allowed"),
     ({"jobs": 0}, "jobs=0"),
-    ({"fixed": {"loss": "mse", "epochs": 1}}, "use metric='val_loss'"),
+    ({"fixed": {"data": "plane", "loss": "mse", "epochs": 1}}, "use metric='val_loss'"),
     ({"dask": 3}, "dask=3 must be a scheduler address"),
 ])
 def test_bad_run_arguments_fail_before_any_trial(tmp_path: Path, kwargs: dict[str, Any],

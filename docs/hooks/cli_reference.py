@@ -22,12 +22,15 @@ def _cell(text: str) -> str:
 
 def _params(command: Any, ctx: Any) -> list[str]:
     """One table row per argument and option, as ``--help`` shows them."""
+    from neuralab.cli.errors import unverbatim
+
     rows = []
     for param in command.get_params(ctx):
         record = param.get_help_record(ctx)
         if record is None or getattr(param, "hidden", False) or param.name == "help":
             continue
         names, help_text = record
+        help_text = unverbatim(help_text)  # help written for Rich's markup, as plain text
         kind = "argument" if param.param_type_name == "argument" else "option"
         rows.append(f"| `{names}` | {kind} | {_cell(help_text)} |")
     if not rows:

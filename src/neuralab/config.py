@@ -217,8 +217,9 @@ def validation_message(err: ValidationError, cls: type[BaseModel]) -> str:
     if not where:
         return msg  # a whole-model check (e.g. device with backend) names its fields itself
     name = where.rsplit(".", 1)[-1]
-    if msg.startswith(name + "="):
-        return msg  # already one of our own messages
+    if msg.startswith(name + "=") or (e["type"] == "value_error"
+                                      and "=" in msg.split(" ", 1)[0]):
+        return msg  # already one of our own messages (a nested model's check names its field)
     owner = _owner(cls, e["loc"][:-1])
     if e["type"] != "value_error" and issubclass(owner, StrictModel):
         try:
@@ -323,7 +324,7 @@ class TrainConfig(StrictModel):
                          "lr_schedule": SCHEDULES}
     RANGES_OF: ClassVar = {"lr": "lr", "lam": "lam", "beta": "beta"}
     INT_RANGES: ClassVar = {"epochs": (1, MAX_EPOCHS), "batch_size": (1, MAX_BATCH),
-                            "patience": (1, MAX_EPOCHS)}
+                            "patience": (1, MAX_EPOCHS), "seed": (0, None)}
 
     @field_validator("features")
     @classmethod
@@ -345,3 +346,52 @@ class TrainConfig(StrictModel):
                     f"feature_params={unknown} do not belong to features={list(self.features)}; "
                     f"allowed: {', '.join(sorted(allowed)) or 'none (choose features first)'}")
         return self
+
+
+def check_run(config: TrainConfig) -> None:
+    """A ``ValueError`` when a valid TrainConfig still makes no sense as a training run on its
+    dataset (``neuralab train``, a sweep's trial): an mlp without hidden layers, or a loss or
+    feature blocks the data set does not suit (:func:`check_fits_data`). Not a validator of
+    TrainConfig itself: the estimators fill it with their own arrays, not ``data``, and
+    scikit-learn allows ``hidden_layer_sizes=()``."""
+    if config.model.kind == "mlp" and not config.model.hidden:
+        raise ValueError("hidden=[]: an mlp needs at least one hidden layer (e.g. hidden 100 "
+                         "or 100,100); for none, choose model linear")
+    check_fits_data(config.data, config.loss, config.features)
+
+
+def check_fits_data(data: str, loss: str, features: tuple[str, ...]) -> None:
+    """A ``ValueError`` when a run's loss or feature blocks do not suit its dataset (from the
+    registry's ``task`` and ``inputs``, nothing loaded): the runners' 8 points are polyfit's;
+    a classification set takes softmax or svm, a regression set mse; image blocks (hog, color)
+    need images and point blocks (polar, playground) 2-D points. A dataset the registry does
+    not know is refused, with the names it knows."""
+    from .data.registry import info, list_datasets
+
+    try:
+        dataset = info(data)
+    except ValueError:
+        names = ", ".join(d.name for d in list_datasets())
+        raise ValueError(f"data={data!r} is not a known dataset; choose one of: {names}"
+                         ) from None
+    if dataset.inputs == "values":
+        raise ValueError(f"data={data!r} is a regression of one number on another "
+                         f"({dataset.description}); fit it with `neuralab polyfit` (Python: "
+                         f"neuralab.poly.fit), not train")
+    if dataset.task == "regression" and loss != "mse":
+        raise ValueError(f"data={data!r} is a regression data set: train it with loss mse, not "
+                         f"loss={loss!r} (softmax and svm need classes)")
+    if dataset.task == "classification" and loss == "mse":
+        sets = [d.name for d in list_datasets() if d.task == "regression" and d.inputs != "values"]
+        raise ValueError(f"loss='mse' is for regression, but data={data!r} is a classification "
+                         f"data set; choose loss softmax or svm (or a regression set: "
+                         f"{', '.join(sets)})")
+    for need, blocks, other in (("images", IMAGE_BLOCKS, POINT_BLOCKS),
+                                ("points", POINT_BLOCKS, IMAGE_BLOCKS)):
+        wrong = [name for name in features if name in blocks]
+        if wrong and dataset.inputs and dataset.inputs != need:
+            what = "images" if need == "images" else "2-D points"
+            holds = "2-D points" if dataset.inputs == "points" else dataset.inputs
+            fits = ", ".join(("raw", *other))
+            raise ValueError(f"features={wrong} need {what}, but data={data!r} holds {holds}; "
+                             f"the feature blocks for {holds} are: {fits}")

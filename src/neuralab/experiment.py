@@ -34,7 +34,7 @@ from . import io as nio
 from . import rundir
 from .backend import to_numpy
 from .callbacks import Checkpoint, EarlyStopping, ProgressBar
-from .config import TrainConfig
+from .config import TrainConfig, check_run
 from .data.preprocess import ImageScaler, Standardizer, from_state
 from .models import build
 from .optim import get_optimizer, run_schedule
@@ -122,6 +122,7 @@ def run(
         A bad target or resume (nothing in ``out`` changed); ``RunDirBusy``, a ValueError,
         when another process writes ``out``.
     """
+    check_run(config)  # a loss or features that do not suit the data: refused, nothing written
     out = Path(out)
     with rundir.lock(out, notice or _warn):
         return _run(config, out, resume=resume, overwrite=overwrite, progress=progress,
@@ -289,6 +290,23 @@ class LoadedRun:
     scaler: Scaler
 
 
+def read_config_json(path: Path) -> dict[str, Any]:
+    """A run's ``config.json`` as a dict; a ``ValueError`` naming the file (and the line, for
+    broken JSON) when it is not one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not UTF-8 text; it should be the run's JSON config"
+                         ) from None
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not valid JSON: {err.msg} at line {err.lineno} column "
+                         f"{err.colno}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must hold a JSON object of training options, not "
+                         f"{type(data).__name__}")
+    return data
+
+
 def open_run(run_dir: str | Path) -> LoadedRun:
     """The config, model (eval mode) and preprocessing of a finished run directory."""
     run_dir = Path(run_dir)
@@ -297,9 +315,21 @@ def open_run(run_dir: str | Path) -> LoadedRun:
                          f"stopped; finish it with "
                          f"`neuralab train --resume {shlex.quote(str(run_dir))}`")
     if not (run_dir / "model.safetensors").is_file():
+        if (run_dir / "checkpoints" / "last.safetensors").is_file():
+            raise ValueError(f"RUN_DIR={str(run_dir)!r} holds a run that did not finish (a "
+                             f"checkpoint but no model.safetensors); finish it with `neuralab "
+                             f"train --resume {run_dir}`")
         raise ValueError(f"RUN_DIR={str(run_dir)!r} is not a neuralab run directory "
                          f"(no model.safetensors); create one with `neuralab train --out DIR`")
-    config = TrainConfig.parse(json.loads((run_dir / "config.json").read_text()))
+    config_path = run_dir / "config.json"
+    try:
+        config = TrainConfig.parse(read_config_json(config_path))
+    except FileNotFoundError:
+        raise ValueError(f"RUN_DIR={str(run_dir)!r} has no config.json") from None
+    except ValueError as err:
+        message = str(err)
+        raise ValueError(message if message.startswith(str(config_path))
+                         else f"{config_path}: {message}") from None
     model = nio.load(run_dir / "model.safetensors")
     model.eval()
     return LoadedRun(config, model, load_preprocess(run_dir / "preprocess.safetensors"))
@@ -326,8 +356,6 @@ def predict_images(
     is light (dark ink on white paper) are inverted unless ``invert`` says otherwise, because
     digits and MNIST are light strokes on black. Probabilities are the softmax of the scores.
     """
-    from PIL import Image, UnidentifiedImageError
-
     from .losses import softmax
     from .train import predict_scores
 
@@ -339,13 +367,7 @@ def predict_images(
                          f"images; predict works for image datasets (digits, mnist, cifar10)")
     rows = []
     for path in images:
-        try:
-            img = Image.open(path)
-        except (FileNotFoundError, UnidentifiedImageError) as err:
-            raise ValueError(f"IMAGE={str(path)!r} cannot be read as an image: {err}") from None
-        img = img.convert("L" if len(shape) == 2 else "RGB").resize(
-            (shape[1], shape[0]), Image.Resampling.BILINEAR)
-        arr = np.asarray(img, dtype=np.float32)
+        arr = _read_image(path, shape)
         flip = invert if invert is not None else (len(shape) == 2 and arr.mean() > 127.5)
         if flip:
             arr = 255.0 - arr
@@ -361,3 +383,30 @@ def predict_images(
     names = meta["class_names"]
     order = np.argsort(-probs, axis=1)[:, :top_k]
     return [[(names[j], float(p[j])) for j in idx] for p, idx in zip(probs, order, strict=True)]
+
+
+def _read_image(path: Path, shape: list[int]) -> np.ndarray:
+    """The image file at ``path`` as grey (H, W) or RGB (H, W, 3) float32 of the model's input
+    ``shape``; a ``ValueError`` naming the file when it is missing, a folder, not an image,
+    truncated, or so large that decoding it is refused (Pillow's decompression-bomb limit)."""
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns from MAX_IMAGE_PIXELS pixels on and refuses twice that: refuse both.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                img = img.convert("L" if len(shape) == 2 else "RGB").resize(
+                    (shape[1], shape[0]), Image.Resampling.BILINEAR)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValueError(f"IMAGE={str(path)!r} is too large to decode: more than "
+                         f"{Image.MAX_IMAGE_PIXELS} pixels (a decompression bomb?)") from None
+    except IsADirectoryError:
+        raise ValueError(f"IMAGE={str(path)!r} is a folder, not an image file") from None
+    except FileNotFoundError:
+        raise ValueError(f"IMAGE={str(path)!r}: no such file") from None
+    except (OSError, SyntaxError, ValueError) as err:  # unidentified, truncated, corrupt
+        raise ValueError(f"IMAGE={str(path)!r} cannot be read as an image: {err}") from None
+    return np.asarray(img, dtype=np.float32)

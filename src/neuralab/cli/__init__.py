@@ -4,7 +4,8 @@ The commands live by concern in the package's modules, each a plain function reg
 in the order ``neuralab --help`` lists them:
 
 * :mod:`.errors` — ``friendly_errors`` (bad input is one red line on stderr and exit status 2),
-  ``fail`` and the data loaders' notices;
+  ``OneLineErrors`` (the parser's errors too), ``fail``, ``verbatim`` (help text shown as
+  written) and the data loaders' notices;
 * :mod:`.options` — ``train``'s options, made from TrainConfig (``train_options``), and the
   ``--config`` TOML file;
 * :mod:`.train` — ``train``, ``eval``, ``predict``;
@@ -23,7 +24,7 @@ import typer
 
 from .. import __version__
 from . import data, demos, poly, sweep, train
-from .errors import friendly_errors
+from .errors import OneLineErrors, friendly_errors
 from .options import FEATURE_OPTIONS, TrainOption, train_options
 
 __all__ = ["FEATURE_OPTIONS", "TrainOption", "app", "data_app", "friendly_errors",
@@ -32,7 +33,7 @@ __all__ = ["FEATURE_OPTIONS", "TrainOption", "app", "data_app", "friendly_errors
 app = typer.Typer(
     help="neuralab: the classical core of deep learning — linear classifiers, SVM and softmax "
     "losses, regularization, fully-connected networks — from the command line.",
-    no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
+    no_args_is_help=True, add_completion=False, rich_markup_mode="rich", cls=OneLineErrors,
 )
 data_app = typer.Typer(help="List, describe and download datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .errors import friendly_errors
+from .errors import friendly_errors, verbatim
 
 
 def data_list() -> None:
@@ -48,7 +48,10 @@ def data_info(
 @friendly_errors
 def data_download(
     name: str = typer.Argument(..., help="mnist, fashion-mnist or cifar10."),
-    root: Path = typer.Option(None, help="Where to put the files [default: the cache folder]."),
+    root: Path = typer.Option(None, help=verbatim("Where to put the files [default: the cache "
+                                               "folder].")),
+    base_url: str = typer.Option(None, help="Fetch the files from this URL instead of the "
+                                 "official one (a mirror): each file's name is appended."),
 ) -> None:
     """Fetch a dataset's official archives, verify their checksums and unpack them.
 
@@ -56,4 +59,4 @@ def data_download(
     """
     from .. import data
 
-    typer.echo(f"{name}: files in {data.download(name, root)}")
+    typer.echo(f"{name}: files in {data.download(name, root, base_url=base_url)}")

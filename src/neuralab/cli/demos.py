@@ -7,10 +7,13 @@ import typer
 
 from .errors import friendly_errors
 
+MAX_EPOCHS = 100_000  # config.MAX_EPOCHS, train's bound (importing config here pulls pydantic)
+
 
 def demo(
-    epochs: int = typer.Option(200, min=1, help="Passes over the 300 spiral points."),
-    seed: int = typer.Option(0, help="Seed for data, weights and shuffling."),
+    epochs: int = typer.Option(200, min=1, max=MAX_EPOCHS,
+                               help="Passes over the 300 spiral points."),
+    seed: int = typer.Option(0, min=0, help="Seed for data, weights and shuffling."),
 ) -> None:
     """Train a 2-layer ReLU net on the 3-class spiral and print loss and accuracy.
 
@@ -36,4 +39,27 @@ def playground(
     """
     from ..playground.app import serve
 
+    _check_listen(host, port)
     serve(host=host, port=port, open_browser=browser)
+
+
+def _check_listen(host: str, port: int) -> None:
+    """A ``ValueError`` naming ``--host`` or ``--port`` when the server could not listen there
+    (a name that does not resolve, an address not of this machine, a port in use), found by
+    binding a socket as uvicorn will, before anything starts."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError) as err:
+        reason = getattr(err, "strerror", None) or str(err)
+        raise ValueError(f"host={host!r} is not an address to listen on ({reason}); e.g. "
+                         f"127.0.0.1 (this machine only) or 0.0.0.0 (every interface)") from None
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(address)
+        except OSError as err:
+            raise ValueError(f"cannot listen on host={host!r} port={port}: {err.strerror}; "
+                             f"choose another --port (or --host)") from None

@@ -18,7 +18,9 @@ def toml_file(path: Path, option: str) -> dict[str, Any]:
     if not path.is_file():
         raise ValueError(f"{option}={str(path)!r}: no such file")
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{option}={str(path)!r} is not UTF-8 text (TOML is)") from None
     except tomllib.TOMLDecodeError as err:
         raise ValueError(f"{option}={str(path)!r} is not valid TOML: {err}") from None
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from .errors import friendly_errors
+from .errors import friendly_errors, verbatim
 
 
 def _degrees(text: str) -> list[int]:
@@ -17,11 +17,14 @@ def _degrees(text: str) -> list[int]:
     try:
         if ":" in text:
             lo, hi = (int(part) for part in text.split(":"))
-            return list(range(lo, hi + 1))
-        return [int(part) for part in text.split(",") if part.strip()]
+            degrees = list(range(lo, hi + 1))
+        else:
+            degrees = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise ValueError(f"select={text!r} must be degrees like 0:10 (inclusive) or 1,2,3"
-                         ) from None
+        degrees = []
+    if not degrees:
+        raise ValueError(f"select={text!r} must be degrees like 0:10 (inclusive) or 1,2,3")
+    return degrees
 
 
 def _table_spec(text: str) -> tuple[float, float, float]:
@@ -48,22 +51,23 @@ def _number(v: float) -> str:
 
 @friendly_errors
 def polyfit(
-    file: Path = typer.Argument(None, help="Text file of 'x y' lines (spaces, tabs or a comma; "
-                                "# comments); - reads stdin. [default: the lecture's runners]"),
-    degree: int = typer.Option(None, help="Polynomial degree, 0..20. [default: the --select "
-                               "winner, else 3]"),
+    file: Path = typer.Argument(None, help=verbatim(
+        "Text file of 'x y' lines (spaces, tabs or a comma; # comments); - reads stdin. "
+        "[default: the lecture's runners]")),
+    degree: int = typer.Option(None, help=verbatim("Polynomial degree, 0..20. [default: the "
+                                                "--select winner, else 3]")),
     l2: float = typer.Option(0.0, help="Ridge λ: minimizes Σ(y−ŷ)² + λ·Σβ² (standardized "
                              "powers of x, intercept free)."),
     l1: float = typer.Option(0.0, help="Lasso λ: minimizes (1/2n)·Σ(y−ŷ)² + λ·Σ|β|; with "
                              "--l2, the elastic net."),
     select: str = typer.Option(None, help="Degrees to cross-validate, e.g. 0:10: train and "
                                "validation error by degree, and the best degree."),
-    cv: str = typer.Option(None, help="Folds for --select: loo or k. [default: loo for "
-                           "n <= 20, else 5]"),
+    cv: str = typer.Option(None, help=verbatim("Folds for --select: loo or k. [default: loo "
+                                            "for n <= 20, else 5]")),
     code: str = typer.Option(None, help="Also print the fit as a function: python | "
                              "javascript | c | java."),
-    table: str = typer.Option(None, help="Also print PolySolve's x–y table START:END:STEP, "
-                              "e.g. 10:60:5."),
+    table: str = typer.Option(None, help=verbatim("Also print PolySolve's x–y table "
+                                             "START:END:STEP, e.g. 10:60:5.")),
     decimals: int = typer.Option(4, help="Digits after the decimal point in --table."),
     plot: Path = typer.Option(None, help="Write a PNG: data and fit (and, with --select, the "
                               "errors by degree)."),
@@ -85,7 +89,9 @@ def polyfit(
     from rich.table import Table
 
     from .. import poly
+    from ..checks import check_int
 
+    check_int("decimals", decimals, 0, 17)  # also without --table: a bad value is never ignored
     if file is None:
         from ..data.runners import runners
 

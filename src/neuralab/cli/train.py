@@ -17,7 +17,7 @@ import typer
 import typer.main
 from typer.core import TyperCommand
 
-from .errors import friendly_errors
+from .errors import friendly_errors, verbatim
 from .options import TrainOption, toml_file, train_options
 
 
@@ -47,7 +47,7 @@ def _train_function() -> Callable[..., None]:
 
     params = [
         inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, annotation=option.type,
-                          default=typer.Option(None, option.flag, help=option.help,
+                          default=typer.Option(None, option.flag, help=verbatim(option.help),
                                                show_default=option.default or False))
         for option in options
     ]
@@ -110,17 +110,18 @@ def train() -> None:
 
 def _train(options: list[TrainOption], *, out: Path | None, config: Path | None,
            resume: Path | None, overwrite: bool, quiet: bool, **given: Any) -> None:
-    import json
-
     from ..config import TrainConfig
-    from ..experiment import run
+    from ..experiment import read_config_json, run
 
+    if out is not None and out.exists() and not out.is_dir():
+        raise ValueError(f"out={str(out)!r} is a file; the run directory must be a folder (a "
+                         f"new one, or --resume an earlier run's)")
     merged: dict[str, Any] = {}
     if resume is not None:
         cfg_path = resume / "config.json"
         if not cfg_path.is_file():
             raise ValueError(f"resume={str(resume)!r} is not a run directory (no config.json)")
-        merged = json.loads(cfg_path.read_text())
+        merged = read_config_json(cfg_path)
     if config is not None:
         merged.update(toml_file(config, "config"))
     for option in options:  # the flags given override both
@@ -174,9 +175,10 @@ def _interrupted(out_dir: Path) -> None:
 
 def _print_metrics(metrics: dict[str, Any], title: str) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=title)
+    table = Table(title=escape(title))  # a run directory's name may hold brackets
     table.add_column("split")
     table.add_column("accuracy", justify="right")
     table.add_column("loss", justify="right")

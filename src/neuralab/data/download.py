@@ -230,15 +230,25 @@ def download(
     if not base.endswith("/"):
         base += "/"
     folder = data_home(key) if root is None else Path(root).expanduser()
+    made = [p for p in (folder, *folder.parents) if not p.exists()]  # deepest first
     folder.mkdir(parents=True, exist_ok=True)
-    for remote in table:
-        target = folder / remote.name
-        fresh = not (target.is_file() and file_digest(target, remote.algorithm) == remote.digest)
-        if fresh:
-            _fetch(base + remote.name, target, remote, progress=progress)
-        # Unpack a newly fetched archive (it may replace a stale folder) or a missing folder.
-        if remote.extract_to and (fresh or not (folder / remote.extract_to).is_dir()):
-            extract_tar(target, folder)
+    try:
+        for remote in table:
+            target = folder / remote.name
+            fresh = not (target.is_file()
+                         and file_digest(target, remote.algorithm) == remote.digest)
+            if fresh:
+                _fetch(base + remote.name, target, remote, progress=progress)
+            # Unpack a newly fetched archive (it may replace a stale folder) or a missing one.
+            if remote.extract_to and (fresh or not (folder / remote.extract_to).is_dir()):
+                extract_tar(target, folder)
+    except BaseException:
+        for path in made:  # a failed download leaves no folder it made and left empty
+            try:
+                path.rmdir()
+            except OSError:
+                break
+        raise
     return folder
 
 
@@ -265,6 +275,7 @@ def _progress_bar(enabled: bool, label: str, total: int | None) -> Iterator[Any]
         TransferSpeedColumn(),
         TimeRemainingColumn(),
         console=Console(stderr=True),
+        transient=True,  # gone when the file is in: an error stays the one line on stderr
     ) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
@@ -287,7 +298,14 @@ def _fetch(url: str, target: Path, remote: RemoteFile, *, progress: bool) -> Non
                     length = response.headers.get("Content-Length")
                     total = int(length) if length and length.isdigit() else None
                     with _progress_bar(progress, target.name, total) as advance:
-                        _copy(response, out, h, advance)
+                        copied = _copy(response, out, h, advance)
+                    if total is not None and copied != total:
+                        raise DownloadError(
+                            f"download of {url} failed: the connection closed after {copied} of "
+                            f"{total} bytes; try again, or place {target.name} in "
+                            f"{target.parent} yourself")
+            except DownloadError:
+                raise
             except urllib.error.HTTPError as err:
                 raise DownloadError(
                     f"download of {url} failed: HTTP {err.code} {err.reason}; check the URL "
@@ -312,11 +330,15 @@ def _fetch(url: str, target: Path, remote: RemoteFile, *, progress: bool) -> Non
         tmp.unlink(missing_ok=True)
 
 
-def _copy(src: IO[bytes], dst: IO[bytes], h: Any, advance: Any) -> None:
+def _copy(src: IO[bytes], dst: IO[bytes], h: Any, advance: Any) -> int:
+    """Copy ``src`` to ``dst`` in chunks, hashing them; the number of bytes copied."""
+    copied = 0
     for chunk in iter(lambda: src.read(_CHUNK), b""):
         dst.write(chunk)
         h.update(chunk)
         advance(len(chunk))
+        copied += len(chunk)
+    return copied
 
 
 def _check_member(archive: Path, member: tarfile.TarInfo) -> None:

@@ -48,6 +48,9 @@ class DatasetInfo:
         How train / val / test are formed by default.
     options : tuple of str
         Extra keyword arguments :func:`load` forwards to the loader.
+    inputs : {"images", "points", "values", ""}
+        What one sample is: an image, a 2-D point (toy sets) or one number (runners); the
+        feature blocks a run may use follow from it. ``""``: not said (no check).
     """
 
     name: str
@@ -58,6 +61,7 @@ class DatasetInfo:
     files: tuple[str, ...] = ()
     splits: str = ""
     options: tuple[str, ...] = ()
+    inputs: str = ""
     loader: str = field(default="", repr=False)  # "module:function", imported on first load
     loader_kwargs: tuple[tuple[str, Any], ...] = field(default=(), repr=False)
 
@@ -135,6 +139,7 @@ def _register_builtins() -> None:
             downloadable=False,
             splits="stratified 60/20/20 train/val/test by seed",
             options=("test_fraction",),
+            inputs="images",
             loader="neuralab.data.images:load_digits",
         )
     )
@@ -155,6 +160,7 @@ def _register_builtins() -> None:
                     "with only the 10k test files is split 60/20/20 by seed, with a notice"
                 ),
                 options=("test_fraction",),
+                inputs="images",
                 loader="neuralab.data.images:load_mnist",
                 loader_kwargs=(("variant", name),),
             )
@@ -169,6 +175,7 @@ def _register_builtins() -> None:
             files=("cifar-10-batches-py/", "cifar-10-batches-bin/"),
             splits="official 50k train (10% held out for val by seed) / 10k test",
             options=("format",),
+            inputs="images",
             loader="neuralab.data.images:load_cifar10",
         )
     )
@@ -180,6 +187,7 @@ def _register_builtins() -> None:
             needs_files=False,
             downloadable=False,
             splits="all 8 points in train; val and test empty",
+            inputs="values",
             loader="neuralab.data.runners:load_runners",
         )
     )
@@ -193,6 +201,7 @@ def _register_builtins() -> None:
                 downloadable=False,
                 splits=f"n={spec.default_n} generated points, 60/20/20 by seed",
                 options=("n", "noise", "classes", "test_fraction"),
+                inputs="points",
                 loader="neuralab.data.toy2d:load_toy",
                 loader_kwargs=(("name", spec.name),),
             )

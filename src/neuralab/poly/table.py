@@ -24,11 +24,12 @@ def _table(predict: Callable[[np.ndarray], Any], start: float, end: float, step:
         raise ValueError(f"step={step!r} must be non-zero and go from start={start!r} "
                          f"towards end={end!r}")
     # the 1e-9 slack keeps `end` when (end − start)/step is an integer up to rounding
-    rows = math.floor(span / float(step) + 1e-9) + 1
+    ratio = span / float(step)  # inf for a huge span over a tiny step: too many rows too
+    rows: float = math.floor(ratio + 1e-9) + 1 if math.isfinite(ratio) else math.inf
     if rows > _MAX_TABLE_ROWS:
         raise ValueError(f"step={step!r} gives {rows} rows; allowed: at most "
                          f"{_MAX_TABLE_ROWS}")
-    xs = float(start) + float(step) * np.arange(rows)
+    xs = float(start) + float(step) * np.arange(int(rows))
     ys = np.asarray(predict(xs))
     xt = [f"{v:.{decimals}f}" for v in xs]
     yt = [f"{v:.{decimals}f}" for v in ys]

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config import FEATURE_PARAMS, ModelConfig, TrainConfig
+from ..config import FEATURE_PARAMS, ModelConfig, TrainConfig, check_run
 
 #: The CLI's shorthands (``neuralab train --hog-cell 4``) and where they live in a TrainConfig:
 #: TrainConfig's table, which ``neuralab train`` names its options by.
@@ -288,8 +288,14 @@ def make_trial(base: dict[str, Any], raw: dict[str, Any], index: int, sweep_seed
         seed = first["seed"]
     else:
         seed = trial_seed(sweep_seed, params, index if random_index else None)
-    final = TrainConfig.parse({**first, "seed": seed}).model_dump(mode="json")
+    checked = TrainConfig.parse({**first, "seed": seed})
+    check_run(checked)  # e.g. loss mse on a classification set: refused before any trial runs
+    final = checked.model_dump(mode="json")
     return Trial(index, params, seed, final, config_key(final))
+
+
+#: The most trials one sweep plans (each one is a full training run).
+MAX_TRIALS = 10_000
 
 
 def plan(
@@ -334,8 +340,13 @@ def plan(
         raise ValueError(f"trials={trials!r} applies to a random search; a grid runs every "
                          f"combination")
     if dists and (isinstance(trials, bool) or not isinstance(trials, int | None)
-                  or (trials is not None and trials < 1)):
-        raise ValueError(f"trials={trials!r} must be an integer >= 1")
+                  or (trials is not None and not 1 <= trials <= MAX_TRIALS)):
+        raise ValueError(f"trials={trials!r} is out of range; allowed: integers in "
+                         f"[1, {MAX_TRIALS}]")
+    combinations = math.prod(len(values) for values in axes.values())
+    if combinations > MAX_TRIALS:
+        raise ValueError(f"grid={grid!r} has {combinations} combinations; allowed: at most "
+                         f"{MAX_TRIALS} trials")
     start, fixed_values = _start(base, fixed)
     swept = set(axes) | set(dists)
     both = sorted(swept & set(fixed_values))
