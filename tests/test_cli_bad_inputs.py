@@ -246,7 +246,7 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("config-toml-folder", [*T, "--config", "{W}/inputs/a folder"], 2, "a folder"),
     ("eval-killed", ["eval", "{W}/runs/killed"], 2, "train --resume"),
     ("predict-killed", ["predict", "{W}/runs/killed", "{W}/inputs/ok.png"], 2, "--resume"),
-    ("eval-unstarted", ["eval", "{W}/runs/unstarted"], 2, "train --out"),
+    ("eval-unstarted", ["eval", "{W}/runs/unstarted"], 2, "train --resume"),
     # train: every option out of its range or not of its type
     *[(f"train-{flag}-{value}", [*T, f"--{flag}", value], 2, needle) for flag, value, needle in [
         ("lr", "0", "lr=0"), ("lr", "-1", "lr=-1"), ("lr", "nan", "lr=nan"),
@@ -282,7 +282,7 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("resume-missing", [*T[:-2], "--resume", "{W}/nowhere"], 2, "nowhere"),
     ("resume-file", [*T[:-2], "--resume", "{W}/inputs/afile"], 2, "afile"),
     ("resume-empty-folder", [*T[:-2], "--resume", "{W}/dl"], 2, "dl"),
-    ("resume-unstarted", [*T[:-2], "--resume", "{W}/runs/unstarted"], 2, "nothing to resume"),
+    # (a run stopped before its first epoch resumes from the start: test_run_dirs.py)
     # eval / predict
     ("eval-missing", ["eval", "{W}/nowhere"], 2, "nowhere"),
     ("eval-file", ["eval", "{W}/inputs/afile"], 2, "afile"),
