@@ -62,8 +62,8 @@ if TYPE_CHECKING:  # torch is imported inside to_torch only: `import neuralab.io
     import torch
 
 __all__ = [
-    "FORMAT_VERSION", "atomic_write_bytes", "atomic_write_text", "load", "read_arrays", "save",
-    "to_bytes", "to_torch", "write_arrays",
+    "FORMAT_VERSION", "atomic_write", "atomic_write_bytes", "atomic_write_text", "load",
+    "read_arrays", "save", "to_bytes", "to_torch", "write_arrays",
 ]
 
 FORMAT_VERSION = "1"
@@ -101,7 +101,7 @@ def save(model: Sequential, path: PathLike) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise ValueError(f"path={str(path)!r}: directory {str(path.parent)!r} does not exist")
-    _write_atomic(path, lambda tmp: safetensors.numpy.save_file(tensors, tmp, metadata=metadata))
+    atomic_write(path, lambda tmp: safetensors.numpy.save_file(tensors, tmp, metadata=metadata))
     return path
 
 
@@ -157,8 +157,12 @@ def _host_arrays(arrays: Mapping[str, B.Array]) -> dict[str, np.ndarray]:
     return {name: np.ascontiguousarray(B.to_numpy(a)) for name, a in arrays.items()}
 
 
-def _write_atomic(path: Path, write: Callable[[str], None]) -> None:
-    """Run ``write(tmp)`` on a fresh file beside ``path``, flush it to disk, rename it over."""
+def atomic_write(path: PathLike, write: Callable[[str], None]) -> Path:
+    """Run ``write(tmp)`` on a fresh file beside ``path``, flush it to disk, rename it over:
+    readers see the old file or the new one, never half of one. If ``write`` raises, the
+    temporary file is removed and ``path`` is untouched. The file gets the user's normal
+    permissions (the umask's), as ``open`` gives."""
+    path = Path(path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     # O_EXCL: never clobber someone else's file; mode 0o666 lets the umask decide, as open() does
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -174,6 +178,7 @@ def _write_atomic(path: Path, write: Callable[[str], None]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return path
 
 
 def atomic_write_bytes(path: PathLike, data: bytes) -> Path:
@@ -184,7 +189,7 @@ def atomic_write_bytes(path: PathLike, data: bytes) -> Path:
         with open(tmp, "wb") as f:
             f.write(data)
 
-    _write_atomic(path, write)
+    atomic_write(path, write)
     return path
 
 
@@ -199,7 +204,7 @@ def write_arrays(path: PathLike, arrays: dict[str, B.Array], meta: dict[str, Any
     path = Path(path)
     tensors = _host_arrays(arrays)
     metadata = {"neuralab_arrays": json.dumps(meta), "format_version": FORMAT_VERSION}
-    _write_atomic(path, lambda tmp: safetensors.numpy.save_file(tensors, tmp, metadata=metadata))
+    atomic_write(path, lambda tmp: safetensors.numpy.save_file(tensors, tmp, metadata=metadata))
     return path
 
 

@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
 LOCK_NAME = ".lock"
-# io._write_atomic's temporary files (".config.json.1a2b3c4d.tmp"): left only by a killed writer
+# io.atomic_write's temporary files (".config.json.1a2b3c4d.tmp"): left only by a killed writer
 _TEMP_NAME = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")
 
 

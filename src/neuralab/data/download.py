@@ -287,12 +287,13 @@ def _fetch(url: str, target: Path, remote: RemoteFile, *, progress: bool) -> Non
     import urllib.error
     import urllib.request
 
+    from neuralab.io import atomic_write
+
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
+
+    def write(tmp: str) -> None:  # streamed, hashed, checked; a raise leaves no file
         h = hashlib.new(remote.algorithm, usedforsecurity=False)
-        with os.fdopen(fd, "wb") as out:
+        with open(tmp, "wb") as out:
             try:
                 with urllib.request.urlopen(request, timeout=_TIMEOUT_S) as response:
                     length = response.headers.get("Content-Length")
@@ -325,9 +326,8 @@ def _fetch(url: str, target: Path, remote: RemoteFile, *, progress: bool) -> Non
                 f"{target.name}: checksum mismatch for {url}: expected {remote.algorithm} "
                 f"{remote.digest}, got {actual}; the downloaded file was removed"
             )
-        os.replace(tmp, target)  # atomic on one filesystem: tmp lives in the target folder
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    atomic_write(target, write)
 
 
 def _copy(src: IO[bytes], dst: IO[bytes], h: Any, advance: Any) -> int:
