@@ -1,7 +1,10 @@
 """Where trials run: this process, a pool of local processes, or a Dask cluster.
 
 Each executor is a generator of ``(trial, outcome)`` pairs in the order trials finish; closing
-it (the sweep was interrupted) cancels what has not started. Scheduling is left to
+it (the sweep was interrupted) cancels what has not started. The local pool also takes a
+``stop`` event (set by Ctrl-C, see :mod:`~neuralab.sweep.runner`): it then terminates its
+workers at once — their trials have not finished, and waiting for them is what made Ctrl-C
+slow — and yields every trial that finished before it returns. Scheduling is left to
 ``concurrent.futures`` and Dask: a Dask worker that dies mid-trial has its trial re-run on
 another worker by the scheduler, and ``retries`` re-runs a trial that raised. A local process
 that dies breaks its pool; the unfinished trials are then resubmitted to a fresh pool, at
@@ -13,17 +16,25 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import shutil
+import signal
 import socket
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 from .space import Trial
 
 Outcome = dict[str, Any]
+
+#: Seconds between two looks at the ``stop`` event while waiting for trials: Ctrl-C is
+#: answered within this (plus the few milliseconds that terminating the workers takes).
+POLL_S = 0.1
 
 
 class WorkerLost(RuntimeError):
@@ -66,7 +77,13 @@ def run_trial(config: dict[str, Any], run_dir: str | None = None, threads: int =
         stack.enter_context(threadpool_limits(limits=threads))
         stack.enter_context(warnings.catch_warnings())
         warnings.simplefilter("ignore", DatasetNotice)  # one notice per trial would be noise
-        out = run_dir or stack.enter_context(tempfile.TemporaryDirectory(prefix="neuralab-"))
+        if run_dir is not None:
+            # Not in the results file, so whatever is there is the half-written run of an
+            # attempt that was killed (Ctrl-C, a dead worker): start it afresh.
+            shutil.rmtree(run_dir, ignore_errors=True)
+        # The pid in the name lets the sweep remove it if it has to kill this process.
+        out = run_dir or stack.enter_context(tempfile.TemporaryDirectory(prefix=_scratch(
+            os.getpid())))
         try:
             keep = run_dir is not None  # a kept run is a complete run directory
             outcome["metrics"] = run(cfg, out, progress=False, pictures=keep,
@@ -93,20 +110,61 @@ def _context() -> Any:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def local_processes(trials: Sequence[Trial], jobs: int, run_dir: RunDir,
-                    retries: int) -> Iterator[tuple[Trial, Outcome]]:
-    """Run the trials on ``jobs`` local processes (``concurrent.futures``)."""
+def _scratch(pid: int) -> str:
+    """The name prefix of the temporary run directories of worker process ``pid``."""
+    return f"neuralab-trial-{pid}-"
+
+
+def _ignore_ctrl_c() -> None:
+    # A terminal's Ctrl-C goes to the whole process group: the workers leave it to the sweep,
+    # which stops them itself (a KeyboardInterrupt here would print a traceback per worker).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _close(pool: ProcessPoolExecutor, now: bool) -> None:
+    """Shut ``pool`` down; ``now``: terminate its workers first rather than wait for their
+    trials. Results already sent are still collected: the pool reads them before it notices
+    the dead workers."""
+    pids = []
+    if now:
+        # Python 3.14 has pool.terminate_workers(); before it, _processes is the only way in.
+        processes = dict(getattr(pool, "_processes", None) or {})
+        pids = list(processes)
+        for process in processes.values():
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+    for pid in pids:  # a terminated trial leaves its temporary run directory behind
+        for scratch in Path(tempfile.gettempdir()).glob(_scratch(pid) + "*"):
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def local_processes(trials: Sequence[Trial], jobs: int, run_dir: RunDir, retries: int,
+                    stop: threading.Event | None = None,
+                    work: Callable[..., Outcome] = run_trial) -> Iterator[tuple[Trial, Outcome]]:
+    """Run the trials on ``jobs`` local processes (``concurrent.futures``).
+
+    ``stop``, once set, ends the run within :data:`POLL_S`: the workers are terminated and
+    the trials that finished before that are yielded before the generator returns. ``work``
+    is the function that runs a trial (``run_trial``; a test passes a stand-in).
+    """
+    stop = stop if stop is not None else threading.Event()
     pending = {t.key: t for t in trials}
+    futures: dict[Future[Outcome], Trial] = {}
     broken = 0
-    while pending:
-        pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=_context())
+    while pending and not stop.is_set():
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=_context(),
+                                   initializer=_ignore_ctrl_c)
+        running: set[Future[Outcome]] = set()
         try:
-            futures = {pool.submit(run_trial, t.config, run_dir(t)): t for t in pending.values()}
-            for future in as_completed(futures):
-                trial = futures[future]
-                outcome = future.result()
-                del pending[trial.key]
-                yield trial, outcome
+            futures = {pool.submit(work, t.config, run_dir(t)): t for t in pending.values()}
+            running = set(futures)
+            while running and not stop.is_set():
+                done, running = wait(running, timeout=POLL_S, return_when=FIRST_COMPLETED)
+                for future in done:
+                    trial = futures[future]
+                    outcome = future.result()
+                    del pending[trial.key]
+                    yield trial, outcome
         except BrokenProcessPool:
             broken += 1
             if broken > retries:
@@ -116,7 +174,13 @@ def local_processes(trials: Sequence[Trial], jobs: int, run_dir: RunDir,
                     f"processes need); the finished trials are saved: run the same sweep again "
                     f"to resume") from None
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            _close(pool, now=bool(running) or stop.is_set())
+    # Stopped: the trials that finished before (or while) the workers were terminated.
+    for future, trial in futures.items():
+        if (trial.key in pending and future.done() and not future.cancelled()
+                and future.exception() is None):
+            del pending[trial.key]
+            yield trial, future.result()
 
 
 def check_dask(dask: Any) -> None:
