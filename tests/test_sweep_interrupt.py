@@ -55,11 +55,14 @@ def wait_for(condition: Any, what: str, deadline_s: float = 120.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.parametrize("where", [[], ["--dask", "local"]], ids=["processes", "dask"])
 def test_ctrl_c_on_the_command_stops_at_once_keeps_every_trial_and_resumes(
-        tmp_path: Path) -> None:
+        tmp_path: Path, where: list[str]) -> None:
+    if where:
+        pytest.importorskip("distributed", reason="needs dask[distributed]")
     out = tmp_path / "sw"
     results = out / "results.jsonl"
-    command = [sys.executable, "-m", "neuralab", *ARGS, "--out", str(out)]
+    command = [sys.executable, "-m", "neuralab", *ARGS, *where, "--out", str(out)]
     # Its own process group, signalled as a whole: what a terminal's Ctrl-C does.
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)

@@ -21,6 +21,7 @@ import signal
 import socket
 import tempfile
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -196,21 +197,27 @@ def check_dask(dask: Any) -> None:
                          f"tcp://scheduler:8786, 'local', or a distributed.Client")
 
 
-def dask_client(dask: Any, jobs: int) -> tuple[Any, Callable[[], None]]:
+def dask_client(dask: Any, jobs: int) -> tuple[Any, Callable[[bool], None]]:
     """A ``distributed.Client`` for ``dask`` (a Client, ``"local"`` or a scheduler address)
-    and a function that closes what this call opened."""
+    and a function that closes what this call opened: ``close(now)``, where ``now`` kills the
+    workers of a LocalCluster it started rather than wait for their trials."""
     check_dask(dask)
     import distributed
 
     if isinstance(dask, distributed.Client):
-        return dask, lambda: None
+        return dask, lambda now: None
     if dask.strip() == "local":
-        cluster = distributed.LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                           dashboard_address=None)
+        with _ctrl_c_ignored_by_children():
+            cluster = distributed.LocalCluster(n_workers=jobs, threads_per_worker=1,
+                                               processes=True, dashboard_address=None)
         client = distributed.Client(cluster)
 
-        def close() -> None:
+        def close(now: bool) -> None:
             client.close()
+            if now:  # a busy worker would hold the cluster's close for 4 s, then be killed
+                for nanny in cluster.workers.values():
+                    with contextlib.suppress(ProcessLookupError, TypeError):
+                        os.kill(nanny.pid, signal.SIGKILL)  # its worker process
             cluster.close()
 
         return client, close
@@ -219,17 +226,50 @@ def dask_client(dask: Any, jobs: int) -> tuple[Any, Callable[[], None]]:
     except (OSError, TimeoutError) as err:
         raise ValueError(f"dask={dask!r}: cannot reach a Dask scheduler there ({err}); start "
                          f"one with `dask scheduler` or use --dask local") from None
-    return client, client.close
+    return client, lambda now: client.close()
 
 
-def on_dask(trials: Sequence[Trial], dask: Any, jobs: int, run_dir: RunDir,
-            retries: int) -> Iterator[tuple[Trial, Outcome]]:
-    """Run the trials on a Dask cluster, yielding each as it finishes."""
+@contextlib.contextmanager
+def _ctrl_c_ignored_by_children() -> Iterator[None]:
+    """Processes started inside ignore SIGINT, from a terminal's Ctrl-C to the whole process
+    group: this process stops them itself (else each prints a traceback, and shutdown waits).
+
+    An ignored signal is the one disposition a new interpreter inherits, so SIGINT is ignored
+    here too while they start; a Ctrl-C in that moment is lost."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None
+                      else signal.default_int_handler)
+
+
+def on_dask(trials: Sequence[Trial], dask: Any, jobs: int, run_dir: RunDir, retries: int,
+            stop: threading.Event | None = None) -> Iterator[tuple[Trial, Outcome]]:
+    """Run the trials on a Dask cluster, yielding each as it finishes; ``stop`` as for
+    :func:`local_processes` (the unfinished trials are cancelled)."""
     import distributed
 
+    stop = stop if stop is not None else threading.Event()
     client, close = dask_client(dask, jobs)
     futures: dict[str, Any] = {}
     by_key: dict[str, Trial] = {}
+
+    def take(future: Any) -> tuple[Trial, Outcome]:
+        try:
+            outcome = future.result()  # a trial that kept failing raises its error here
+        except distributed.KilledWorker as err:
+            raise WorkerLost(
+                f"Dask workers died running trial {by_key[future.key].index} again and "
+                f"again (out of memory?): {err}; the finished trials are saved: run the "
+                f"same sweep again to resume") from None
+        del futures[future.key]
+        future.release()  # the outcome is ours now; let the cluster forget it
+        return by_key[future.key], outcome
+
     try:
         for trial in trials:
             # The key names the trial: the scheduler will not run one key twice at once, and
@@ -238,18 +278,19 @@ def on_dask(trials: Sequence[Trial], dask: Any, jobs: int, run_dir: RunDir,
             futures[key] = client.submit(run_trial, trial.config, run_dir(trial), key=key,
                                          retries=retries)
             by_key[key] = trial
-        for future in distributed.as_completed(list(futures.values())):
-            try:
-                outcome = future.result()  # a trial that kept failing raises its error here
-            except distributed.KilledWorker as err:
-                raise WorkerLost(
-                    f"Dask workers died running trial {by_key[future.key].index} again and "
-                    f"again (out of memory?): {err}; the finished trials are saved: run the "
-                    f"same sweep again to resume") from None
-            del futures[future.key]
-            future.release()  # the outcome is ours now; let the cluster forget it
-            yield by_key[future.key], outcome
+        finished = distributed.as_completed(list(futures.values()))
+        while not finished.is_empty() and not stop.is_set():
+            batch = finished.next_batch(block=False)
+            if not batch:
+                # Not stop.wait(): Ctrl-C's handler sets stop, and would deadlock on the
+                # event's lock if it interrupted this thread while holding it.
+                time.sleep(POLL_S)
+            for future in batch:
+                yield take(future)
+        # Stopped: the trials that finished meanwhile.
+        for future in [f for f in futures.values() if f.status == "finished"]:
+            yield take(future)
     finally:
         if futures:
             client.cancel(list(futures.values()))
-        close()
+        close(bool(futures))

@@ -167,8 +167,8 @@ def run(
         trial runs.
     SweepInterrupted
         On Ctrl-C (a KeyboardInterrupt), once every finished trial is saved. On local
-        processes it stops within a fraction of a second: the trials still running are
-        terminated (in this process or on Dask, the trial in flight is abandoned).
+        processes or Dask it stops within a fraction of a second: the trials still running
+        are terminated or cancelled (in this process, the trial in flight is abandoned).
     """
     metric = check_choice("metric", metric, report.METRICS)
     jobs = default_jobs() if jobs is None else check_int("jobs", jobs, 1)
@@ -202,8 +202,9 @@ def run(
         stop = threading.Event()  # set by Ctrl-C where the trials run in other processes
         ctrl_c: Any = contextlib.nullcontext()
         if dask is not None and todo:  # nothing to run: no cluster to start or reach
-            source = execute.on_dask(todo, dask, jobs, run_dir, retries)
+            source = execute.on_dask(todo, dask, jobs, run_dir, retries, stop)
             where = "Dask" if not isinstance(dask, str) else f"Dask ({dask})"
+            ctrl_c = ctrl_c_sets(stop)
         elif jobs == 1 or not todo:
             source, where = execute.in_process(todo, run_dir), "this process"
         else:
@@ -225,7 +226,7 @@ def run(
                         live.update(rows())
                     if on_result is not None:
                         on_result(new)
-        except KeyboardInterrupt:  # in this process or on Dask: the trial in flight is lost
+        except KeyboardInterrupt:  # in this process: the trial in flight is lost
             stop.set()
         final = rows()
     if stop.is_set():
