@@ -1,10 +1,11 @@
 """Where trials run: this process, a pool of local processes, or a Dask cluster.
 
 Each executor is a generator of ``(trial, outcome)`` pairs in the order trials finish; closing
-it (the sweep was interrupted) cancels what has not started. The local pool also takes a
-``stop`` event (set by Ctrl-C, see :mod:`~neuralab.sweep.runner`): it then terminates its
-workers at once — their trials have not finished, and waiting for them is what made Ctrl-C
-slow — and yields every trial that finished before it returns. Scheduling is left to
+it (the sweep was interrupted) cancels what has not started. The local pool and Dask also
+take a ``stop`` event (set by Ctrl-C, see :mod:`~neuralab.sweep.runner`): they then terminate
+their workers (or cancel the trials) at once — those trials have not finished, and waiting for
+them is what made Ctrl-C slow — and yield every trial that finished before they return.
+Scheduling is left to
 ``concurrent.futures`` and Dask: a Dask worker that dies mid-trial has its trial re-run on
 another worker by the scheduler, and ``retries`` re-runs a trial that raised. A local process
 that dies breaks its pool; the unfinished trials are then resubmitted to a fresh pool, at
@@ -140,13 +141,11 @@ def _close(pool: ProcessPoolExecutor, now: bool) -> None:
 
 
 def local_processes(trials: Sequence[Trial], jobs: int, run_dir: RunDir, retries: int,
-                    stop: threading.Event | None = None,
-                    work: Callable[..., Outcome] = run_trial) -> Iterator[tuple[Trial, Outcome]]:
+                    stop: threading.Event | None = None) -> Iterator[tuple[Trial, Outcome]]:
     """Run the trials on ``jobs`` local processes (``concurrent.futures``).
 
     ``stop``, once set, ends the run within :data:`POLL_S`: the workers are terminated and
-    the trials that finished before that are yielded before the generator returns. ``work``
-    is the function that runs a trial (``run_trial``; a test passes a stand-in).
+    the trials that finished before that are yielded before the generator returns.
     """
     stop = stop if stop is not None else threading.Event()
     pending = {t.key: t for t in trials}
@@ -157,7 +156,7 @@ def local_processes(trials: Sequence[Trial], jobs: int, run_dir: RunDir, retries
                                    initializer=_ignore_ctrl_c)
         running: set[Future[Outcome]] = set()
         try:
-            futures = {pool.submit(work, t.config, run_dir(t)): t for t in pending.values()}
+            futures = {pool.submit(run_trial, t.config, run_dir(t)): t for t in pending.values()}
             running = set(futures)
             while running and not stop.is_set():
                 done, running = wait(running, timeout=POLL_S, return_when=FIRST_COMPLETED)
