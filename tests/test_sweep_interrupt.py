@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -144,8 +145,6 @@ def test_ctrl_c_in_this_process_keeps_the_finished_trials(tmp_path: Path) -> Non
 
 
 def test_ctrl_c_sets_the_event_and_restores_the_handler() -> None:
-    import threading
-
     stop = threading.Event()
     before = signal.getsignal(signal.SIGINT)
     with ctrl_c_sets(stop):
