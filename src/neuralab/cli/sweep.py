@@ -41,7 +41,8 @@ def sweep(
 ) -> None:
     """Grid or random search over training options: one full training run per trial.
 
-    Results stream to OUT/results.jsonl; the same command again skips the trials already there.
+    Results stream to OUT/results.jsonl; Ctrl-C stops at once and keeps every finished trial,
+    and the same command again skips the trials already there.
 
     At the end: the best trials, OUT/best.toml (for train --config) and OUT/heatmap.png.
 
@@ -68,9 +69,13 @@ def sweep(
                             dask=dask, metric=metric,
                             axes=None if axes is None else axes.split(","), keep_runs=keep_runs,
                             progress=not quiet)
-    except KeyboardInterrupt:
-        fail(f"interrupted; the finished trials are in {out_dir / 'results.jsonl'}: run the "
-              f"same command again to resume", status=130)
+    except sweeps.SweepInterrupted as stopped:
+        left = stopped.total - stopped.finished
+        _interrupted(f"{stopped.finished} of {stopped.total} trials finished, saved in "
+                     f"{stopped.results}; run the same command again to run the other {left}")
+    except KeyboardInterrupt:  # before or after the trials ran
+        _interrupted(f"the finished trials are in {out_dir / 'results.jsonl'}; run the same "
+                     f"command again to resume")
     except WorkerLost as err:
         fail(str(err), status=1)
     console = Console(highlight=False)
@@ -85,3 +90,10 @@ def sweep(
         typer.echo(f"best:     {result.best_toml}  (neuralab train --config {result.best_toml})")
     if result.heatmap is not None:
         typer.echo(f"heatmap:  {result.heatmap}")
+
+
+def _interrupted(message: str) -> None:
+    """Ctrl-C: one plain line on stderr (not an error, and not Rich markup: paths may hold
+    brackets) and exit status 130, as a shell reports a SIGINT."""
+    typer.echo(f"interrupted: {message}", err=True)
+    raise typer.Exit(130)

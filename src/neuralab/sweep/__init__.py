@@ -17,7 +17,7 @@ results file and ``best.toml``), :mod:`~neuralab.sweep.report` (live table and h
 :mod:`~neuralab.sweep.runner` (``run``). Dask is imported only for ``dask=...``.
 """
 
-from .runner import SweepResult, run
+from .runner import SweepInterrupted, SweepResult, run
 from .space import Trial, plan
 
-__all__ = ["SweepResult", "Trial", "plan", "run"]
+__all__ = ["SweepInterrupted", "SweepResult", "Trial", "plan", "run"]

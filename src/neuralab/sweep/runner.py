@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,46 @@ class SweepResult:
     results: Path
     best_toml: Path | None
     heatmap: Path | None
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the sweep; every trial that had finished is in the results file, and
+    running the same sweep again runs the others.
+
+    Attributes
+    ----------
+    finished, total : int
+        Trials of this sweep in the results file, and trials in the sweep.
+    ran : int
+        Of ``finished``, the trials this call ran.
+    results : Path
+        The results file.
+    """
+
+    def __init__(self, finished: int, total: int, ran: int, results: Path) -> None:
+        super().__init__(f"{finished} of {total} trials finished ({ran} in this run); "
+                         f"they are in {results}")
+        self.finished, self.total, self.ran, self.results = finished, total, ran, results
+
+
+@contextlib.contextmanager
+def ctrl_c_sets(stop: threading.Event) -> Iterator[None]:
+    """While inside, Ctrl-C (SIGINT) sets ``stop`` instead of raising KeyboardInterrupt.
+
+    The sweep then stops where it chooses — never halfway through a results line, and after
+    collecting the trials that finished meanwhile — instead of wherever the interrupt lands.
+    Only the main thread may set a signal handler; elsewhere (no Ctrl-C arrives there) this
+    does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None
+                      else signal.default_int_handler)
 
 
 def default_jobs() -> int:
@@ -123,6 +165,10 @@ def run(
     ValueError
         For a bad search space, option value, metric, axis or Dask address — before any
         trial runs.
+    SweepInterrupted
+        On Ctrl-C (a KeyboardInterrupt), once every finished trial is saved. On local
+        processes or Dask it stops within a fraction of a second: the trials still running
+        are terminated or cancelled (in this process, the trial in flight is abandoned).
     """
     metric = check_choice("metric", metric, report.METRICS)
     jobs = default_jobs() if jobs is None else check_int("jobs", jobs, 1)
@@ -153,30 +199,38 @@ def run(
         def rows() -> list[dict[str, Any]]:
             return [results.records[t.key] for t in trial_list if t.key in results.records]
 
+        stop = threading.Event()  # set by Ctrl-C where the trials run in other processes
+        ctrl_c: Any = contextlib.nullcontext()
         if dask is not None and todo:  # nothing to run: no cluster to start or reach
-            source = execute.on_dask(todo, dask, jobs, run_dir, retries)
+            source = execute.on_dask(todo, dask, jobs, run_dir, retries, stop)
             where = "Dask" if not isinstance(dask, str) else f"Dask ({dask})"
+            ctrl_c = ctrl_c_sets(stop)
         elif jobs == 1 or not todo:
             source, where = execute.in_process(todo, run_dir), "this process"
         else:
-            source = execute.local_processes(todo, jobs, run_dir, retries)
-            where = f"{jobs} processes"
+            source = execute.local_processes(todo, jobs, run_dir, retries, stop)
+            where, ctrl_c = f"{jobs} processes", ctrl_c_sets(stop)
         live: Any = (report.LiveTable(names, metric, len(trial_list), where, console)
                      if progress and todo else contextlib.nullcontext())
         ran = 0
-        with live, contextlib.closing(source):
-            if progress and todo:
-                live.update(rows())
-            for trial, outcome in source:
-                new = record(trial, outcome)
-                if not results.append(new):
-                    continue  # already recorded: a re-run must not count twice
-                ran += 1
-                if progress:
+        try:
+            with ctrl_c, live, contextlib.closing(source):
+                if progress and todo:
                     live.update(rows())
-                if on_result is not None:
-                    on_result(new)
+                for trial, outcome in source:
+                    new = record(trial, outcome)
+                    if not results.append(new):
+                        continue  # already recorded: a re-run must not count twice
+                    ran += 1
+                    if progress:
+                        live.update(rows())
+                    if on_result is not None:
+                        on_result(new)
+        except KeyboardInterrupt:  # in this process: the trial in flight is lost
+            stop.set()
         final = rows()
+    if stop.is_set():
+        raise SweepInterrupted(len(final), len(trial_list), ran, out / "results.jsonl")
     best = next(iter(report.ranked(final, metric)), None)
     best_toml = None if best is None else write_best_toml(out / "best.toml", best, metric)
     heatmap = report.heatmap(final, axes, metric, out / "heatmap.png")
