@@ -198,7 +198,7 @@ function rebuildNetwork() {
   if (network.build(state.config, outUnits())) {
     applyHide();
     if (state.header) {
-      network.updateLinks(state.header.weights, state.header.biases);
+      network.updateLinks(state.header.weights, state.header.biases, state.header.dead);
       if (state.maps) network.paint(state.maps, isRegression());
     }
   }
@@ -222,7 +222,7 @@ function render() {
   if (state.header) {
     drawStats(state.header);
     rebuildNetwork();
-    network.updateLinks(state.header.weights, state.header.biases);
+    network.updateLinks(state.header.weights, state.header.biases, state.header.dead);
     if (state.maps) network.paint(state.maps, isRegression());
   }
   drawHeatmap();
