@@ -9,6 +9,12 @@ import { paintFeature } from "./thumbs.js";
 import { $, setOutput } from "./ui.js";
 
 const off = document.createElement("canvas");
+let offImage = null; // the background's ImageData, kept while its size stays (no garbage per frame)
+// The data points, painted once on their own layer and copied onto the heatmap every frame:
+// ~500 filled and stroked circles cost more to paint than the heatmap under them, and they
+// change only with the points, the canvas's size or "show test data".
+const dots = document.createElement("canvas");
+let dotsKey = null;
 let dpr = 1;
 
 const domain = () => state.tables.limits.domain;
@@ -73,7 +79,10 @@ export function bindHeatmap(send) {
 function paintMapToOffscreen(map, kind) {
   if (off.width !== map.width || off.height !== map.height) { off.width = map.width; off.height = map.height; }
   const ctx = off.getContext("2d");
-  const img = ctx.createImageData(map.width, map.height);
+  if (!offImage || offImage.width !== map.width || offImage.height !== map.height) {
+    offImage = ctx.createImageData(map.width, map.height);
+  }
+  const img = offImage;
   if (kind === "output") paintOutput(img, map, { regression: isRegression(), discretize: state.ui.discretize, strength: 0.62 });
   else paintLut(img, map.data, neuronLut(map.lo, map.hi), map.channels, 0);
   ctx.putImageData(img, 0, 0);
@@ -124,7 +133,9 @@ export function drawHeatmap() {
   const hover = state.hover;
   let [drawn, caption] = paintBackground();
   ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = "high";
+  // bilinear, as a browser scales TFP's 100×100 heatmap canvas: "high" (bicubic) costs ~3×
+  // as much in a software-drawn page, every frame, for a difference hardly seen at this scale
+  ctx.imageSmoothingQuality = "medium";
   if (drawn) ctx.drawImage(off, 0, 0, W, H);
   else { ctx.fillStyle = rgb(MID); ctx.fillRect(0, 0, W, H); }
 
@@ -146,14 +157,31 @@ export function drawHeatmap() {
 
   // class hyperplanes w1·x + w2·y + b = 0 (network without hidden layer, raw x1, x2)
   const hp = state.header?.hyperplanes;
-  $("hyperplanes-ctl").hidden = !hp;
+  const hpCtl = $("hyperplanes-ctl");
+  if (hpCtl.hidden !== !hp) hpCtl.hidden = !hp;
   if (hp && state.ui.hyperplanes !== false && !(hover && hover.kind !== "output")) {
     hp.forEach(([w1, w2, b], k) => drawHyperplane(ctx, w1, w2, b, k, sx, sy, D));
     caption = caption || "hyperplanes w·x + b = 0 (arrow: direction of increasing score)";
   }
 
   // data
+  paintDots(W, H, sx, sy);
+  ctx.drawImage(dots, 0, 0);
+  const cap = $("heatmap-caption");
+  if (cap.textContent !== caption) cap.textContent = caption;
+}
+
+/** The points on the `dots` layer (W×H, transparent elsewhere), painted again only when they,
+ *  the size, the problem or "show test data" changed. */
+function paintDots(W, H, sx, sy) {
   const regression = isRegression();
+  const showTest = Boolean(state.ui.show_test);
+  const key = [state.points, W, H, dpr, regression, showTest];
+  if (dotsKey && key.every((v, k) => v === dotsKey[k])) return;
+  dotsKey = key;
+  if (dots.width !== W || dots.height !== H) { dots.width = W; dots.height = H; }
+  const ctx = dots.getContext("2d");
+  ctx.clearRect(0, 0, W, H);
   const rad = 3.4 * dpr;
   const drawPoints = (pts, stroke) => {
     ctx.lineWidth = 1 * dpr;
@@ -167,9 +195,7 @@ export function drawHeatmap() {
     }
   };
   drawPoints(state.points.train || [], "#ffffff");
-  if (state.ui.show_test) drawPoints(state.points.test || [], "#000000");
-  const cap = $("heatmap-caption");
-  if (cap.textContent !== caption) cap.textContent = caption;
+  if (showTest) drawPoints(state.points.test || [], "#000000");
 }
 
 function drawHyperplane(ctx, w1, w2, b, k, sx, sy, D) {
@@ -223,7 +249,7 @@ export function drawStats(h) {
   const e = h.epoch ?? 0;
   const text = String(e).padStart(6, "0").replace(/(\d{3})(\d{3})$/, "$1,$2");
   if (ep.textContent !== text) ep.textContent = text;
-  ep.dataset.value = String(e);
+  if (ep.dataset.value !== String(e)) ep.dataset.value = String(e);
   setNumber("train-loss", h.train_loss);
   setNumber("test-loss", h.test_loss);
   setNumber("train-accuracy", h.train_accuracy);
