@@ -260,37 +260,50 @@ export function drawStats(h) {
 }
 
 let lastConfusion = "";
+let confusionCells = null; // cells[t][p] of the table drawn, kept while K stays the same
 function drawConfusion(m) {
   const key = JSON.stringify(m || null);
   if (key === lastConfusion) return;
   lastConfusion = key;
   const table = $("confusion");
-  table.innerHTML = "";
-  if (!Array.isArray(m) || !m.length) return;
-  const head = table.insertRow();
-  head.appendChild(document.createElement("th"));
-  m[0].forEach((_, k) => {
-    const th = document.createElement("th");
-    th.scope = "col";
-    th.textContent = String(k);
-    th.style.color = rgb(classColor(k));
-    head.appendChild(th);
-  });
+  const K = Array.isArray(m) ? m.length : 0;
+  if (!confusionCells || confusionCells.length !== K || !table.rows.length) {
+    // a new shape: build the table; while training only its numbers change, in place (a
+    // table built again every frame costs style and layout every frame)
+    table.innerHTML = "";
+    confusionCells = null;
+    if (!K) return;
+    const head = table.insertRow();
+    head.appendChild(document.createElement("th"));
+    m[0].forEach((_, k) => {
+      const th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = String(k);
+      th.style.color = rgb(classColor(k));
+      head.appendChild(th);
+    });
+    confusionCells = m.map((row, t) => {
+      const tr = table.insertRow();
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = String(t);
+      th.style.color = rgb(classColor(t));
+      tr.appendChild(th);
+      return row.map(() => tr.insertCell());
+    });
+  }
   m.forEach((row, t) => {
-    const tr = table.insertRow();
-    const th = document.createElement("th");
-    th.scope = "row";
-    th.textContent = String(t);
-    th.style.color = rgb(classColor(t));
-    tr.appendChild(th);
     const total = row.reduce((a, b) => a + b, 0) || 1;
     row.forEach((v, p) => {
-      const td = tr.insertCell();
-      td.textContent = String(v);
+      const td = confusionCells[t][p];
       const f = v / total;
       const col = t === p ? classColor(t) : [120, 120, 120];
-      td.style.background = rgb(col, Math.min(0.85, f * 0.85));
-      td.style.color = f > 0.55 ? "#fff" : "#202124";
+      const text = String(v);
+      if (td.textContent !== text) td.textContent = text;
+      const background = rgb(col, Math.min(0.85, f * 0.85));
+      if (td.shownBg !== background) { td.shownBg = background; td.style.background = background; }
+      const color = f > 0.55 ? "#fff" : "#202124";
+      if (td.shownFg !== color) { td.shownFg = color; td.style.color = color; }
       td.title = `true ${t}, predicted ${p}: ${v} (${(f * 100).toFixed(1)} % of class ${t})`;
     });
   });
