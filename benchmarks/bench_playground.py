@@ -22,9 +22,10 @@ Measured three ways, in one run:
   headless Chromium (Playwright; ``--no-sandbox --disable-gpu
   --disable-background-networking``, a 1280 × 800 window) training each network: the frames
   the page DREW (``window.playgroundStats.drawn``, counted once per painted animation frame),
-  the frames it received, and the epochs per second (the page's epoch counter), each over
-  ``--seconds`` and the median of ``--runs`` runs. The page and the server share the machine's
-  cores, as they do for a user.
+  the frames it received, the page's JavaScript time per drawn frame (``drawMs``:
+  ``performance.now()`` around its drawing) and the epochs per second (the page's epoch
+  counter), each over ``--seconds`` and the median of ``--runs`` runs. The page and the server
+  share the machine's cores, as they do for a user.
 
 BLAS runs on one thread, as ``neuralab playground`` (``serve()``) sets it: for these small
 matrices extra BLAS threads only contend (``--blas-threads N`` to compare).
@@ -221,8 +222,9 @@ _COUNTERS = """() => ({...window.playgroundStats, t: performance.now(),
 
 def browser_figures(seconds: float, runs: int,
                     chromium: str) -> tuple[str, dict[str, dict[str, float]]]:
-    """({network: {"drawn", "received", "epochs"}} per second, medians of ``runs`` windows of
-    ``seconds`` while the page trains) and the browser's version."""
+    """({network: {"drawn", "received", "epochs"}} per second and "draw_ms", the page's
+    JavaScript milliseconds per drawn frame: medians of ``runs`` windows of ``seconds`` while the
+    page trains) and the browser's version."""
     from playwright.sync_api import sync_playwright
 
     proc, url = _serve_in_a_process()
@@ -248,9 +250,13 @@ def browser_figures(seconds: float, runs: int,
                     page.wait_for_timeout(seconds * 1000)
                     b = page.evaluate(_COUNTERS)
                     dt = (b["t"] - a["t"]) / 1000
-                    samples.append({k: (b[c] - a[c]) / dt for k, c in
-                                    (("drawn", "drawn"), ("received", "received"),
-                                     ("epochs", "epoch"))})
+                    sample = {k: (b[c] - a[c]) / dt for k, c in
+                              (("drawn", "drawn"), ("received", "received"), ("epochs", "epoch"))}
+                    # the page's own JavaScript time per drawn frame (performance.now() around
+                    # its drawing): less sensitive to a busy machine than the frame rates
+                    drawn = max(1, b["drawn"] - a["drawn"])
+                    sample["draw_ms"] = (b["drawMs"] - a["drawMs"]) / drawn
+                    samples.append(sample)
                 page.click("#play")
                 context.close()
                 out[name] = {k: statistics.median(s[k] for s in samples) for k in samples[0]}
@@ -348,6 +354,7 @@ def browser_rows(row: Callable[..., None], window: float, runs: int, chromium: s
         row(f"browser/{name}: frames/s drawn", f["drawn"], "fps", f">= {tfp_fps:g}",
             f["drawn"] / tfp_fps)
         row(f"browser/{name}: frames/s received", f["received"], "fps", "", None)
+        row(f"browser/{name}: JS time per drawn frame", f["draw_ms"], "ms", "", None)
         if tfp_epochs:
             row(f"browser/{name}: epochs/s", f["epochs"], "epochs/s", f">= {tfp_epochs:g}",
                 f["epochs"] / tfp_epochs)

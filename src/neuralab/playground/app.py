@@ -148,7 +148,7 @@ class _Connection:
 
     async def player(self) -> None:
         """While playing: train ``steps_per_frame`` steps and send a frame, at most
-        MAX_FPS times a second (fewer if a frame's steps take longer)."""
+        MAX_FPS times a second on average (fewer if a frame's steps take longer)."""
         loop = asyncio.get_running_loop()
         period = 1.0 / MAX_FPS
         due = loop.time()
@@ -167,9 +167,14 @@ class _Connection:
                             "message": f"internal error while training: {err}"}]
             await self.send(replies)
             # a fixed schedule, not a fixed pause: frames leave every `period` seconds on
-            # average; after a slow frame the schedule restarts rather than bursting
-            due = max(due + period, loop.time())
-            await asyncio.sleep(due - loop.time())
+            # average. A frame up to one period late is made up (the next one leaves at once),
+            # so a moment's contention for the CPU costs no frame; later than that the
+            # schedule restarts rather than bursting
+            due += period
+            now = loop.time()
+            if now - due > period:
+                due = now
+            await asyncio.sleep(max(0.0, due - now))
 
 
 # --------------------------------------------------------------------------- the app

@@ -134,42 +134,46 @@ def _entry(map_id: str, g: int, channels: int, lo: float | None, hi: float | Non
 
 
 def heatmaps(g: int, output: np.ndarray, output_range: tuple[float, float],
-             features: GridFeatures, hidden: list[np.ndarray]) -> tuple[list[dict[str, Any]],
-                                                                        np.ndarray]:
+             features: GridFeatures | None, hidden: list[np.ndarray]) -> tuple[
+                 list[dict[str, Any]], np.ndarray]:
     """The frame's heatmap entries and payload (uint8) on the G×G grid.
 
     ``output`` (G², K) is quantized over the fixed ``output_range`` into one K-channel map
-    (HWC); the features' maps follow, then one map per hidden neuron of ``hidden`` (a (G², H)
-    array of activations per layer), each over its own range, at T×T
+    (HWC); the features' maps follow (none when ``features`` is None: a frame pushed while
+    playing leaves out these fixed maps), then one map per hidden neuron of ``hidden`` (a
+    (G², H) array of activations per layer), each over its own range, at T×T
     (:func:`neuron_map_size`).
     """
     g2 = g * g
     k = output.shape[1]
     entries = [_entry("output", g, k, *output_range, 0)]
     offset = g2 * k
-    entries += [_entry(f"F{i}", g, 1, json_number(lo), json_number(hi), offset + i * g2)
-                for i, (lo, hi) in enumerate(zip(features.lo, features.hi, strict=True))]
-    offset += features.maps.size
+    feature_maps = features.maps if features is not None else np.empty(0, np.uint8)
+    if features is not None:
+        entries += [_entry(f"F{i}", g, 1, json_number(lo), json_number(hi), offset + i * g2)
+                    for i, (lo, hi) in enumerate(zip(features.lo, features.hi, strict=True))]
+    offset += feature_maps.size
     t = neuron_map_size(g, sum(act.shape[1] for act in hidden))
+    t2 = t * t
     if t < g:  # each T-cell's centre falls in one G-cell: that cell's row of activations
         pick = ((np.arange(t) + 0.5) * g / t).astype(np.intp)
         rows = (pick[:, None] * g + pick[None, :]).ravel()
         hidden = [act[rows] for act in hidden]
-    t2 = t * t
-    ranges = []  # every map's range first: the entries (with offsets), then the payload
-    for layer, act in enumerate(hidden, start=1):
-        lo, hi = act.min(axis=0), act.max(axis=0)
-        ranges.append((lo, hi, offset))
-        entries += [_entry(f"L{layer}N{unit}", t, 1, json_number(lo[unit]),
-                           json_number(hi[unit]), offset + unit * t2)
-                    for unit in range(act.shape[1])]
-        offset += act.shape[1] * t2
-    payload = np.empty(offset, dtype=np.uint8)
+    # every neuron of every layer side by side, (T², units): one range, one quantization and
+    # one transposed copy for all of them (per layer, numpy's fixed costs add up to more)
+    acts = (np.concatenate(hidden, axis=1) if len(hidden) > 1 else hidden[0]) if hidden else None
+    names = [f"L{layer}N{unit}" for layer, act in enumerate(hidden, start=1)
+             for unit in range(act.shape[1])]
+    if acts is not None:
+        lo, hi = acts.min(axis=0), acts.max(axis=0)
+        entries += [_entry(name, t, 1, json_number(a), json_number(b), offset + n * t2)
+                    for n, (name, a, b) in enumerate(zip(names, lo.tolist(), hi.tolist(),
+                                                         strict=True))]
+    payload = np.empty(offset + len(names) * t2, dtype=np.uint8)
     finite = bool(np.isfinite(output).all())
     payload[: g2 * k] = quantize(output, *output_range, finite).ravel()  # HWC
-    payload[g2 * k : g2 * k + features.maps.size] = features.maps
-    for act, (lo, hi, start) in zip(hidden, ranges, strict=True):
-        h = act.shape[1]
-        q = quantize(act, lo, hi, bool(np.isfinite(lo).all() and np.isfinite(hi).all()))
-        payload[start : start + h * t2].reshape(h, t2)[...] = q.T  # one map per neuron
+    payload[g2 * k : g2 * k + feature_maps.size] = feature_maps
+    if acts is not None:
+        q = quantize(acts, lo, hi, bool(np.isfinite(lo).all() and np.isfinite(hi).all()))
+        payload[offset:].reshape(len(names), t2)[...] = q.T  # one map per neuron
     return entries, payload

@@ -329,7 +329,7 @@ class Session:
         if not self.playing:
             return []
         diverged = self.train_steps(self.config.steps_per_frame)
-        return [*([diverged] if diverged else []), self.frame()]
+        return [*([diverged] if diverged else []), self.frame(feature_maps=False)]
 
     @_quiet
     def train_steps(self, k: int) -> dict[str, Any] | None:
@@ -529,12 +529,13 @@ class Session:
         return self._eval_x
 
     @_quiet
-    def frame(self) -> bytes:
+    def frame(self, feature_maps: bool = True) -> bytes:
         """The binary frame of PROTOCOL.md: header (epoch, metrics, weights ...) + heatmaps.
 
         One eval-mode forward pass over the grid, train and test rows at once
         (:func:`~neuralab.playground.network.layer_outputs`) gives the output map, every
-        neuron's map and the metrics.
+        neuron's map and the metrics. ``feature_maps=False`` (the frames :meth:`tick` pushes
+        while playing) leaves out the features' maps, fixed for given features and G.
         """
         c = self.config
         g2 = c.grid ** 2
@@ -548,7 +549,8 @@ class Session:
             output, output_range = softmax(grid_scores), (0.0, 1.0)
         else:
             output, output_range = grid_scores, REGRESSION_RANGE
-        entries, payload = heatmaps(c.grid, output, output_range, features,
+        entries, payload = heatmaps(c.grid, output, output_range,
+                                    features if feature_maps else None,
                                     [outs[index][:g2] for index in self._act_index])
         header = {
             "type": "frame", "epoch": self.epoch, "step": self.step,

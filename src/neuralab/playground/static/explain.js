@@ -143,7 +143,7 @@ export const EXPLAIN = {
   // ---- pictures (the legend)
   neuron: { title: "Neuron thumbnail", text: "The neuron's output h = f(w·x + b) at every point of the input square [−6, 6]²: blue positive, orange negative, white near 0 (scaled by its largest |h|). Hover it to see it large in the output picture; the small square at its corner is its bias." },
   output_unit: { title: "Output unit", text: "Class k's probability softmax(s)ₖ over the input square, from white (0) to the class's colour (1); regression: the prediction ŷ. Hover it to see it large in the output picture." },
-  link: { title: "Link (weight)", text: "One weight w from a unit to a unit of the next layer: colour = sign (blue w > 0, orange w < 0), width = |w|. Hover to read it, click to edit it." },
+  link: { title: "Link (weight)", text: "One weight w from a unit to a unit of the next layer: colour = sign (blue w > 0, orange w < 0), width = |w|. Hover to read it, click to edit it. Under TensorFlow Playground's rules with L1, a dead link (its weight crossed 0: set to 0, never updated again) is drawn as there, as the thin grey line of w = 0, and its tooltip says dead." },
   heatmap: { title: "Output picture", formula: "colour = argmaxₖ pₖ,  strength from 1/K (chance) to 1,  p = softmax(s)",
     text: "The network's output over the input square: each class's colour where it is the most probable, stronger as its probability grows (the class probabilities softmax(s), also under the SVM loss). Regression: ŷ from orange (−1) to blue (+1). Hovering a neuron shows that neuron's output here instead." },
   // ---- the linear classifier (linear.js; no hidden layer)

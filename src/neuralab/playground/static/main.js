@@ -208,7 +208,7 @@ function rebuildNetwork() {
   if (network.build(state.config, outUnits())) {
     applyHide();
     if (state.header) {
-      network.updateLinks(state.header.weights, state.header.biases);
+      network.updateLinks(state.header.weights, state.header.biases, state.header.dead);
       if (state.maps) network.paint(state.maps, isRegression());
     }
   }
@@ -224,6 +224,12 @@ function scheduleRender() {
 // frames received / drawn and the time spent drawing (for the curious: window.playgroundStats)
 const stats = { received: 0, drawn: 0, drawMs: 0 };
 window.playgroundStats = stats;
+// While training, the charts are drawn again at most every CHART_MS (a curve moving 15 times a
+// second reads the same as 30, and the two charts cost as much to draw as the network); a frame
+// that waits is drawn by a timer, so the last one always shows.
+const CHART_MS = 60;
+let chartDrawn = 0;
+let chartTimer = 0;
 
 function render() {
   state.renderQueued = false;
@@ -232,7 +238,7 @@ function render() {
   if (state.header) {
     drawStats(state.header);
     rebuildNetwork();
-    network.updateLinks(state.header.weights, state.header.biases);
+    network.updateLinks(state.header.weights, state.header.biases, state.header.dead);
     if (state.maps) network.paint(state.maps, isRegression());
     showDiagnostics(state.header.diagnostics);
   }
@@ -240,8 +246,24 @@ function render() {
   drawLinear();
   drawLinearMark();
   hidden?.update();
-  if (chart.dirty) chart.draw();
+  if (chart.dirty) {
+    if (!state.playing || t0 - chartDrawn >= CHART_MS) {
+      chart.draw();
+      chartDrawn = t0;
+    } else if (!chartTimer) {
+      chartTimer = setTimeout(drawChartLate, CHART_MS);
+    }
+  }
   stats.drawMs += performance.now() - t0;
+}
+
+function drawChartLate() {
+  chartTimer = 0;
+  if (!chart.dirty) return;
+  const t0 = performance.now();
+  chart.draw();
+  chartDrawn = performance.now();
+  stats.drawMs += chartDrawn - t0;
 }
 
 // ------------------------------------------------------------------ messages

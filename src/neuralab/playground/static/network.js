@@ -11,7 +11,10 @@
 // one colour and width go in one path (hairlines are cheap to batch), thicker ones in a path
 // each (one path of many overlapping thick strokes is costly to fill). The SVG above the canvas
 // holds only invisible hit paths, one per weight (hover reads it, click edits it), and the
-// highlighted line. The neuron and output thumbnails are painted at the size they are shown
+// highlighted line. A dead link (TensorFlow Playground's rules with L1: its weight crossed 0, was set
+// to 0 and is never updated again; the frame's `dead`) is drawn as TFP draws it — by its weight
+// like any other link, so the thin neutral line of w = 0, neither hidden nor dashed — and its
+// hit path is marked (class `dead`) and its tooltip says so. The neuron and output thumbnails are painted at the size they are shown
 // (thumbs.js), into an ImageData each node keeps.
 import { diverging, rgb } from "./colors.js";
 import { label } from "./labels.js";
@@ -89,6 +92,7 @@ export class NetworkView {
     this.featureNodes = {}; // name -> node (all nine)
     this.weights = null;
     this.biases = null;
+    this.dead = null;       // the frame's dead links, [layer, i, j] (TFP's rules with L1)
     this.weightTip = document.getElementById("weight-tip");
     this.neuronTip = document.getElementById("neuron-tip");
     this.editor = document.getElementById("weight-editor");
@@ -259,7 +263,7 @@ export class NetworkView {
           hit.setAttribute("class", "link-hit");
           hit.setAttribute("id", `weight-${l}-${i}-${u}`);
           hits.appendChild(hit);
-          const link = { hit, layer: l, i, u, j: u, w: NaN, width: 0.6, tone: 0, x1, y1, x2, y2, from: a, to: b };
+          const link = { hit, layer: l, i, u, j: u, w: NaN, width: 0.6, tone: 0, dead: false, x1, y1, x2, y2, from: a, to: b };
           hit.addEventListener("mousemove", (ev) => this.showWeightTip(link, ev));
           hit.addEventListener("mouseleave", () => { this.weightTip.hidden = true; this.highlight(null); });
           hit.addEventListener("click", (ev) => this.openEditor(link, ev));
@@ -273,7 +277,7 @@ export class NetworkView {
     this.hoverPath.style.display = "none";
     this.svg.appendChild(this.hoverPath);
     this.linkDirty = this.links.map(() => true);
-    if (this.weights) this.updateLinks(this.weights, this.biases);
+    if (this.weights) this.updateLinks(this.weights, this.biases, this.dead);
     else this.drawLinks();
     return true;
   }
@@ -433,11 +437,14 @@ export class NetworkView {
     return info.img;
   }
 
-  /** Update the weight lines (and bias markers) from a frame's weights. */
-  updateLinks(weights, biases) {
+  /** Update the weight lines (and bias markers) from a frame's weights; dead: the frame's dead
+   *  links ([layer, i, j], or null), marked on their hit paths. */
+  updateLinks(weights, biases, dead = null) {
     this.weights = weights;
     this.biases = biases;
+    this.dead = dead;
     if (!weights) return;
+    const deadKeys = dead?.length ? new Set(dead.map(([l, i, j]) => `${l},${i},${j}`)) : null;
     for (let l = 0; l < this.links.length; l++) {
       const W = weights[l];
       if (!W || !W.length) continue;
@@ -455,6 +462,11 @@ export class NetworkView {
           if (Math.abs(v) > Math.abs(best)) { best = v; j = link.u * k + p; }
         }
         link.j = j;
+        const isDead = deadKeys !== null && deadKeys.has(`${l},${link.i},${j}`);
+        if (isDead !== link.dead) {
+          link.dead = isDead;
+          link.hit.classList.toggle("dead", isDead);
+        }
         if (best === link.w) continue;
         link.w = best;
         // paint again only on a visible change
@@ -489,7 +501,8 @@ export class NetworkView {
 
   showWeightTip(link, ev) {
     this.highlight(link);
-    this.weightTip.textContent = `weight ${fmt(link.w, 4)} (${this.linkName(link)}) · click to edit`;
+    const dead = link.dead ? " · dead: TensorFlow Playground's L1 set it to 0, it is never updated again" : "";
+    this.weightTip.textContent = `weight ${fmt(link.w, 4)} (${this.linkName(link)})${dead} · click to edit`;
     this.weightTip.hidden = false;
     this.weightTip.style.left = `${ev.pageX + 12}px`;
     this.weightTip.style.top = `${ev.pageY + 12}px`;
@@ -517,7 +530,7 @@ export class NetworkView {
     if (this.weights?.[link.layer]?.[link.i]) {
       this.weights[link.layer][link.i][link.j] = value; // optimistic; the next frame confirms
       link.w = NaN;
-      this.updateLinks(this.weights, this.biases);
+      this.updateLinks(this.weights, this.biases, this.dead);
     }
   }
 

@@ -10,6 +10,12 @@ import { paintFeature } from "./thumbs.js";
 import { $, setOutput } from "./ui.js";
 
 const off = document.createElement("canvas");
+let offImage = null; // the background's ImageData, kept while its size stays (no garbage per frame)
+// The data points, painted once on their own layer and copied onto the heatmap every frame:
+// ~500 filled and stroked circles cost more to paint than the heatmap under them, and they
+// change only with the points, the canvas's size or "show test data".
+const dots = document.createElement("canvas");
+let dotsKey = null;
 let dpr = 1;
 
 const domain = () => state.tables.limits.domain;
@@ -84,7 +90,10 @@ export function bindHeatmap(send) {
 function paintMapToOffscreen(map, kind) {
   if (off.width !== map.width || off.height !== map.height) { off.width = map.width; off.height = map.height; }
   const ctx = off.getContext("2d");
-  const img = ctx.createImageData(map.width, map.height);
+  if (!offImage || offImage.width !== map.width || offImage.height !== map.height) {
+    offImage = ctx.createImageData(map.width, map.height);
+  }
+  const img = offImage;
   if (kind === "output") paintOutput(img, map, { regression: isRegression(), discretize: state.ui.discretize, strength: 0.62 });
   else paintLut(img, map.data, neuronLut(map.lo, map.hi), map.channels, 0);
   ctx.putImageData(img, 0, 0);
@@ -135,7 +144,9 @@ export function drawHeatmap() {
   const hover = state.hover;
   let [drawn, caption] = paintBackground();
   ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = "high";
+  // bilinear, as a browser scales TFP's 100×100 heatmap canvas: "high" (bicubic) costs ~3×
+  // as much in a software-drawn page, every frame, for a difference hardly seen at this scale
+  ctx.imageSmoothingQuality = "medium";
   if (drawn) ctx.drawImage(off, 0, 0, W, H);
   else { ctx.fillStyle = rgb(MID); ctx.fillRect(0, 0, W, H); }
   // the resolution of the output map drawn (the config's grid G: G × G values), for the curious
@@ -160,7 +171,8 @@ export function drawHeatmap() {
 
   // class hyperplanes w1·x + w2·y + b = 0 (network without hidden layer, raw x1, x2)
   const hp = state.header?.hyperplanes;
-  $("hyperplanes-ctl").hidden = !hp;
+  const hpCtl = $("hyperplanes-ctl");
+  if (hpCtl.hidden !== !hp) hpCtl.hidden = !hp;
   const labels = [];
   if (hp && state.ui.hyperplanes !== false && !(hover && hover.kind !== "output")) {
     hp.forEach(([w1, w2, b], k) => {
@@ -172,7 +184,23 @@ export function drawHeatmap() {
   placeHyperplaneLabels(canvas.parentElement, labels);
 
   // data
+  paintDots(W, H, sx, sy);
+  ctx.drawImage(dots, 0, 0);
+  const cap = $("heatmap-caption");
+  if (cap.textContent !== caption) cap.textContent = caption;
+}
+
+/** The points on the `dots` layer (W×H, transparent elsewhere), painted again only when they,
+ *  the size, the problem or "show test data" changed. */
+function paintDots(W, H, sx, sy) {
   const regression = isRegression();
+  const showTest = Boolean(state.ui.show_test);
+  const key = [state.points, W, H, dpr, regression, showTest];
+  if (dotsKey && key.every((v, k) => v === dotsKey[k])) return;
+  dotsKey = key;
+  if (dots.width !== W || dots.height !== H) { dots.width = W; dots.height = H; }
+  const ctx = dots.getContext("2d");
+  ctx.clearRect(0, 0, W, H);
   const rad = 3.4 * dpr;
   const drawPoints = (pts, stroke) => {
     ctx.lineWidth = 1 * dpr;
@@ -186,9 +214,7 @@ export function drawHeatmap() {
     }
   };
   drawPoints(state.points.train || [], "#ffffff");
-  if (state.ui.show_test) drawPoints(state.points.test || [], "#000000");
-  const cap = $("heatmap-caption");
-  if (cap.textContent !== caption) cap.textContent = caption;
+  if (showTest) drawPoints(state.points.test || [], "#000000");
 }
 
 /** Output unit k's line w1·x + w2·y + b = 0, dashed, with an arrow towards increasing score;
@@ -245,7 +271,7 @@ export function drawStats(h) {
   const e = h.epoch ?? 0;
   const text = String(e).padStart(6, "0").replace(/(\d{3})(\d{3})$/, "$1,$2");
   if (ep.textContent !== text) ep.textContent = text;
-  ep.dataset.value = String(e);
+  if (ep.dataset.value !== String(e)) ep.dataset.value = String(e);
   setNumber("train-loss", h.train_loss);
   setNumber("test-loss", h.test_loss);
   setNumber("train-accuracy", h.train_accuracy);
@@ -256,37 +282,50 @@ export function drawStats(h) {
 }
 
 let lastConfusion = "";
+let confusionCells = null; // cells[t][p] of the table drawn, kept while K stays the same
 function drawConfusion(m) {
   const key = JSON.stringify(m || null);
   if (key === lastConfusion) return;
   lastConfusion = key;
   const table = $("confusion");
-  table.innerHTML = "";
-  if (!Array.isArray(m) || !m.length) return;
-  const head = table.insertRow();
-  head.appendChild(document.createElement("th"));
-  m[0].forEach((_, k) => {
-    const th = document.createElement("th");
-    th.scope = "col";
-    th.textContent = String(k);
-    th.style.color = rgb(classColor(k));
-    head.appendChild(th);
-  });
+  const K = Array.isArray(m) ? m.length : 0;
+  if (!confusionCells || confusionCells.length !== K || !table.rows.length) {
+    // a new shape: build the table; while training only its numbers change, in place (a
+    // table built again every frame costs style and layout every frame)
+    table.innerHTML = "";
+    confusionCells = null;
+    if (!K) return;
+    const head = table.insertRow();
+    head.appendChild(document.createElement("th"));
+    m[0].forEach((_, k) => {
+      const th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = String(k);
+      th.style.color = rgb(classColor(k));
+      head.appendChild(th);
+    });
+    confusionCells = m.map((row, t) => {
+      const tr = table.insertRow();
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = String(t);
+      th.style.color = rgb(classColor(t));
+      tr.appendChild(th);
+      return row.map(() => tr.insertCell());
+    });
+  }
   m.forEach((row, t) => {
-    const tr = table.insertRow();
-    const th = document.createElement("th");
-    th.scope = "row";
-    th.textContent = String(t);
-    th.style.color = rgb(classColor(t));
-    tr.appendChild(th);
     const total = row.reduce((a, b) => a + b, 0) || 1;
     row.forEach((v, p) => {
-      const td = tr.insertCell();
-      td.textContent = String(v);
+      const td = confusionCells[t][p];
       const f = v / total;
       const col = t === p ? classColor(t) : [120, 120, 120];
-      td.style.background = rgb(col, Math.min(0.85, f * 0.85));
-      td.style.color = f > 0.55 ? "#fff" : "#202124";
+      const text = String(v);
+      if (td.textContent !== text) td.textContent = text;
+      const background = rgb(col, Math.min(0.85, f * 0.85));
+      if (td.shownBg !== background) { td.shownBg = background; td.style.background = background; }
+      const color = f > 0.55 ? "#fff" : "#202124";
+      if (td.shownFg !== color) { td.shownFg = color; td.style.color = color; }
       td.title = `true ${t}, predicted ${p}: ${v} (${(f * 100).toFixed(1)} % of class ${t})`;
     });
   });

@@ -32,7 +32,8 @@ export function toast(message, kind = "error") {
 export function setOutput(id, value, text) {
   const o = $(id);
   if (o.textContent !== text) o.textContent = text;
-  o.dataset.value = value === null || value === undefined ? "" : String(value);
+  const data = value === null || value === undefined ? "" : String(value);
+  if (o.dataset.value !== data) o.dataset.value = data; // no attribute write when unchanged
 }
 
 /** Replace a select's options with `values`, shown through `label`. */
