@@ -87,3 +87,14 @@ def run_chromium(sync_api: Any) -> Iterator[Any]:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def readme_picture(locator: Any, name: str) -> None:
+    """Write ``docs/<name>``, a README picture, from ``locator``'s screenshot when
+    ``NEURALAB_UPDATE_SCREENSHOT`` is set or the file is missing (the tests that reach the
+    state it shows take it, so the picture shows what the tests check)."""
+    import os
+
+    path = ROOT / "docs" / name
+    if os.environ.get("NEURALAB_UPDATE_SCREENSHOT") or not path.exists():
+        path.write_bytes(locator.screenshot())

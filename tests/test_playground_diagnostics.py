@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from browser import open_page, run_chromium, run_server, skip_without_browser
+from browser import open_page, readme_picture, run_chromium, run_server, skip_without_browser
 from neuralab.playground.frames import decode_frame
 
 sync_api = skip_without_browser()
@@ -93,6 +93,9 @@ def test_dead_relu_units_are_counted_and_marked(page, server):
         "document.querySelector('#diagnostics .diag[data-kind=dead_relu]') !== null")
     (msg,) = [m for m in _messages(page) if m["kind"] == "dead_relu"]
     assert msg["visible"]
+    # the README picture without Play's tooltip and the epoch cap's toast over it
+    page.evaluate("document.activeElement.blur(); document.getElementById('toast').hidden = true")
+    readme_picture(page.locator("main.columns"), "playground-diagnostics.png")
     found = re.match(r"(\d+) of 6 ReLU units (is|are) dead", msg["text"])
     assert found, msg["text"]
     assert "Leaky ReLU" in msg["text"] and "smaller learning rate" in msg["text"]

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from browser import open_page, run_chromium, run_server, skip_without_browser
+from browser import open_page, readme_picture, run_chromium, run_server, skip_without_browser
 
 sync_api = skip_without_browser()
 
@@ -130,6 +130,7 @@ def test_the_picture_follows_training(page, server):
                            "=== 'false'")
     page.wait_for_timeout(300)  # the last reply of the paused frame
     assert _pixels(page)["sum"] != before, "the picture did not change while training"
+    readme_picture(page.locator("#hidden-space"), "playground-hidden.png")
     stats = _stats(page)
     assert stats["requests"] - stats["replies"] <= 1  # one request out at a time
     # paused: no more requests

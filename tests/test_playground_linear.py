@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from browser import open_page, run_chromium, run_server, skip_without_browser
+from browser import open_page, readme_picture, run_chromium, run_server, skip_without_browser
 
 sync_api = skip_without_browser()
 
@@ -134,6 +134,7 @@ def test_the_loss_split(page, server):
     text = page.inner_text("#linear-loss")
     assert text.startswith("data loss") and "+ reg loss" in text and "=" in text
     assert "multiclass SVM" in text
+    readme_picture(page.locator("#linear"), "playground-linear.png")
     # the row's loss is the hinge of its scores (Δ = 1)
     s, y, loss = _first_row(page)
     hinge = sum(max(0.0, s[j] - s[y] + 1) for j in range(3) if j != y)
