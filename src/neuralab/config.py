@@ -219,6 +219,7 @@ def validation_message(err: ValidationError, cls: type[BaseModel]) -> str:
     where = ".".join(str(part) for part in e["loc"])
     if e["type"] == "extra_forbidden":
         owner = _owner(cls, e["loc"][:-1])
+        owner = owner if hasattr(owner, "model_fields") else cls  # e.g. inside a list
         allowed = getattr(owner, "option_names", lambda: list(owner.model_fields))()
         return f"unknown option {where!r}; allowed: {', '.join(allowed)}"
     msg = e["msg"].removeprefix("Value error, ")
@@ -493,17 +494,18 @@ def nest(data: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in data.items():
         if key in paths and not (key == "model" and not isinstance(value, str)):
             flat.append((key, value))  # model = "linear" is the kind; [model] is the table
-        elif isinstance(value, BaseModel):  # TrainConfig(model=ModelConfig(...), dropout=0.5)
-            out[key] = value.model_dump(exclude_unset=True)
         else:
             out[key] = value
     given: dict[tuple[str, ...], str] = {}
     for key, value in flat:
         path, node = paths[key], out
         for part in path[:-1]:
-            if not isinstance(node.get(part, {}), dict):
+            table = node.get(part, {})
+            if isinstance(table, BaseModel):  # TrainConfig(model=ModelConfig(...), dropout=0.5)
+                table = table.model_dump(exclude_unset=True)
+            if not isinstance(table, dict):
                 break  # e.g. model = 3 next to hidden: the model's own check names it
-            node[part] = node = dict(node.get(part, {}))  # a copy: never the caller's table
+            node[part] = node = dict(table)  # a copy: never the caller's table
         else:
             value = _shorthand(path, value)
             if path[-1] in node and _plain(node[path[-1]]) != _plain(value):
