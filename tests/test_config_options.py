@@ -255,6 +255,8 @@ def test_each_example_trains(path: Path, tmp_path: Path, monkeypatch: pytest.Mon
     root = example_root(data["data"], tmp_path)
     out = tmp_path / "run"
     extra = ["--root", str(root)] if root is not None else []
+    if data["data"] == "mnist":  # a folder of one pair of files is carved: train on 10 % of it
+        extra += ["--val-fraction", "0.1", "--test-fraction", "0.8"]
     result = invoke("train", "--config", str(path), *extra, "--epochs", "1", "--quiet",
                     "--out", str(out))
     assert result.exit_code == 0, result.output
