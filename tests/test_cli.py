@@ -244,7 +244,7 @@ def test_train_help_shows_each_config_field_with_its_description_and_default(
         if shown is None:
             assert "[default:" not in row, flag
         else:
-            assert row.endswith(f"[default: ({shown})]"), (flag, row)
+            assert row.endswith(f"[default: {shown}]"), (flag, row)
         choices = TrainConfig.CHOICES.get(name) or (
             ("linear", "mlp") if name == "model" else None)
         if choices:
@@ -252,9 +252,9 @@ def test_train_help_shows_each_config_field_with_its_description_and_default(
     assert "Choices: sgd | momentum | nesterov | rmsprop | adam." in rows["--optimizer"]
     assert "Choices: sigmoid | tanh | relu" in rows["--activation"]  # ModelConfig's CHOICES
     hog = FEATURE_PARAMS["hog"]
-    assert rows["--hog-cell"].endswith(f"[default: ({hog['hog_pixels_per_cell'][0]})]")
-    assert rows["--hog-block"].endswith(f"[default: ({hog['hog_cells_per_block'][0]})]")
-    assert rows["--color-bins"].endswith(f"[default: ({FEATURE_PARAMS['color']['color_bins']})]")
+    assert rows["--hog-cell"].endswith(f"[default: {hog['hog_pixels_per_cell'][0]}]")
+    assert rows["--hog-block"].endswith(f"[default: {hog['hog_cells_per_block'][0]}]")
+    assert rows["--color-bins"].endswith(f"[default: {FEATURE_PARAMS['color']['color_bins']}]")
     assert "--no-batchnorm" in rows["--batchnorm"]
 
 
@@ -269,8 +269,8 @@ def test_train_help_follows_a_changed_default(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(config, "TrainConfig", Changed)
     rows = _help_rows(monkeypatch)
-    assert rows["--epochs"].endswith("Passes over the training set, changed. [default: (7)]")
-    assert rows["--lam"].endswith("[default: (0.25)]")
+    assert rows["--epochs"].endswith("Passes over the training set, changed. [default: 7]")
+    assert rows["--lam"].endswith("[default: 0.25]")
 
 
 def test_train_flags_are_unset_until_given() -> None:

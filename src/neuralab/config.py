@@ -8,6 +8,7 @@ name, the value received and what is allowed (``lr=0.0 is out of range; allowed:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import (
@@ -47,7 +48,12 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "eps": (0.0, 1.0, False, True),
     "delta": (0.0, math.inf, False, False),  # hinge margin Δ
     "std": (0.0, math.inf, False, False),
+    "fraction": (0.0, 1.0, True, False),  # a share of the samples held out (val, test)
 }
+
+#: The standard deviation of ``init="normal"`` weights when none is given (CS231n's linear
+#: classifiers); :mod:`neuralab.nn.init` and :mod:`neuralab.models` use it too.
+INIT_STD = 1e-3
 
 
 def check_range(param: str, value: Any, kind: str | None = None) -> float:
@@ -212,7 +218,10 @@ def validation_message(err: ValidationError, cls: type[BaseModel]) -> str:
     e = err.errors()[0]
     where = ".".join(str(part) for part in e["loc"])
     if e["type"] == "extra_forbidden":
-        return f"unknown option {where!r}; allowed: {', '.join(cls.model_fields)}"
+        owner = _owner(cls, e["loc"][:-1])
+        owner = owner if hasattr(owner, "model_fields") else cls  # e.g. inside a list
+        allowed = getattr(owner, "option_names", lambda: list(owner.model_fields))()
+        return f"unknown option {where!r}; allowed: {', '.join(allowed)}"
     msg = e["msg"].removeprefix("Value error, ")
     if not where:
         return msg  # a whole-model check (e.g. device with backend) names its fields itself
@@ -258,8 +267,8 @@ class ModelConfig(StrictModel):
     init: str = Field(
         "he", description="Weight initialization (a linear model takes he as normal).")
     std: float | None = Field(
-        None, description="Standard deviation of the initial weights for init normal; "
-        "unset: 1e-3.")
+        None, description=f"Standard deviation of the initial weights for init normal; "
+        f"unset: {INIT_STD:g}.")
 
     CHOICES: ClassVar = {"activation": ACTIVATIONS, "init": INITS}
     RANGES_OF: ClassVar = {"alpha": "alpha", "dropout": "p", "std": "std"}
@@ -301,7 +310,17 @@ class TrainConfig(StrictModel):
     lr_schedule: str = Field("constant", description="Learning rate over the epochs.")
     epochs: int = Field(50, description="Passes over the training set.")
     batch_size: int = Field(64, description="Minibatch size.")
-    seed: int = Field(0, description="Seed for the split, weights, dropout and shuffling.")
+    seed: int = Field(0, description="Seed of the initial weights, dropout and shuffling.")
+    split_seed: int = Field(
+        0, description="Seed of the train/val/test split (and of a toy set's points); apart "
+        "from seed, so that runs with other seeds (a sweep's trials) see the same split.")
+    val_fraction: float | None = Field(
+        None, description="Share of the training pool held out for validation; unset: the "
+        "data set's own (`neuralab data info` shows its split).")
+    test_fraction: float | None = Field(
+        None, description="Share held out for testing where the data set has no test split of "
+        "its own (digits, the toy sets, an MNIST folder with only one pair of files); unset: "
+        "the data set's own.")
     patience: int | None = Field(
         None, description="Early stopping after this many epochs without a better validation "
         "loss; unset: off.")
@@ -322,9 +341,31 @@ class TrainConfig(StrictModel):
     }
     CHOICES: ClassVar = {"loss": LOSSES, "reg": REGULARIZERS, "optimizer": OPTIMIZERS,
                          "lr_schedule": SCHEDULES}
-    RANGES_OF: ClassVar = {"lr": "lr", "lam": "lam", "beta": "beta"}
+    RANGES_OF: ClassVar = {"lr": "lr", "lam": "lam", "beta": "beta",
+                           "val_fraction": "fraction", "test_fraction": "fraction"}
     INT_RANGES: ClassVar = {"epochs": (1, MAX_EPOCHS), "batch_size": (1, MAX_BATCH),
-                            "patience": (1, MAX_EPOCHS), "seed": (0, None)}
+                            "patience": (1, MAX_EPOCHS), "seed": (0, None),
+                            "split_seed": (0, None)}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_names(cls, data: Any) -> Any:
+        """Options by their flat names (``hidden``, ``model = "linear"``, ``hog_cell``), as the
+        CLI and sweeps name them, put at their place in the nested dict (:func:`nest`)."""
+        return nest(data) if isinstance(data, dict) else data
+
+    @classmethod
+    def option_names(cls) -> list[str]:
+        """The option names an unknown option's message lists (:func:`option_names`)."""
+        return option_names()
+
+    @model_validator(mode="after")
+    def _fractions(self) -> TrainConfig:
+        val, test = self.val_fraction, self.test_fraction
+        if val is not None and test is not None and val + test >= 1:
+            raise ValueError(f"val_fraction={val!r} + test_fraction={test!r} must be < 1 so "
+                             f"that the training split is not empty")
+        return self
 
     @field_validator("features")
     @classmethod
@@ -348,16 +389,168 @@ class TrainConfig(StrictModel):
         return self
 
 
+# --------------------------------------------------------------------------- option names
+# One table of option names for the CLI's flags, a sweep's NAME=VALUE and a TOML file's keys:
+# the flat name of every setting (``hidden``, ``lr``, ``hog_cell``) and its place in the nested
+# TrainConfig dict (``("model", "hidden")``).
+
+
+def option_paths() -> dict[str, tuple[str, ...]]:
+    """Every flat option name and where it lives in a TrainConfig dict, in TrainConfig's field
+    order: a field of TrainConfig by its own name, ModelConfig's fields where ``model`` stands
+    (its kind named ``model``, or ``kind``), the feature parameters where ``feature_params``
+    stands. Where two names share a place, the first is the CLI's (``--model``, ``--hog-cell``):
+    ``TrainConfig.OPTION_ALIASES`` lists these."""
+    aliases: dict[tuple[str, ...], list[str]] = {}
+    for alias, path in TrainConfig.OPTION_ALIASES.items():
+        aliases.setdefault(path, []).append(alias)
+    out: dict[str, tuple[str, ...]] = {}
+
+    def add(path: tuple[str, ...]) -> None:
+        for name in (*aliases.get(path, ()), path[-1]):
+            out.setdefault(name, path)
+
+    for field in TrainConfig.model_fields:
+        if field == "model":
+            for sub in ModelConfig.model_fields:
+                add(("model", sub))
+        elif field == "feature_params":
+            for params in FEATURE_PARAMS.values():
+                for key in params:
+                    add(("feature_params", key))
+        else:
+            add((field,))
+    return out
+
+
+def option_names() -> list[str]:
+    """The option names an error message lists: one per setting (the CLI's), the feature
+    parameters left to a note."""
+    seen: set[tuple[str, ...]] = set()
+    names = []
+    for name, path in option_paths().items():
+        if path not in seen and (path[0] != "feature_params" or name in
+                                 TrainConfig.OPTION_ALIASES):
+            seen.add(path)
+            names.append(name)
+    return [*names, "and the feature parameters (color_bins, hog_orientations, ...)"]
+
+
+def option_path(name: str) -> tuple[str, ...]:
+    """Where option ``name`` lives in a TrainConfig dict: a flat name (``hidden``, ``-`` for
+    ``_`` allowed) or a dotted path (``model.hidden``), e.g. ``("model", "hidden")``; a
+    ``ValueError`` listing the names if it is neither."""
+    key = name.strip().replace("-", "_")
+    paths = option_paths()
+    if key in paths:
+        return paths[key]
+    parts = tuple(key.split("."))
+    if len(parts) > 1 and parts in set(paths.values()):
+        return parts
+    raise ValueError(f"unknown option {name!r}; allowed: {', '.join(option_names())}")
+
+
+def _shorthand(path: tuple[str, ...], value: Any) -> Any:
+    """The CLI's one-number shorthands: ``hidden = 100`` is ``[100]``, ``hog_cell = 4`` is
+    ``[4, 4]``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if path == ("model", "hidden"):
+            return [value]
+        if path[-1] in ("hog_pixels_per_cell", "hog_cells_per_block"):
+            return [value, value]
+    return value
+
+
+def set_option(config: dict[str, Any], name: str, value: Any) -> None:
+    """Put ``value`` at option ``name``'s place in a nested TrainConfig dict (in place; the
+    shorthands of :func:`_shorthand` expanded). The one way the CLI's flags and a sweep's
+    options reach a config."""
+    path = option_path(name)
+    node = config
+    for part in path[:-1]:
+        node[part] = dict(node.get(part) or {})  # a copy: never the caller's nested dict
+        node = node[part]
+    node[path[-1]] = _shorthand(path, value)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with tuples as lists, to compare a flat and a nested setting."""
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def nest(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A TrainConfig dict from one that names options flat (``hidden = [256, 128]``,
+    ``model = "linear"``, ``hog_cell = 4``), nested (``[model]`` ``hidden = ...``) or both.
+    TrainConfig's own fields and its ``model`` / ``feature_params`` tables stay as they are;
+    a key that is neither is left for the model to refuse. An option given twice (flat and
+    nested, or by two names) with different values is a ``ValueError`` naming both."""
+    paths = option_paths()
+    out: dict[str, Any] = {}
+    flat = []
+    for key, value in data.items():
+        if key in paths and not (key == "model" and not isinstance(value, str)):
+            flat.append((key, value))  # model = "linear" is the kind; [model] is the table
+        else:
+            out[key] = value
+    given: dict[tuple[str, ...], str] = {}
+    for key, value in flat:
+        path, node = paths[key], out
+        for part in path[:-1]:
+            table = node.get(part, {})
+            if isinstance(table, BaseModel):  # TrainConfig(model=ModelConfig(...), dropout=0.5)
+                table = table.model_dump(exclude_unset=True)
+            if not isinstance(table, dict):
+                break  # e.g. model = 3 next to hidden: the model's own check names it
+            node[part] = node = dict(table)  # a copy: never the caller's table
+        else:
+            value = _shorthand(path, value)
+            if path[-1] in node and _plain(node[path[-1]]) != _plain(value):
+                other = given.get(path, ".".join(path))
+                raise ValueError(f"{key}={_plain(value)!r} and {other}="
+                                 f"{_plain(node[path[-1]])!r} both set {'.'.join(path)}; give "
+                                 f"it once")
+            node[path[-1]] = value
+            given[path] = key
+    return out
+
+
+def merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` updated by the nested dict ``over``, table by table: a TOML file's ``[model]``
+    with ``dropout`` alone keeps a resumed run's other model settings."""
+    out = dict(base)
+    for key, value in over.items():
+        both = isinstance(value, Mapping) and isinstance(out.get(key), dict)
+        out[key] = merge(out[key], value) if both else value
+    return out
+
+
 def check_run(config: TrainConfig) -> None:
     """A ``ValueError`` when a valid TrainConfig still makes no sense as a training run on its
     dataset (``neuralab train``, a sweep's trial): an mlp without hidden layers, or a loss or
     feature blocks the data set does not suit (:func:`check_fits_data`). Not a validator of
     TrainConfig itself: the estimators fill it with their own arrays, not ``data``, and
-    scikit-learn allows ``hidden_layer_sizes=()``."""
+    scikit-learn allows ``hidden_layer_sizes=()``. A ``test_fraction`` needs a data set whose
+    test split is carved (:func:`check_fits_split`)."""
     if config.model.kind == "mlp" and not config.model.hidden:
         raise ValueError("hidden=[]: an mlp needs at least one hidden layer (e.g. hidden 100 "
                          "or 100,100); for none, choose model linear")
     check_fits_data(config.data, config.loss, config.features)
+    check_fits_split(config.data, config.test_fraction)
+
+
+def check_fits_split(data: str, test_fraction: float | None) -> None:
+    """A ``ValueError`` when ``test_fraction`` is set for a data set whose test split is its
+    own (CIFAR-10's test batch): only data sets carved into three take it."""
+    from .data.registry import info, list_datasets
+
+    if test_fraction is not None and "test_fraction" not in info(data).options:
+        carved = ", ".join(d.name for d in list_datasets() if "test_fraction" in d.options)
+        raise ValueError(f"test_fraction={test_fraction!r}: data={data!r} has a test split of "
+                         f"its own ({info(data).splits}); test_fraction applies to: {carved}")
 
 
 def check_fits_data(data: str, loss: str, features: tuple[str, ...]) -> None:

@@ -81,10 +81,13 @@ class RunResult:
 
 def load_data(config: TrainConfig) -> tuple[Any, Any]:
     """The Dataset a config names, raw and with its feature blocks applied (computed once,
-    then read from the feature cache)."""
+    then read from the feature cache). ``split_seed`` and the fractions pick its split, so
+    runs that differ in ``seed`` only see the same validation and test images."""
     from . import data
 
-    raw = data.load(config.data, root=config.root, seed=config.seed)
+    split = {"test_fraction": config.test_fraction} if config.test_fraction is not None else {}
+    raw = data.load(config.data, root=config.root, seed=config.split_seed,
+                    val_fraction=config.val_fraction, **split)
     if not config.features:
         return raw, raw
     from . import features
@@ -189,7 +192,8 @@ def _run(config: TrainConfig, out: Path, *, resume: bool, overwrite: bool, progr
 
 
 #: What a resumed run may not change: its data and its model (the checkpoint's weights fit them).
-KEPT_ON_RESUME = ("data", "features", "feature_params", "loss", "model")
+KEPT_ON_RESUME = ("data", "split_seed", "val_fraction", "test_fraction", "features",
+                  "feature_params", "loss", "model")
 
 
 def _check_resume(config: TrainConfig, out: Path, ckpt: Checkpoint) -> Path | None:
@@ -199,7 +203,8 @@ def _check_resume(config: TrainConfig, out: Path, ckpt: Checkpoint) -> Path | No
     if not config_path.is_file():
         raise ValueError(f"resume: {str(out)!r} is not a run directory (no config.json)")
     try:
-        old = TrainConfig.parse(json.loads(config_path.read_text(encoding="utf-8")))
+        old = TrainConfig.parse(with_split_seed(json.loads(config_path.read_text(
+            encoding="utf-8"))))
     except ValueError as err:  # JSONDecodeError included
         raise ValueError(f"resume: {str(config_path)!r}: {err}") from None
     changed = [(name, getattr(old, name), getattr(config, name)) for name in KEPT_ON_RESUME
@@ -304,7 +309,15 @@ def read_config_json(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"{path} must hold a JSON object of training options, not "
                          f"{type(data).__name__}")
-    return data
+    return with_split_seed(data)
+
+
+def with_split_seed(config: Any) -> Any:
+    """A run's config dict with its ``split_seed``: a run written before the field existed
+    split its data by ``seed``, so its evaluation and resume keep that split."""
+    if isinstance(config, dict) and "split_seed" not in config and "seed" in config:
+        return {**config, "split_seed": config["seed"]}
+    return config
 
 
 def open_run(run_dir: str | Path) -> LoadedRun:

@@ -9,12 +9,12 @@ from typing import Any
 
 from . import backend as B
 from .checks import check_int
-from .config import ModelConfig
+from .config import INIT_STD, ModelConfig
 from .nn import BatchNorm, Dropout, Layer, Linear, Sequential, activation_width, make_activation
 
 
 def linear(
-    n_features: int, n_classes: int, *, init: str = "normal", std: float | None = 1e-3,
+    n_features: int, n_classes: int, *, init: str = "normal", std: float | None = INIT_STD,
     seed: int | B.Generator | None = None,
 ) -> Sequential:
     """``f(x, W) = x W + b``: one Linear layer, W (D, C) with small random weights (std 1e-3,
@@ -51,7 +51,7 @@ def build(
     rng = B.make_rng(seed)  # one generator: weights and dropout masks follow from the seed
     if config.kind == "linear":
         init = config.init if config.init != "he" else "normal"
-        return linear(n_features, n_classes, init=init, std=config.std or 1e-3, seed=rng)
+        return linear(n_features, n_classes, init=init, std=config.std or INIT_STD, seed=rng)
     act_kwargs: dict[str, Any] = {}
     if config.activation in ("leaky_relu", "elu") and config.alpha is not None:
         act_kwargs["alpha"] = config.alpha

@@ -28,15 +28,15 @@ def toml_file(path: Path, option: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class TrainOption:
     """One option of ``neuralab train``, made from a field of TrainConfig or ModelConfig (or a
-    feature parameter): its help, choices and shown default come from there, never from here."""
+    feature parameter): its name and place come from :func:`neuralab.config.option_paths`, its
+    help, choices and shown default from the field, never from here."""
 
     name: str  # "lr_schedule" is --lr-schedule
     path: tuple[str, ...]  # where the value goes in a TrainConfig dict: ("model", "kind")
     type: type  # on the command line: str, int, float or bool (a --flag/--no-flag pair)
-    help: str
+    help: str  # the field's description, its choices and its default, as --help shows them
     default: str | None  # the default as --help shows it; None: not shown (unset, empty)
     items: type | None = None  # a comma-separated list of these (--hidden 100,100)
-    square: bool = False  # one number for a pair (--hog-cell 4 is [4, 4])
 
     @property
     def flag(self) -> str:
@@ -44,7 +44,8 @@ class TrainOption:
         return f"--{dashed}/--no-{dashed}" if self.type is bool else f"--{dashed}"
 
     def value(self, given: Any) -> Any:
-        """The value for the TrainConfig dict from what the command line gave."""
+        """The value for the TrainConfig dict from what the command line gave (one number for
+        a pair, ``--hog-cell 4``, is expanded by :func:`neuralab.config.set_option`)."""
         if self.items is not None:
             parts = [part.strip() for part in given.split(",") if part.strip()]
             try:
@@ -53,12 +54,12 @@ class TrainOption:
                 what = "integers" if self.items is int else f"{self.items.__name__} values"
                 raise ValueError(f"{self.name}={given!r} must be comma-separated {what}"
                                  ) from None
-        return [given, given] if self.square else given
+        return given
 
 
-#: train's options for feature parameters (the others go in a --config file's
+#: train's options for feature parameters (the others go in a --config file, flat or in its
 #: [feature_params]), with their help; where each goes and its default come from config
-#: (TrainConfig.OPTION_ALIASES, FEATURE_PARAMS).
+#: (option_paths, FEATURE_PARAMS).
 FEATURE_OPTIONS: dict[str, str] = {
     "hog_cell": "HOG pixels per cell (square).",
     "hog_block": "HOG cells per block (square).",
@@ -67,62 +68,56 @@ FEATURE_OPTIONS: dict[str, str] = {
 
 
 def train_options() -> list[TrainOption]:
-    """``neuralab train``'s options that set the config, one per field of TrainConfig and of its
-    ModelConfig, in their order; the feature options stand where ``feature_params`` is. Each has
-    the field's description as help, plus the choices its validator allows (the class's
-    ``CHOICES``, or a ``Literal``), and shows the field's default."""
+    """``neuralab train``'s options that set the config: one per place in a TrainConfig dict,
+    named and ordered by :func:`neuralab.config.option_paths` (the feature parameters of
+    :data:`FEATURE_OPTIONS` only). Each has the field's description as help, plus the choices
+    its validator allows (the class's ``CHOICES``, or a ``Literal``) and the field's default."""
     import types
     import typing
 
-    from pydantic import BaseModel
+    from ..config import FEATURE_PARAMS, ModelConfig, TrainConfig, option_paths
 
-    from ..config import TrainConfig
-
-    names = {path: name for name, path in TrainConfig.OPTION_ALIASES.items()}
+    features = {key: value for block in FEATURE_PARAMS.values() for key, value in block.items()}
     options: list[TrainOption] = []
-
-    def walk(cls: Any, prefix: tuple[str, ...]) -> None:
-        for field_name, field in cls.model_fields.items():
-            path = (*prefix, field_name)
-            annotation = field.annotation
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                walk(annotation, path)
-                continue
-            if path == ("feature_params",):
-                options.extend(_feature_options())
-                continue
-            origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-            choices, items, kind = cls.CHOICES.get(field_name), None, annotation
-            if origin is typing.Literal:
-                choices, kind = choices or args, type(args[0])
-            elif origin is tuple:  # tuple[int, ...]: a comma-separated list
-                items, kind = args[0], str
-            elif origin in (typing.Union, types.UnionType):  # X | None
-                kind = next(arg for arg in args if arg is not type(None))
-            name = names.get(path, field_name)
-            text = field.description or ""
-            if choices:
-                text += f" Choices: {' | '.join(choices)}."
-            options.append(TrainOption(name, path, kind, text.strip(),
-                                       _shown(field.default, name), items))
-
-    walk(TrainConfig, ())
+    seen: set[tuple[str, ...]] = set()
+    for name, path in option_paths().items():
+        if path in seen or (path[0] == "feature_params" and name not in FEATURE_OPTIONS):
+            continue
+        seen.add(path)
+        if path[0] == "feature_params":
+            default = features[path[-1]]
+            square = isinstance(default, tuple)  # --hog-cell 4 is [4, 4]
+            shown = default[0] if square else default
+            options.append(TrainOption(name, path, type(shown),
+                                       _help(FEATURE_OPTIONS[name], None, shown, name),
+                                       _shown(shown, name)))
+            continue
+        cls = ModelConfig if path[0] == "model" else TrainConfig
+        field = cls.model_fields[path[-1]]
+        annotation = field.annotation
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        choices, items, kind = cls.CHOICES.get(path[-1]), None, annotation
+        if origin is typing.Literal:
+            choices, kind = choices or args, type(args[0])
+        elif origin is tuple:  # tuple[int, ...]: a comma-separated list
+            items, kind = args[0], str
+        elif origin in (typing.Union, types.UnionType):  # X | None
+            kind = next(arg for arg in args if arg is not type(None))
+        options.append(TrainOption(name, path, kind,
+                                   _help(field.description or "", choices, field.default, name),
+                                   _shown(field.default, name), items))
     return options
 
 
-def _feature_options() -> list[TrainOption]:
-    from ..config import FEATURE_PARAMS, TrainConfig
-
-    defaults = {key: value for block in FEATURE_PARAMS.values() for key, value in block.items()}
-    options = []
-    for name, text in FEATURE_OPTIONS.items():
-        path = TrainConfig.OPTION_ALIASES.get(name, ("feature_params", name))
-        default = defaults[path[-1]]
-        square = isinstance(default, tuple)
-        shown = default[0] if square else default
-        options.append(TrainOption(name, path, type(shown), text, _shown(shown, name),
-                                   square=square))
-    return options
+def _help(text: str, choices: Any, default: Any, name: str) -> str:
+    """An option's help: the description, ``Choices: a | b.`` and ``[default: x]`` (plain
+    text: the caller escapes it for Rich)."""
+    if choices:
+        text += f" Choices: {' | '.join(choices)}."
+    shown = _shown(default, name)
+    if shown is not None:
+        text += f" [default: {shown}]"
+    return text.strip()
 
 
 def _shown(default: Any, name: str) -> str | None:

@@ -25,7 +25,8 @@ def sweep(
     config: Path = typer.Option(None, help="A TOML file of training options every trial "
                                 "starts from (as for train)."),
     seed: int = typer.Option(0, help="Sweep seed: random draws and each trial's own seed "
-                             "derive from it (sweep or --set seed to choose seeds yourself)."),
+                             "derive from it (sweep or --set seed to choose seeds yourself); "
+                             "every trial has the same data split (split_seed)."),
     jobs: int = typer.Option(None, help="Trials at once: local processes, or the workers of "
                              "--dask local (default: the CPU cores)."),
     dask: str = typer.Option(None, help="Run on a Dask cluster: its scheduler's address "

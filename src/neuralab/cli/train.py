@@ -22,9 +22,11 @@ from .options import TrainOption, toml_file, train_options
 
 
 def _run_options(
-    out: Path = typer.Option(None, help="Run directory.",
-                             show_default="runs/<data>-<model>-<time>"),
-    config: Path = typer.Option(None, help="A TOML file of these options (flags override it)."),
+    out: Path = typer.Option(None, help=verbatim("Run directory. [default: "
+                                                 "runs/<data>-<model>-<time>]")),
+    config: Path = typer.Option(None, help="A TOML file of these options, by their names "
+                                "(hidden = [256, 128]) or in tables ([model] hidden = ...); "
+                                "flags override it. See examples/*.toml."),
     resume: Path = typer.Option(None, help="Continue the run in this directory from its last "
                                 "checkpoint (e.g. with a larger --epochs)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run in --out: its "
@@ -48,7 +50,7 @@ def _train_function() -> Callable[..., None]:
     params = [
         inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, annotation=option.type,
                           default=typer.Option(None, option.flag, help=verbatim(option.help),
-                                               show_default=option.default or False))
+                                               show_default=False))  # help shows it
         for option in options
     ]
     params += [param.replace(kind=inspect.Parameter.KEYWORD_ONLY) for param in
@@ -89,7 +91,7 @@ def train() -> None:
 
     Examples:
 
-      neuralab train                                    # MLP on digits, ~10 s
+      neuralab train                                    # an MLP on digits
 
       neuralab train --model linear --loss svm --reg l2 --lam 1e-3
 
@@ -101,7 +103,7 @@ def train() -> None:
       neuralab train --data cifar10 --root ../shared/data/cifar10 --model linear \
 --optimizer sgd --lr 1e-3 --lam 1 --epochs 20   # the lecture's class templates
 
-      neuralab train --config experiment.toml --epochs 50
+      neuralab train --config examples/dropout_mlp.toml --epochs 5   # flags override it
 
       neuralab train --data mnist --root ../shared/data/mnist --device cuda   # torch on a GPU
     """
@@ -110,7 +112,7 @@ def train() -> None:
 
 def _train(options: list[TrainOption], *, out: Path | None, config: Path | None,
            resume: Path | None, overwrite: bool, quiet: bool, **given: Any) -> None:
-    from ..config import TrainConfig
+    from ..config import TrainConfig, merge, nest, set_option
     from ..experiment import read_config_json, run
 
     if out is not None and out.exists() and not out.is_dir():
@@ -122,16 +124,11 @@ def _train(options: list[TrainOption], *, out: Path | None, config: Path | None,
         if not cfg_path.is_file():
             raise ValueError(f"resume={str(resume)!r} is not a run directory (no config.json)")
         merged = read_config_json(cfg_path)
-    if config is not None:
-        merged.update(toml_file(config, "config"))
+    if config is not None:  # its options flat (hidden = ...) or nested ([model] hidden = ...)
+        merged = merge(merged, nest(toml_file(config, "config")))
     for option in options:  # the flags given override both
-        if given[option.name] is None:
-            continue
-        node = merged
-        for part in option.path[:-1]:
-            node[part] = dict(node.get(part) or {})  # a copy: merged's own, not the file's
-            node = node[part]
-        node[option.path[-1]] = option.value(given[option.name])
+        if given[option.name] is not None:
+            set_option(merged, option.name, option.value(given[option.name]))
     cfg = TrainConfig.parse(merged)
     if resume is not None:
         out_dir = resume

@@ -12,7 +12,7 @@ import math
 from .. import backend as B
 from ..backend import Array
 from ..checks import check_choice
-from ..config import INITS, check_range
+from ..config import INIT_STD, INITS, check_range
 
 
 def he(fan_in: int, fan_out: int, rng: B.Generator, dtype: str = "float32") -> Array:
@@ -25,7 +25,7 @@ def xavier(fan_in: int, fan_out: int, rng: B.Generator, dtype: str = "float32") 
 
 
 def normal(
-    fan_in: int, fan_out: int, rng: B.Generator, std: float = 1e-3, dtype: str = "float32"
+    fan_in: int, fan_out: int, rng: B.Generator, std: float = INIT_STD, dtype: str = "float32"
 ) -> Array:
     check_range("std", std)
     return B.normal(rng, (fan_in, fan_out), std=std, dtype=dtype)
@@ -38,7 +38,7 @@ def initialize(
     """Dispatch by name (``he``, ``xavier``, ``normal``); ``std`` only applies to ``normal``."""
     check_choice("init", name, INITS)
     if name == "normal":
-        return normal(fan_in, fan_out, rng, std=1e-3 if std is None else std, dtype=dtype)
+        return normal(fan_in, fan_out, rng, std=INIT_STD if std is None else std, dtype=dtype)
     if std is not None:
         raise ValueError(f"std={std!r} only applies to init='normal', not init={name!r}")
     return (he if name == "he" else xavier)(fan_in, fan_out, rng, dtype=dtype)

@@ -4,11 +4,15 @@ An *option* is any ``neuralab train`` setting, by its flag name with ``_`` for `
 of :class:`~neuralab.config.TrainConfig` (``lr``, ``lam``, ``epochs``, ...), the model's fields
 (``hidden``, ``activation``, ``dropout``, ... and ``model`` for its kind), the feature
 parameters (``color_bins``, ``hog_orientations``, ... with the CLI's ``hog_cell`` /
-``hog_block`` shorthands), or a dotted path (``model.kind``). Values are validated by
-:class:`TrainConfig`, so a bad value gets the same message as in ``neuralab train``.
+``hog_block`` shorthands), or a dotted path (``model.kind``): the table of
+:func:`neuralab.config.option_paths`, which the CLI and TOML files name options by too. Values
+are validated by :class:`TrainConfig`, so a bad value gets the same message as in
+``neuralab train``.
 
 A trial is one full :class:`TrainConfig`. Its seed is derived from the sweep's seed and the
 trial's parameters (and, in a random search, its number), unless ``seed`` is swept or fixed;
+its data split is not (``split_seed``, default 0), so every trial is scored on the same
+validation images, as scikit-learn's ``GridSearchCV`` scores every candidate on the same folds;
 its *key* hashes the whole validated config, seed included. The key is what the results file
 is deduplicated and resumed on, so local and Dask runs of one sweep share their results.
 """
@@ -26,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config import FEATURE_PARAMS, ModelConfig, TrainConfig, check_run
+from ..config import ModelConfig, TrainConfig, check_run, option_path, set_option
 
 #: The CLI's shorthands (``neuralab train --hog-cell 4``) and where they live in a TrainConfig:
 #: TrainConfig's table, which ``neuralab train`` names its options by.
@@ -35,35 +39,6 @@ ALIASES: dict[str, tuple[str, ...]] = TrainConfig.OPTION_ALIASES
 #: (``,`` separates the values of an axis): ``hidden=128x64``, ``features=hog+color``.
 LIST_OPTIONS = {"hidden": "x+", "features": "+"}
 RANDOM_KINDS = ("log", "uniform", "int", "logint")
-
-
-def option_path(name: str) -> tuple[str, ...]:
-    """Where option ``name`` lives in a TrainConfig dict, e.g. ``("model", "hidden")``.
-
-    Raises
-    ------
-    ValueError
-        If ``name`` is not an option of ``neuralab train``; the message lists them.
-    """
-    name = name.strip().replace("-", "_")
-    feature_params = {k for block in FEATURE_PARAMS.values() for k in block}
-    if name in ALIASES:
-        return ALIASES[name]
-    if name in TrainConfig.model_fields and name not in ("model", "feature_params"):
-        return (name,)
-    if name in ModelConfig.model_fields:
-        return ("model", name)
-    if name in feature_params:
-        return ("feature_params", name)
-    parts = tuple(name.split("."))
-    if len(parts) == 2 and parts[0] == "model" and parts[1] in ModelConfig.model_fields:
-        return parts
-    if len(parts) == 2 and parts[0] == "feature_params" and parts[1] in feature_params:
-        return parts
-    allowed = sorted({*ALIASES, *TrainConfig.model_fields, *ModelConfig.model_fields}
-                     - {"feature_params", "kind"})
-    raise ValueError(f"unknown option {name!r}; allowed: {', '.join(allowed)} "
-                     f"(and feature parameters such as color_bins)")
 
 
 def parse_value(name: str, text: str) -> Any:
@@ -228,7 +203,8 @@ class Trial:
     params : dict
         The swept options' validated values, by option name.
     seed : int
-        The run's seed (split, weights, dropout, shuffling).
+        The run's seed (weights, dropout, shuffling). The data split is the config's
+        ``split_seed``: one split for every trial unless it is swept or set.
     config : dict
         The full validated TrainConfig, as JSON-ready data.
     key : str
@@ -240,19 +216,6 @@ class Trial:
     seed: int
     config: dict[str, Any]
     key: str
-
-
-def set_option(config: dict[str, Any], name: str, value: Any) -> None:
-    """Put ``value`` at option ``name``'s place in a TrainConfig dict (in place)."""
-    path = option_path(name)
-    if path[-1] in ("hog_pixels_per_cell", "hog_cells_per_block") and isinstance(value, int):
-        value = [value, value]  # the CLI's square shorthand
-    if path[-1] == "hidden" and isinstance(value, int):
-        value = [value]
-    node = config
-    for part in path[:-1]:
-        node = node.setdefault(part, {})
-    node[path[-1]] = value
 
 
 def get_option(config: dict[str, Any], name: str) -> Any:
