@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from neuralab import config as C
 from neuralab.cli import app
+from neuralab.experiment import check_run
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
@@ -224,7 +225,7 @@ def test_the_lectures_experiments_ship_as_toml_files() -> None:
     for path in EXAMPLES:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         cfg = C.TrainConfig.parse(data)
-        C.check_run(cfg)
+        check_run(cfg)
         assert path.read_text(encoding="utf-8").startswith("#"), path  # says what it shows
     assert C.TrainConfig.parse(tomllib.loads((REPO / "examples/dropout_mlp.toml").read_text())
                                ).model.hidden == (256, 128)
@@ -305,7 +306,7 @@ def test_test_fraction_is_refused_where_the_test_split_is_the_data_sets_own(tmp_
                                                                            ) -> None:
     with pytest.raises(ValueError, match=r"test_fraction=0.3: data='cifar10' has a test split "
                        r"of its own .*; test_fraction applies to: digits"):
-        C.check_run(C.TrainConfig(data="cifar10", test_fraction=0.3))
+        check_run(C.TrainConfig(data="cifar10", test_fraction=0.3))
     result = invoke("train", "--data", "cifar10", "--test-fraction", "0.3", "--quiet",
                     "--out", str(tmp_path / "x"))
     assert result.exit_code == 2 and "test_fraction=0.3" in result.output

@@ -34,8 +34,9 @@ from . import io as nio
 from . import rundir
 from .backend import to_numpy
 from .callbacks import Checkpoint, EarlyStopping, ProgressBar
-from .config import TrainConfig, check_run
+from .config import TrainConfig
 from .data.preprocess import ImageScaler, Standardizer, from_state
+from .data.registry import check_fits_data, check_fits_split
 from .models import build
 from .optim import get_optimizer, run_schedule
 from .regularizers import get_regularizer
@@ -97,6 +98,20 @@ def load_data(config: TrainConfig) -> tuple[Any, Any]:
 
 def flat(X: np.ndarray) -> np.ndarray:
     return X.reshape(X.shape[0], -1).astype(np.float32, copy=False)
+
+
+def check_run(config: TrainConfig) -> None:
+    """A ``ValueError`` when a valid TrainConfig still makes no sense as a training run on its
+    dataset (``neuralab train``, a sweep's trial): an mlp without hidden layers, or a loss or
+    feature blocks the data set does not suit (``data.registry.check_fits_data``), or a
+    ``test_fraction`` for a data set whose test split is its own (``check_fits_split``). Not a
+    validator of TrainConfig itself: the estimators fill it with their own arrays, not
+    ``data``, and scikit-learn allows ``hidden_layer_sizes=()``."""
+    if config.model.kind == "mlp" and not config.model.hidden:
+        raise ValueError("hidden=[]: an mlp needs at least one hidden layer (e.g. hidden 100 "
+                         "or 100,100); for none, choose model linear")
+    check_fits_data(config.data, config.loss, config.features)
+    check_fits_split(config.data, config.test_fraction)
 
 
 def run(

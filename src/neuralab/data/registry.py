@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from neuralab.config import IMAGE_BLOCKS, POINT_BLOCKS
 from neuralab.data.toy2d import TOY_SETS
 
 
@@ -209,3 +210,48 @@ def _register_builtins() -> None:
 
 
 _register_builtins()
+
+
+# --------------------------------------------------------------------------- run checks
+def check_fits_split(data: str, test_fraction: float | None) -> None:
+    """A ``ValueError`` when ``test_fraction`` is set for a data set whose test split is its
+    own (CIFAR-10's test batch): only data sets carved into three take it."""
+    if test_fraction is not None and "test_fraction" not in info(data).options:
+        carved = ", ".join(d.name for d in list_datasets() if "test_fraction" in d.options)
+        raise ValueError(f"test_fraction={test_fraction!r}: data={data!r} has a test split of "
+                         f"its own ({info(data).splits}); test_fraction applies to: {carved}")
+
+
+def check_fits_data(data: str, loss: str, features: tuple[str, ...]) -> None:
+    """A ``ValueError`` when a run's loss or feature blocks do not suit its dataset (from the
+    registry's ``task`` and ``inputs``, nothing loaded): the runners' 8 points are polyfit's;
+    a classification set takes softmax or svm, a regression set mse; image blocks (hog, color)
+    need images and point blocks (polar, playground) 2-D points. A dataset the registry does
+    not know is refused, with the names it knows."""
+    try:
+        dataset = info(data)
+    except ValueError:
+        names = ", ".join(d.name for d in list_datasets())
+        raise ValueError(f"data={data!r} is not a known dataset; choose one of: {names}"
+                         ) from None
+    if dataset.inputs == "values":
+        raise ValueError(f"data={data!r} is a regression of one number on another "
+                         f"({dataset.description}); fit it with `neuralab polyfit` (Python: "
+                         f"neuralab.poly.fit), not train")
+    if dataset.task == "regression" and loss != "mse":
+        raise ValueError(f"data={data!r} is a regression data set: train it with loss mse, not "
+                         f"loss={loss!r} (softmax and svm need classes)")
+    if dataset.task == "classification" and loss == "mse":
+        sets = [d.name for d in list_datasets() if d.task == "regression" and d.inputs != "values"]
+        raise ValueError(f"loss='mse' is for regression, but data={data!r} is a classification "
+                         f"data set; choose loss softmax or svm (or a regression set: "
+                         f"{', '.join(sets)})")
+    for need, blocks, other in (("images", IMAGE_BLOCKS, POINT_BLOCKS),
+                                ("points", POINT_BLOCKS, IMAGE_BLOCKS)):
+        wrong = [name for name in features if name in blocks]
+        if wrong and dataset.inputs and dataset.inputs != need:
+            what = "images" if need == "images" else "2-D points"
+            holds = "2-D points" if dataset.inputs == "points" else dataset.inputs
+            fits = ", ".join(("raw", *other))
+            raise ValueError(f"features={wrong} need {what}, but data={data!r} holds {holds}; "
+                             f"the feature blocks for {holds} are: {fits}")

@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from ..config import ModelConfig, TrainConfig, check_run, option_path, set_option
+from ..config import ModelConfig, TrainConfig, option_path, set_option
+from ..experiment import check_run
 
 #: The CLI's shorthands (``neuralab train --hog-cell 4``) and where they live in a TrainConfig:
 #: TrainConfig's table, which ``neuralab train`` names its options by.
