@@ -106,8 +106,8 @@ def test_a_new_lane_starts_level_with_the_running_sessions() -> None:
     sched = Scheduler(workers=1)
     try:
         old = Lane(0.0)
-        for _ in range(3):
-            sched.submit(old, sum, [1.0], urgent=False).result(timeout=10)
+        for _ in range(3):  # some CPU time: the lane's clock is the worker's CPU time
+            sched.submit(old, sum, range(200_000), urgent=False).result(timeout=10)
         assert sched.lane().used == pytest.approx(old.used, abs=old.used)  # not 0: not ahead
         assert sched.lane().used > 0.0
     finally:

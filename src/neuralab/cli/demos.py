@@ -33,6 +33,8 @@ def playground(
                                      "told the server is full (a classroom: 30-100)."),
     idle_minutes: float = typer.Option(30.0, help="Close a paused session that has received "
                                        "nothing for this long."),
+    workers: int = typer.Option(None, help="Threads that train every session in turn "
+                                "(default: the cores but one, at most 2)."),
 ) -> None:
     """Serve the interactive neural-network playground (FastAPI + uvicorn) and open it.
 
@@ -42,4 +44,4 @@ def playground(
     from ..playground.app import serve
 
     serve(host=host, port=port, open_browser=browser, max_sessions=max_sessions,
-          idle_minutes=idle_minutes)
+          idle_minutes=idle_minutes, workers=workers)

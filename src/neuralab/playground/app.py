@@ -284,17 +284,18 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True,
-          max_sessions: int = MAX_SESSIONS, idle_minutes: float = IDLE_MINUTES) -> None:
+          max_sessions: int = MAX_SESSIONS, idle_minutes: float = IDLE_MINUTES,
+          workers: int | None = None) -> None:
     """Run the playground with uvicorn until interrupted (Ctrl-C).
 
     Binding to an address other than loopback prints a warning: anyone who can reach the
-    port can then use the playground (and this machine's CPU). ``max_sessions`` and
-    ``idle_minutes``: the :class:`~neuralab.playground.classroom.Classroom`'s limits (a bad
-    value raises ValueError before anything starts).
+    port can then use the playground (and this machine's CPU). ``max_sessions``,
+    ``idle_minutes`` and ``workers``: the :class:`~neuralab.playground.classroom.Classroom`'s
+    (a bad value raises ValueError before anything starts).
     """
     import uvicorn
 
-    classroom = Classroom(max_sessions, idle_minutes)
+    classroom = Classroom(max_sessions, idle_minutes, workers)
     _single_threaded_blas()
     if not is_loopback(host):
         print(f"warning: binding to {host} makes the playground reachable from other "

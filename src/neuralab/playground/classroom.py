@@ -8,17 +8,17 @@ that working:
 * **A session limit** (``--max-sessions``, default :data:`MAX_SESSIONS`): one connection more
   gets an ``error`` message saying the server is full, then a close with code 1013 (try again
   later); it costs the server no session.
-* **One scheduler** (:class:`Scheduler`) instead of a thread per session: a fixed pool of
-  worker threads, one per core, runs every session's calls. Messages (a click, a slider) go
-  first, in arrival order; training ticks (``Session.tick``: ``steps_per_frame`` steps and a
-  frame) go by the worker time each session has used so far, least first — a fair share per
-  session, so with N sessions each gets about 1/N of the pool, whatever its network costs,
-  and frames per session degrade evenly as the class grows. Threads do not help beyond the
-  cores: numpy releases the GIL inside BLAS, but the playground's matrices are small and most
-  of a step is Python, which holds it; with a thread per session, 50 threads fought over the
-  GIL with the event loop, and the page itself waited behind them. With a pool of one thread
-  per core the event loop competes with a few threads only, so ``/``, the static files and
-  ``/poly`` still answer at once.
+* **One scheduler** (:class:`Scheduler`) instead of a thread per session: a small fixed pool
+  of worker threads (:func:`default_workers`) runs every session's calls. Messages (a click,
+  a slider) go first, in arrival order; training ticks (``Session.tick``: ``steps_per_frame``
+  steps and a frame) go by the worker CPU time each session has used so far, least first — a
+  fair share per session, so with N sessions each gets about 1/N of the pool, whatever its
+  network costs, and frames per session degrade evenly as the class grows. Threads do not
+  help beyond that: numpy releases the GIL inside BLAS, but the playground's matrices are
+  small and most of a step is Python, which holds it; with a thread per session, 50 threads
+  fought over the GIL with the event loop, and the page itself waited behind them. With one
+  or two workers the event loop competes with few, so ``/``, the static files and ``/poly``
+  still answer at once.
 * **Idle sessions are closed** (``--idle-minutes``, default :data:`IDLE_MINUTES`): a session
   that is paused and has received nothing for that long gets an ``error`` message saying why,
   and a normal close (1000); the page then does not reconnect by itself.
@@ -44,26 +44,32 @@ from typing import Any
 
 from ..checks import check_int, check_number
 
-__all__ = ["IDLE_MINUTES", "MAX_SESSIONS", "Classroom", "Lane", "Scheduler"]
+__all__ = ["IDLE_MINUTES", "MAX_SESSIONS", "Classroom", "Lane", "Scheduler", "default_workers"]
 
 MAX_SESSIONS = 64
 MAX_SESSIONS_LIMIT = 10_000  # beyond any one machine's worth of sessions: a typo
 IDLE_MINUTES = 30.0
+MAX_DEFAULT_WORKERS = 2
 # the close codes the page reads (conn.js): 1013 "try again later", 1000 a normal close
 FULL_CODE = 1013
 IDLE_CODE = 1000
 
 
 def default_workers() -> int:
-    """One worker per core this process may run on."""
+    """A core for the event loop, the others for workers, at most :data:`MAX_DEFAULT_WORKERS`:
+    a session's step is mostly Python, which runs one thread at a time (the GIL), so more
+    workers only overlap numpy's GIL-free work — and each extra one costs GIL hand-overs
+    and delays the event loop (measured on 2 cores: 1 worker made ~10 % more steps per CPU
+    second than 2, and served ``GET /`` faster; README, *A classroom*)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    return max(1, min(cores - 1, MAX_DEFAULT_WORKERS))
 
 
 class Lane:
-    """One session's place in the :class:`Scheduler`: the worker seconds its calls have used,
+    """One session's place in the :class:`Scheduler`: the worker CPU seconds its calls used,
     on the scheduler's clock (so a newcomer, or a session back from a pause, starts level with
     the others instead of ahead of them)."""
 
@@ -84,8 +90,8 @@ class Scheduler:
 
     Parameters
     ----------
-    workers : int
-        Worker threads (default: one per core).
+    workers : int, optional
+        Worker threads (default: :func:`default_workers`).
     """
 
     def __init__(self, workers: int | None = None) -> None:
@@ -148,12 +154,14 @@ class Scheduler:
                 if rank:
                     self._clock = max(self._clock, key)
             if future.set_running_or_notify_cancel():
-                start = time.perf_counter()
+                # this thread's CPU time, not the wall clock's: time spent waiting for the GIL
+                # or preempted by other processes is no session's doing
+                start = time.thread_time()
                 try:
                     future.set_result(fn(*args))
                 except BaseException as err:  # handed to the awaiting connection
                     future.set_exception(err)
-                lane.used = max(lane.used, self._clock) + time.perf_counter() - start
+                lane.used = max(lane.used, self._clock) + time.thread_time() - start
             # drop this call's references now: a closed session's arrays must not wait here
             # for the next job
             del future, lane, fn, args
@@ -170,7 +178,7 @@ class Classroom:
         A paused session that receives nothing for this long is closed (> 0, at most a
         week).
     workers : int, optional
-        The scheduler's threads (default: one per core).
+        The scheduler's threads (default: :func:`default_workers`).
     """
 
     def __init__(self, max_sessions: int = MAX_SESSIONS, idle_minutes: float = IDLE_MINUTES,
