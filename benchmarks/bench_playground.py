@@ -38,11 +38,13 @@ or ``--no-browser``). It prints a table; it never asserts.
 
 **A classroom** (``--sessions N``, instead of the above): ``neuralab playground`` in its own
 process and N real WebSocket clients on loopback (asyncio ``websockets``, no browser) in this
-one, each playing the default network at once. After a warm-up, over ``--seconds``: frames/s
-per session (median and min over the sessions), the minibatch steps/s of all sessions together
-(from each session's first and last frame header), and the time ``GET /`` takes meanwhile
-(median and max of a request every 0.25 s). Run for 1 session and for N, for comparison.
-The clients' own work shares the machine with the server, as a class's browsers do not.
+one, each playing the default network at once. From 1 s after every session has its first
+frame, over ``--seconds``: frames/s per session (median and min over the sessions), the
+minibatch steps/s of all sessions together (from each session's first and last frame header),
+the server's CPU (cores, from /proc) and its steps per CPU second — the figure that holds
+still on a machine shared with other jobs — and the time ``GET /`` takes meanwhile (median and
+max of a request every 0.25 s). Run for 1 session and for N, for comparison. The clients' own
+work shares the machine with the server, as a class's browsers do not.
 """
 
 from __future__ import annotations
@@ -204,9 +206,11 @@ def websocket_figures(config: dict[str, Any], seconds: float,
 
 
 # --------------------------------------------------------------------------- a classroom
-async def _student(url: str, start: float, stop: float, out: list[tuple[int, int]]) -> None:
-    """One session playing the default network: (frames, steps) between ``start`` and
-    ``stop`` (loop times)."""
+async def _student(url: str, ready: Any, window: dict[str, float],
+                   out: list[tuple[int, int]]) -> None:
+    """One session playing the default network: sets ``ready`` at its first frame after
+    play, then counts (frames, steps) between ``window["start"]`` and ``window["stop"]``
+    (loop times, set once every session is ready)."""
     import asyncio
 
     from websockets import connect
@@ -220,12 +224,15 @@ async def _student(url: str, start: float, stop: float, out: list[tuple[int, int
         await ws.send(json.dumps({"type": "play"}))
         first = last = None
         frames = 0
-        while loop.time() < stop:
+        while loop.time() < window["stop"]:
             try:
-                message = await asyncio.wait_for(ws.recv(), max(0.01, stop - loop.time()))
+                message = await asyncio.wait_for(ws.recv(), 0.1)
             except TimeoutError:
-                break
-            if isinstance(message, bytes) and loop.time() >= start:
+                continue
+            if not isinstance(message, bytes):
+                continue
+            ready.set()
+            if window["start"] <= loop.time() < window["stop"]:
                 frames += 1
                 first = first or message
                 last = message
@@ -245,24 +252,27 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _classroom(base: str, n: int, warmup: float, seconds: float,
+async def _classroom(base: str, n: int, seconds: float,
                      pid: int) -> tuple[list[tuple[int, int]], list[float], float]:
+    """N students; the window opens 1 s after every one has its first frame."""
     import asyncio
 
     import httpx
 
     loop = asyncio.get_running_loop()
-    start = loop.time() + warmup
-    stop = start + seconds
+    window = {"start": float("inf"), "stop": float("inf")}
+    readies = [asyncio.Event() for _ in range(n)]
     out: list[tuple[int, int]] = []
-    students = [asyncio.create_task(_student(base.replace("http", "ws") + "ws", start, stop,
-                                             out)) for _ in range(n)]
+    students = [asyncio.create_task(_student(base.replace("http", "ws") + "ws", ready, window,
+                                             out)) for ready in readies]
+    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 300)
+    window["start"] = loop.time() + 1.0
+    window["stop"] = window["start"] + seconds
     page_ms: list[float] = []
     async with httpx.AsyncClient() as client:
-        while loop.time() < start:
-            await asyncio.sleep(0.1)
+        await asyncio.sleep(window["start"] - loop.time())
         cpu = _cpu_seconds(pid)
-        while loop.time() < stop:
+        while loop.time() < window["stop"]:
             t = time.perf_counter()
             (await client.get(base, timeout=30)).raise_for_status()
             page_ms.append(1000 * (time.perf_counter() - t))
@@ -281,8 +291,7 @@ def classroom_figures(n: int, seconds: float) -> dict[str, float]:
     options = ["--max-sessions", str(n)] if n > 64 else []  # 64: the server's default
     proc, url = _serve_in_a_process(*options)
     try:
-        warmup = 2.0 + 0.05 * n  # every session connected and playing
-        out, page_ms, cpu = asyncio.run(_classroom(url, n, warmup, seconds, proc.pid))
+        out, page_ms, cpu = asyncio.run(_classroom(url, n, seconds, proc.pid))
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -26,7 +26,7 @@ import pytest
 from neuralab.playground.classroom import Classroom, Lane, Scheduler
 
 sys.path.insert(0, str(Path(__file__).parent))
-from browser import ROOT, server_process
+from browser import ROOT, open_page, run_chromium, server_process, skip_without_browser
 
 WAVE = 50
 FIRST_FRAME_S = 20.0
@@ -306,3 +306,33 @@ async def _idle_and_playing(url: str) -> None:
             assert isinstance(await asyncio.wait_for(playing.recv(), 10), bytes)
         async with httpx.AsyncClient() as client:
             assert (await _sessions_back_to(client, url, 1))["idle_minutes"] == 0.02
+
+
+# --------------------------------------------------------------------------- what the page shows
+def _status(page: Any, text: str) -> None:
+    page.wait_for_function("t => document.getElementById('status').textContent === t", arg=text,
+                           timeout=20_000)
+
+
+def test_the_page_says_the_server_is_full_and_that_an_idle_session_was_closed() -> None:
+    sync_api = skip_without_browser()
+    for browser in run_chromium(sync_api):
+        for url, _ in server_process("--max-sessions", "1"):
+            for first in open_page(browser):
+                first.goto(url)
+                _status(first, "connected")
+                for second in open_page(browser):
+                    second.goto(url)
+                    _status(second, "the server is full: 1 session; try again later — trying "
+                                    "again in 15 s…")
+                    assert second.locator("#toast").text_content() == (
+                        "the server is full: 1 session; try again later")
+                    assert second.errors == []
+        for url, _ in server_process("--idle-minutes", "0.02"):
+            for page in open_page(browser):
+                page.goto(url)
+                _status(page, "closed by the server after a long pause — reload the page to "
+                              "start again")
+                page.wait_for_timeout(1500)  # the page does not reconnect by itself
+                assert httpx.get(url + "api/status", timeout=10).json()["sessions"] == 0
+                assert page.errors == []
