@@ -145,6 +145,32 @@ def test_cli_refuses_a_bad_limit_in_one_line() -> None:
         "error: max_sessions=0 is out of range; allowed: integers in [1, 10000]"]
 
 
+def test_a_session_keeps_no_copy_of_its_frames_forward_pass() -> None:
+    """The largest session the protocol allows (6 × 32 on every feature, G = 128, 5,000
+    points) keeps a few MB after a frame, not the frame's ~33 MB pass (network.layer_outputs);
+    and the frame is the same as before."""
+    import tracemalloc
+
+    from neuralab.playground.protocol import FEATURES
+    from neuralab.playground.session import Session
+
+    config = {"features": list(FEATURES), "hidden": [32] * 6, "grid": 128, "n_points": 5000}
+    first = Session(config).frame()  # imports and caches outside the measure
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        session = Session(config)
+        assert session.frame() == first
+        session.playing = True
+        session.tick()
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 8e6, f"a session keeps {kept / 1e6:.1f} MB"
+
+
 # --------------------------------------------------------------------------- real clients
 websockets = pytest.importorskip("websockets")
 httpx = pytest.importorskip("httpx")
