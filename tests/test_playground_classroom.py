@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from neuralab.playground.classroom import Classroom, Lane, Scheduler
+from neuralab.playground.classroom import URGENT_CREDIT, Classroom, Lane, Scheduler
 
 sys.path.insert(0, str(Path(__file__).parent))
 from browser import ROOT, open_page, run_chromium, server_process, skip_without_browser
@@ -49,7 +49,7 @@ def test_scheduler_runs_messages_first_then_the_least_served_session() -> None:
     gate, order = threading.Event(), []
     try:
         blocker = _hold(sched, gate)
-        rich, poor = Lane(5.0), Lane(1.0)
+        rich, poor = Lane(0.2), Lane(0.1)  # both within URGENT_CREDIT: messages first
         futures = [sched.submit(rich, order.append, "tick rich", urgent=False),
                    sched.submit(poor, order.append, "tick poor", urgent=False),
                    sched.submit(rich, order.append, "message 1"),
@@ -59,7 +59,25 @@ def test_scheduler_runs_messages_first_then_the_least_served_session() -> None:
         for f in [blocker, *futures]:
             f.result(timeout=10)
         assert order == ["message 1", "message 2", "tick poor", "tick rich"]
-        assert rich.used >= 5.0 and poor.used >= 1.0  # each call's time is added to its lane
+        assert rich.used >= 0.2 and poor.used >= 0.1  # each call's time is added to its lane
+    finally:
+        sched.close()
+
+
+def test_a_session_far_ahead_loses_its_messages_priority() -> None:
+    """A client that floods messages cannot starve the others: once its lane is more than
+    URGENT_CREDIT CPU seconds ahead, its messages queue with the ticks, by CPU used."""
+    sched = Scheduler(workers=1)
+    gate, order = threading.Event(), []
+    try:
+        blocker = _hold(sched, gate)
+        greedy = Lane(sched.lane().used + URGENT_CREDIT + 1.0)
+        futures = [sched.submit(greedy, order.append, "greedy message"),
+                   sched.submit(Lane(0.0), order.append, "tick", urgent=False)]
+        gate.set()
+        for f in [blocker, *futures]:
+            f.result(timeout=10)
+        assert order == ["tick", "greedy message"]
     finally:
         sched.close()
 

@@ -50,6 +50,9 @@ MAX_SESSIONS = 64
 MAX_SESSIONS_LIMIT = 10_000  # beyond any one machine's worth of sessions: a typo
 IDLE_MINUTES = 30.0
 MAX_DEFAULT_WORKERS = 2
+# CPU seconds a session may be ahead of the others and still have its messages go first: a
+# click's reply comes at once, but a client flooding messages cannot starve the class
+URGENT_CREDIT = 0.25
 # the close codes the page reads (conn.js): 1013 "try again later", 1000 a normal close
 FULL_CODE = 1013
 IDLE_CODE = 1000
@@ -84,9 +87,11 @@ class Scheduler:
 
     ``submit(lane, fn, *args, urgent=...)`` queues one call and returns its
     :class:`~concurrent.futures.Future`. Urgent calls (messages) run first, in order of arrival;
-    the others (training ticks) by their lane's ``used`` seconds, least first. The caller runs
-    at most one call per lane at a time (a session is not thread-safe): ``app.py`` holds a lock
-    per connection around each call. A future cancelled while it waits is skipped.
+    the others (training ticks) by their lane's ``used`` seconds, least first — and so do the
+    messages of a lane more than :data:`URGENT_CREDIT` seconds ahead of the scheduler's clock.
+    The caller runs at most one call per lane at a time (a session is not thread-safe):
+    ``app.py`` holds a lock per connection around each call. A future cancelled while it waits
+    is skipped.
 
     Parameters
     ----------
@@ -124,7 +129,10 @@ class Scheduler:
                 self._threads.append(thread)
                 thread.start()
             seq = next(self._seq)
-            rank, key = (0, float(seq)) if urgent else (1, max(lane.used, self._clock))
+            if urgent and lane.used <= self._clock + URGENT_CREDIT:
+                rank, key = 0, float(seq)
+            else:
+                rank, key = 1, max(lane.used, self._clock)
             heapq.heappush(self._heap, (rank, key, seq, future, lane, fn, args))
             self._cv.notify()
         return future
