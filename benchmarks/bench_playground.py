@@ -282,13 +282,14 @@ async def _classroom(base: str, n: int, seconds: float,
     return out, page_ms, cpu
 
 
-def classroom_figures(n: int, seconds: float) -> dict[str, float]:
+def classroom_figures(n: int, seconds: float, workers: int = 0) -> dict[str, float]:
     """N sessions playing at once on a ``neuralab playground`` process: frames/s per session
     (median, min), total steps/s, the server's CPU (cores) and steps per CPU second, and
     ``GET /`` in ms (median, max)."""
     import asyncio
 
     options = ["--max-sessions", str(n)] if n > 64 else []  # 64: the server's default
+    options += ["--workers", str(workers)] if workers else []
     proc, url = _serve_in_a_process(*options)
     try:
         out, page_ms, cpu = asyncio.run(_classroom(url, n, seconds, proc.pid))
@@ -302,12 +303,12 @@ def classroom_figures(n: int, seconds: float) -> dict[str, float]:
             "page_median": statistics.median(page_ms), "page_max": max(page_ms)}
 
 
-def classroom_report(sessions: int, seconds: float) -> None:
+def classroom_report(sessions: int, seconds: float, workers: int = 0) -> None:
     print(f"{'sessions':>8}  {'frames/s per session (median, min)':>34}  "
           f"{'steps/s, all sessions':>21}  {'server CPU (cores)':>18}  "
           f"{'steps per CPU s':>15}  {'GET / ms (median, max)':>22}")
     for n in sorted({1, sessions}):
-        f = classroom_figures(n, seconds)
+        f = classroom_figures(n, seconds, workers)
         print(f"{n:>8}  {f['fps_median']:>25.1f}, {f['fps_min']:>6.1f}  {f['steps']:>21,.0f}  "
               f"{f['cores']:>18.2f}  {f['per_cpu']:>15,.0f}  "
               f"{f['page_median']:>14.1f}, {f['page_max']:>5.0f}", flush=True)
@@ -396,6 +397,8 @@ def main() -> None:
     which.add_argument("--no-browser", action="store_true", help="skip the browser figures")
     which.add_argument("--sessions", type=int, default=0,
                        help="only a classroom: N sessions playing at once (and 1)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="with --sessions: the server's --workers (0: its default)")
     args = parser.parse_args()
     if args.blas_threads:
         from threadpoolctl import threadpool_limits
@@ -408,7 +411,7 @@ def main() -> None:
     print(f"neuralab playground benchmark — {platform.python_version()}, {cpu_name()}, "
           f"{cpu_count()} CPUs, BLAS threads: {args.blas_threads or 'default'}")
     if args.sessions:
-        classroom_report(args.sessions, args.seconds)
+        classroom_report(args.sessions, args.seconds, args.workers)
         return
     rows: list[tuple[str, str, str, str]] = []
 

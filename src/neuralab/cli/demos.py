@@ -34,7 +34,7 @@ def playground(
     idle_minutes: float = typer.Option(30.0, help="Close a paused session that has received "
                                        "nothing for this long."),
     workers: int = typer.Option(None, help="Threads that train every session in turn "
-                                "(default: the cores but one, at most 2)."),
+                                "(default: one per core, at most 4)."),
 ) -> None:
     """Serve the interactive neural-network playground (FastAPI + uvicorn) and open it.
 
