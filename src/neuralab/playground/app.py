@@ -138,7 +138,9 @@ class _Connection:
                 event = await asyncio.wait_for(
                     self.ws.receive(), self.active + self.classroom.idle_seconds - loop.time())
             except TimeoutError:
-                if self.session.playing or loop.time() < self.active + self.classroom.idle_seconds:
+                if self.session.playing:  # never idle while it plays, however slow its ticks
+                    self.active = loop.time()
+                if loop.time() < self.active + self.classroom.idle_seconds:
                     continue
                 await self.send([self.classroom.idle_message()])
                 await self.ws.close(code=IDLE_CODE, reason="idle")
