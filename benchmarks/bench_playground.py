@@ -36,6 +36,16 @@ grid 128, 5,000 points) for scale. Latencies are medians over ``--repeats`` mess
 
 Run ``python benchmarks/bench_playground.py`` (``--quick`` for shorter runs, ``--browser-only``
 or ``--no-browser``). It prints a table; it never asserts.
+
+**A classroom** (``--sessions N``, instead of the above): ``neuralab playground`` in its own
+process and N real WebSocket clients on loopback (asyncio ``websockets``, no browser) in this
+one, each playing the default network at once. From 1 s after every session has its first
+frame, over ``--seconds``: frames/s per session (median and min over the sessions), the
+minibatch steps/s of all sessions together (from each session's first and last frame header),
+the server's CPU (cores, from /proc) and its steps per CPU second — the figure that holds
+still on a machine shared with other jobs — and the time ``GET /`` takes meanwhile (median and
+max of a request every 0.25 s). Run for 1 session and for N, for comparison. The clients' own
+work shares the machine with the server, as a class's browsers do not.
 """
 
 from __future__ import annotations
@@ -196,13 +206,123 @@ def websocket_figures(config: dict[str, Any], seconds: float,
     return count / elapsed, steps, latencies
 
 
+# --------------------------------------------------------------------------- a classroom
+async def _student(url: str, ready: Any, window: dict[str, float],
+                   out: list[tuple[int, int]]) -> None:
+    """One session playing the default network: sets ``ready`` at its first frame after
+    play, then counts (frames, steps) between ``window["start"]`` and ``window["stop"]``
+    (loop times, set once every session is ready)."""
+    import asyncio
+
+    from websockets import connect
+
+    from neuralab.playground.frames import decode_frame
+
+    loop = asyncio.get_running_loop()
+    async with connect(url, max_size=None) as ws:
+        for _ in range(3):  # hello, points, frame
+            await ws.recv()
+        await ws.send(json.dumps({"type": "play"}))
+        first = last = None
+        frames = 0
+        while loop.time() < window["stop"]:
+            try:
+                message = await asyncio.wait_for(ws.recv(), 0.1)
+            except TimeoutError:
+                continue
+            if not isinstance(message, bytes):
+                continue
+            ready.set()
+            if window["start"] <= loop.time() < window["stop"]:
+                frames += 1
+                first = first or message
+                last = message
+        steps = 0
+        if first is not None and last is not None:
+            steps = decode_frame(last)[0]["step"] - decode_frame(first)[0]["step"]
+        out.append((frames, steps))
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux's /proc; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _classroom(base: str, n: int, seconds: float,
+                     pid: int) -> tuple[list[tuple[int, int]], list[float], float]:
+    """N students; the window opens 1 s after every one has its first frame."""
+    import asyncio
+
+    import httpx
+
+    loop = asyncio.get_running_loop()
+    window = {"start": float("inf"), "stop": float("inf")}
+    readies = [asyncio.Event() for _ in range(n)]
+    out: list[tuple[int, int]] = []
+    students = [asyncio.create_task(_student(base.replace("http", "ws") + "ws", ready, window,
+                                             out)) for ready in readies]
+    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 300)
+    window["start"] = loop.time() + 1.0
+    window["stop"] = window["start"] + seconds
+    page_ms: list[float] = []
+    async with httpx.AsyncClient() as client:
+        await asyncio.sleep(window["start"] - loop.time())
+        cpu = _cpu_seconds(pid)
+        while loop.time() < window["stop"]:
+            t = time.perf_counter()
+            (await client.get(base, timeout=30)).raise_for_status()
+            page_ms.append(1000 * (time.perf_counter() - t))
+            await asyncio.sleep(0.25)
+        cpu = _cpu_seconds(pid) - cpu
+    await asyncio.gather(*students)
+    return out, page_ms, cpu
+
+
+def classroom_figures(n: int, seconds: float, workers: int = 0) -> dict[str, float]:
+    """N sessions playing at once on a ``neuralab playground`` process: frames/s per session
+    (median, min), total steps/s, the server's CPU (cores) and steps per CPU second, and
+    ``GET /`` in ms (median, max)."""
+    import asyncio
+
+    options = ["--max-sessions", str(n)] if n > 64 else []  # 64: the server's default
+    options += ["--workers", str(workers)] if workers else []
+    proc, url = _serve_in_a_process(*options)
+    try:
+        out, page_ms, cpu = asyncio.run(_classroom(url, n, seconds, proc.pid))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    fps = sorted(frames / seconds for frames, _ in out)
+    steps = sum(steps for _, steps in out)
+    return {"fps_median": statistics.median(fps), "fps_min": fps[0], "steps": steps / seconds,
+            "cores": cpu / seconds, "per_cpu": steps / cpu if cpu else 0.0,
+            "page_median": statistics.median(page_ms), "page_max": max(page_ms)}
+
+
+def classroom_report(sessions: int, seconds: float, workers: int = 0) -> None:
+    print(f"{'sessions':>8}  {'frames/s per session (median, min)':>34}  "
+          f"{'steps/s, all sessions':>21}  {'server CPU (cores)':>18}  "
+          f"{'steps per CPU s':>15}  {'GET / ms (median, max)':>22}")
+    for n in sorted({1, sessions}):
+        f = classroom_figures(n, seconds, workers)
+        print(f"{n:>8}  {f['fps_median']:>25.1f}, {f['fps_min']:>6.1f}  {f['steps']:>21,.0f}  "
+              f"{f['cores']:>18.2f}  {f['per_cpu']:>15,.0f}  "
+              f"{f['page_median']:>14.1f}, {f['page_max']:>5.0f}", flush=True)
+
+
 # --------------------------------------------------------------------------- in Chromium
-def _serve_in_a_process() -> tuple[subprocess.Popen[bytes], str]:
+def _serve_in_a_process(*options: str) -> tuple[subprocess.Popen[bytes], str]:
     """``neuralab playground --no-browser`` on a free port, as a user runs it."""
     port = _free_port()
     exe = os.path.join(os.path.dirname(sys.executable), "neuralab")
     base = [exe] if os.path.exists(exe) else [sys.executable, "-m", "neuralab"]
-    proc = subprocess.Popen([*base, "playground", "--no-browser", "--port", str(port)],
+    proc = subprocess.Popen([*base, "playground", "--no-browser", "--port", str(port),
+                             *options],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while True:
@@ -281,6 +401,10 @@ def main() -> None:
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--browser-only", action="store_true", help="only the browser figures")
     which.add_argument("--no-browser", action="store_true", help="skip the browser figures")
+    which.add_argument("--sessions", type=int, default=0,
+                       help="only a classroom: N sessions playing at once (and 1)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="with --sessions: the server's --workers (0: its default)")
     args = parser.parse_args()
     if args.blas_threads:
         from threadpoolctl import threadpool_limits
@@ -292,6 +416,9 @@ def main() -> None:
 
     print(f"neuralab playground benchmark — {platform.python_version()}, {cpu_name()}, "
           f"{cpu_count()} CPUs, BLAS threads: {args.blas_threads or 'default'}")
+    if args.sessions:
+        classroom_report(args.sessions, args.seconds, args.workers)
+        return
     rows: list[tuple[str, str, str, str]] = []
 
     def row(name: str, value: float, unit: str, target: str, ratio: float | None) -> None:

@@ -41,11 +41,18 @@ def _free_port() -> int:
 
 def run_server() -> Iterator[str]:
     """Start `neuralab playground --no-browser` on a free port, yield its URL, stop it."""
+    for url, _ in server_process():
+        yield url
+
+
+def server_process(*options: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Start `neuralab playground --no-browser --port P *options`, yield its URL and process
+    (whose ``pid`` is the server's: `neuralab` is a console script), stop it."""
     port = _free_port()
     exe = Path(sys.executable).parent / "neuralab"
     base = [str(exe)] if exe.exists() else [sys.executable, "-m", "neuralab"]
     proc = subprocess.Popen(
-        [*base, "playground", "--no-browser", "--port", str(port)],
+        [*base, "playground", "--no-browser", "--port", str(port), *options],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     deadline = time.monotonic() + 30
@@ -61,7 +68,7 @@ def run_server() -> Iterator[str]:
                 if time.monotonic() > deadline:
                     pytest.fail("the playground server did not answer within 30 s")
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", proc
     finally:
         proc.terminate()
         try:

@@ -446,7 +446,13 @@ def test_cli_command_starts_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(app_module, "serve", lambda **kw: calls.append(kw))
     result = CliRunner().invoke(app, ["playground", "--port", "9001", "--no-browser"])
     assert result.exit_code == 0, result.output
-    assert calls == [{"host": "127.0.0.1", "port": 9001, "open_browser": False}]
+    result = CliRunner().invoke(app, ["playground", "--no-browser", "--max-sessions", "100",
+                                      "--idle-minutes", "5"])
+    assert result.exit_code == 0, result.output
+    assert calls == [{"host": "127.0.0.1", "port": 9001, "open_browser": False,
+                      "max_sessions": 64, "idle_minutes": 30.0, "workers": None},
+                     {"host": "127.0.0.1", "port": 8765, "open_browser": False,
+                      "max_sessions": 100, "idle_minutes": 5.0, "workers": None}]
     assert CliRunner().invoke(app, ["playground", "--port", "0"]).exit_code == 2
 
 

@@ -32,15 +32,23 @@ def playground(
     port: int = typer.Option(8765, min=1, max=65535, help="Port to listen on."),
     browser: bool = typer.Option(True, "--browser/--no-browser",
                                  help="Open the playground in a web browser."),
+    max_sessions: int = typer.Option(64, help="Sessions (browser tabs) at once; one more is "
+                                     "told the server is full (a classroom: 30-100)."),
+    idle_minutes: float = typer.Option(30.0, help="Close a paused session that has received "
+                                       "nothing for this long."),
+    workers: int = typer.Option(None, help="Threads that train every session in turn "
+                                "(default: one per core, at most 4)."),
 ) -> None:
     """Serve the interactive neural-network playground (FastAPI + uvicorn) and open it.
 
     Example: neuralab playground --port 8000 --no-browser
+    A classroom: neuralab playground --host 0.0.0.0 --max-sessions 100 --no-browser
     """
     from ..playground.app import serve
 
     _check_listen(host, port)
-    serve(host=host, port=port, open_browser=browser)
+    serve(host=host, port=port, open_browser=browser, max_sessions=max_sessions,
+          idle_minutes=idle_minutes, workers=workers)
 
 
 def _check_listen(host: str, port: int) -> None:

@@ -7,7 +7,9 @@
   :mod:`~.points` (the data and their features), :mod:`~.points_csv` (points as CSV),
   :mod:`~.network` (the layers), :mod:`~.frames` (the binary frame and its heatmaps),
   :mod:`~.metrics` (the frame's metrics) and :mod:`~.export` (model, script and CSV files).
-* :mod:`~neuralab.playground.app` — the FastAPI app and ``serve()`` (``neuralab playground``).
+* :mod:`~neuralab.playground.app` — the FastAPI app and ``serve()`` (``neuralab playground``);
+  :mod:`~neuralab.playground.classroom` — the session limit, the idle close and the scheduler
+  that shares the CPU between the sessions.
 
 ``import neuralab.playground`` does not import FastAPI or uvicorn: ``create_app`` and ``serve``
 load them on first use.

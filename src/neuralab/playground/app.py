@@ -2,9 +2,11 @@
 
 ``create_app()`` serves the page (``/``, ``/poly``), its static files (``/static/...``) and the
 WebSocket ``/ws`` of PROTOCOL.md. Each connection owns one
-:class:`~neuralab.playground.session.Session` and one worker thread: every call into the
-session (messages, training, frames) runs on that thread, in order, so the event loop never
-trains and one slow session never blocks another. ``serve()`` runs the app with uvicorn.
+:class:`~neuralab.playground.session.Session`; every call into the session (messages,
+training, frames) runs, in order, on the worker threads of the app's
+:class:`~neuralab.playground.classroom.Classroom`, which share the CPU fairly between the
+sessions, cap their number and close idle ones — so the event loop never trains and one slow
+session never blocks another. ``serve()`` runs the app with uvicorn.
 
 Nothing a client sends makes the server write a file: exports travel back in the reply.
 """
@@ -13,14 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import ipaddress
 import logging
 import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -30,6 +30,7 @@ from fastapi.responses import FileResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from .classroom import FULL_CODE, IDLE_CODE, IDLE_MINUTES, MAX_SESSIONS, Classroom
 from .poly_api import router as poly_router
 from .protocol import MAX_FPS, error_message, parse_message
 from .session import Outgoing, Session
@@ -82,20 +83,24 @@ def origin_allowed(
 # --------------------------------------------------------------------------- one connection
 class _Connection:
     """One WebSocket and its Session: a receiver loop and a player loop on the event loop,
-    all session work on a private single-thread executor."""
+    all session work on the classroom's scheduler (classroom.py)."""
 
-    def __init__(self, ws: WebSocket) -> None:
+    def __init__(self, ws: WebSocket, classroom: Classroom) -> None:
         self.ws = ws
+        self.classroom = classroom
         self.session: Session | None = None
-        # one thread per session: calls run in order (the session is not thread-safe) and a
-        # slow session only ever occupies its own thread
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="playground")
+        self.lane = classroom.scheduler.lane()
+        # one call at a time: calls run in order (the session is not thread-safe)
+        self.busy = asyncio.Lock()
         self.send_lock = asyncio.Lock()
         self.wake = asyncio.Event()
+        self.active = 0.0  # loop time of the last message received or tick played
 
-    async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, functools.partial(fn, *args))
+    async def call(self, fn: Callable[..., T], *args: Any, urgent: bool = True) -> T:
+        """``fn(*args)`` on a worker; ``urgent=False`` (training) waits for its fair turn."""
+        async with self.busy:
+            return await asyncio.wrap_future(
+                self.classroom.scheduler.submit(self.lane, fn, *args, urgent=urgent))
 
     async def send(self, items: list[Outgoing]) -> None:
         async with self.send_lock:
@@ -121,13 +126,26 @@ class _Connection:
         except Exception as err:  # the transport failed (client gone mid-send): just clean up
             log.debug("playground: connection ended: %r", err)
         finally:
-            self.executor.shutdown(wait=False, cancel_futures=True)
             self.session = None  # the session's arrays go with the connection
 
     async def receiver(self) -> None:
-        """Apply each message; a bad one gets an ``error`` reply, never ends the session."""
+        """Apply each message; a bad one gets an ``error`` reply, never ends the session. A
+        paused session that receives nothing for the classroom's idle time is closed."""
+        loop = asyncio.get_running_loop()
+        self.active = loop.time()
         while True:
-            event = await self.ws.receive()
+            try:
+                event = await asyncio.wait_for(
+                    self.ws.receive(), self.active + self.classroom.idle_seconds - loop.time())
+            except TimeoutError:
+                if self.session.playing:  # never idle while it plays, however slow its ticks
+                    self.active = loop.time()
+                if loop.time() < self.active + self.classroom.idle_seconds:
+                    continue
+                await self.send([self.classroom.idle_message()])
+                await self.ws.close(code=IDLE_CODE, reason="idle")
+                return
+            self.active = loop.time()
             if event["type"] == "websocket.disconnect":
                 return
             raw = event.get("text")
@@ -159,7 +177,8 @@ class _Connection:
                 due = loop.time()
                 continue
             try:
-                replies = await self.call(self.session.tick)
+                replies = await self.call(self.session.tick, urgent=False)
+                self.active = loop.time()
             except Exception as err:
                 log.exception("playground: training failed")
                 self.session.playing = False
@@ -180,6 +199,7 @@ class _Connection:
 # --------------------------------------------------------------------------- the app
 def create_app(
     host: str | None = None, port: int | None = None, static_dir: str | Path | None = None,
+    classroom: Classroom | None = None,
 ) -> FastAPI:
     """The playground as an ASGI app.
 
@@ -190,9 +210,19 @@ def create_app(
         address the ASGI server reports for each connection).
     static_dir : path, optional
         Where ``index.html`` and the static files live (default: the package's ``static/``).
+    classroom : Classroom, optional
+        The session limit, the scheduler and the idle time (default: ``Classroom()``).
     """
     static = Path(static_dir) if static_dir is not None else STATIC_DIR
-    app = FastAPI(title="neuralab playground", docs_url=None, redoc_url=None, openapi_url=None)
+    room = classroom if classroom is not None else Classroom()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        yield
+        room.close()  # the scheduler's threads end with the server
+
+    app = FastAPI(title="neuralab playground", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
 
     def page(name: str) -> Response:
         path = static / name
@@ -209,6 +239,10 @@ def create_app(
     @app.get("/poly", include_in_schema=False)
     async def poly() -> Response:
         return page("poly.html")
+
+    @app.get("/api/status", include_in_schema=False)
+    async def status() -> dict[str, Any]:
+        return room.status()  # sessions now and the limit (classroom.py)
 
     app.include_router(poly_router)  # POST /api/poly/fit: the polynomial page's fits
     app.mount("/static", StaticFiles(directory=static, check_dir=False), name="static")
@@ -227,7 +261,17 @@ def create_app(
             await ws.close(code=1008, reason="origin not allowed")
             return
         await ws.accept()
-        await _Connection(ws).run()
+        if not room.admit():  # full: say so, close with 1013 (try again later), no session
+            log.warning("playground: refused a connection: %d sessions, the most allowed",
+                        room.max_sessions)
+            with contextlib.suppress(Exception):
+                await ws.send_json(room.full_message())
+                await ws.close(code=FULL_CODE, reason=room.full_message()["message"])
+            return
+        try:
+            await _Connection(ws, room).run()
+        finally:
+            room.leave()
         if ws.application_state == WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
                 await ws.close()
@@ -246,14 +290,19 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True,
+          max_sessions: int = MAX_SESSIONS, idle_minutes: float = IDLE_MINUTES,
+          workers: int | None = None) -> None:
     """Run the playground with uvicorn until interrupted (Ctrl-C).
 
     Binding to an address other than loopback prints a warning: anyone who can reach the
-    port can then use the playground (and this machine's CPU).
+    port can then use the playground (and this machine's CPU). ``max_sessions``,
+    ``idle_minutes`` and ``workers``: the :class:`~neuralab.playground.classroom.Classroom`'s
+    (a bad value raises ValueError before anything starts).
     """
     import uvicorn
 
+    classroom = Classroom(max_sessions, idle_minutes, workers)
     _single_threaded_blas()
     if not is_loopback(host):
         print(f"warning: binding to {host} makes the playground reachable from other "
@@ -266,10 +315,12 @@ def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True) 
     # permessage-deflate only off this machine: on loopback, deflating a frame costs more than
     # sending it (a 6 × 32 network's 0.44 MB frame at G = 100: ~15 ms of the server's time, and
     # the browser's to inflate it, every frame)
-    config = uvicorn.Config(create_app(host, port), host=host, port=port, log_level="warning",
+    config = uvicorn.Config(create_app(host, port, classroom=classroom), host=host,
+                            port=port, log_level="warning",
                             ws_max_size=WS_MAX_SIZE, ws_per_message_deflate=not is_loopback(host))
     server = uvicorn.Server(config)
-    print(f"neuralab playground: {url}  (Ctrl-C to stop)", flush=True)
+    print(f"neuralab playground: {url}  (up to {classroom.max_sessions} sessions; Ctrl-C to "
+          f"stop)", flush=True)
     if open_browser:
         threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
     server.run()

@@ -141,14 +141,24 @@ def layer_outputs(model: Sequential, x: B.Array) -> list[B.Array]:
 
     The heatmaps of all neurons come from this single batched pass over the grid. The arrays
     may be the layers' reused buffers: read them before the model runs again.
+
+    Then one row goes through again: a layer keeps its last pass (its backward cache and its
+    reused output buffer), and a session's last pass is its frame's — G² + N rows per layer,
+    ~30 MB at 6 × 32, G = 128 and 5,000 points, held for as long as the session lives. After
+    the one-row pass the layers hold one row; the arrays returned stay intact (a buffer of
+    another shape is a new buffer).
     """
     was_training = model.training
     model.eval()
     try:
         outs = []
+        row = x[:1]
         for layer in model.layers:
             x = layer.forward(x)
             outs.append(x)
+        if outs and outs[0].shape[0] > 1:
+            for layer in model.layers:
+                row = layer.forward(row)
         return outs
     finally:
         model.train(was_training)

@@ -26,6 +26,21 @@ export function parseFrame(buffer) {
   return { header, maps };
 }
 
+const FULL_RETRY_MS = 15000;
+
+/** The server closed an idle session (code 1000, reason "idle"): the page stays closed. */
+function idleClose(ev) {
+  return ev.code === 1000 && ev.reason === "idle";
+}
+
+/** The status line after a close (the server's reason is plain text: shown with textContent). */
+export function closeStatus(ev) {
+  if (ev.code === 1008) return "refused by the server (origin)";
+  if (ev.code === 1013) return `${ev.reason || "the server is full"} — trying again in ${FULL_RETRY_MS / 1000} s…`;
+  if (idleClose(ev)) return "closed by the server after a long pause — reload the page to start again";
+  return "disconnected — reconnecting…";
+}
+
 export class Connection {
   /** handlers: onOpen(), onClose(), onMessage(msg), onFrame({header, maps}) */
   constructor(handlers) {
@@ -71,8 +86,10 @@ export class Connection {
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       this.handlers.onClose?.(ev);
-      if (this.closedByUser || ev.code === 1008) return;
-      const delay = Math.min(5000, 300 * 2 ** this.retry++);
+      if (this.closedByUser || ev.code === 1008 || idleClose(ev)) return;
+      // the server is full (1013): try again later, not at once — a class reloading together
+      // must not hammer it
+      const delay = ev.code === 1013 ? FULL_RETRY_MS : Math.min(5000, 300 * 2 ** this.retry++);
       setTimeout(() => this.connect(), delay);
     };
   }

@@ -8,7 +8,7 @@
 // messages, the network diagram's callbacks and the render loop. The controls live in
 // controls.js, the output panel in output.js, the diagram in network.js, the hash in hash.js.
 import { TrainingCharts } from "./chart.js";
-import { Connection } from "./conn.js";
+import { Connection, closeStatus } from "./conn.js";
 import {
   applyHide, bindControls, buildControls, hideDiverged, labelSpeed, showDiverged, syncControls,
   updatePlayButton,
@@ -371,7 +371,7 @@ const conn = new Connection({
   onClose: (ev) => {
     state.playing = false;
     updatePlayButton();
-    setStatus(ev.code === 1008 ? "refused by the server (origin)" : "disconnected — reconnecting…", "bad");
+    setStatus(closeStatus(ev), "bad");
   },
   onMessage,
   onFrame,
