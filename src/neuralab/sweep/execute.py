@@ -207,9 +207,10 @@ def dask_client(dask: Any, jobs: int) -> tuple[Any, Callable[[bool], None]]:
     if isinstance(dask, distributed.Client):
         return dask, lambda now: None
     if dask.strip() == "local":
+        # the dashboard on a free port: 8787 taken by another cluster is a warning on stderr
         with _ctrl_c_ignored_by_children():
             cluster = distributed.LocalCluster(n_workers=jobs, threads_per_worker=1,
-                                               processes=True, dashboard_address=None)
+                                               processes=True, dashboard_address=":0")
         client = distributed.Client(cluster)
 
         def close(now: bool) -> None:
