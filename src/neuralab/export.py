@@ -86,7 +86,7 @@ def export(model: Sequential, path: str | Path, to: str) -> Path:
     if to == "torchscript":
         with _quiet():  # torch.jit is deprecated in favour of torch.export, but still works
             scripted = torch.jit.script(module)
-        io.atomic_write(path, lambda tmp: torch.jit.save(scripted, tmp))
+            io.atomic_write(path, lambda tmp: torch.jit.save(scripted, tmp))
         return path
     weight = next(module.parameters())  # the example input's dtype and device
     # batch 2: torch.export would take a batch of 1 for a constant

@@ -180,8 +180,9 @@ def _model_file(model: Sequential, training: bool | None = None,
 
 
 def _host_arrays(arrays: Mapping[str, B.Array]) -> dict[str, np.ndarray]:
-    """Named arrays (any backend) as C-contiguous numpy arrays, as safetensors writes them."""
-    return {name: np.ascontiguousarray(B.to_numpy(a)) for name, a in arrays.items()}
+    """Named arrays (any backend) as C-contiguous numpy arrays, as safetensors writes them
+    (``order="C"``, not ``np.ascontiguousarray``: a 0-d array stays 0-d)."""
+    return {name: np.asarray(B.to_numpy(a), order="C") for name, a in arrays.items()}
 
 
 def atomic_write(path: PathLike, write: Callable[[str], None]) -> Path:
