@@ -4,6 +4,7 @@ checkpoints follow the same layout; ``neuralab export`` to ONNX, TorchScript and
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 from pathlib import Path
@@ -448,3 +449,41 @@ def test_cli_says_what_to_install(run_dir: Path, monkeypatch: pytest.MonkeyPatch
     result = cli(str(run_dir), "--to", "onnx", "--overwrite")
     assert result.exit_code == 2
     assert "needs onnxscript: pip install 'neuralab[export]'" in result.output
+
+
+# --------------------------------------------------------------------------- other writers
+def test_the_playground_and_estimator_exports_load_into_torch(tmp_path: Path) -> None:
+    """Every writer goes through io: the playground's model export and an estimator's model
+    (saved with io.save) load into a torch module with plain load_state_dict."""
+    torch = pytest.importorskip("torch", reason="loads the files into torch modules")
+    import safetensors.torch
+
+    from neuralab.estimators import MLPClassifier
+    from neuralab.playground.points import featurize
+    from neuralab.playground.protocol import parse_message
+    from neuralab.playground.session import Session
+
+    session = Session()
+    session.apply(parse_message(json.dumps(
+        {"type": "config", "config": {"batchnorm": True, "dropout": 0.3}})))
+    for _ in range(2):
+        session.train_epoch()
+    reply = session.apply(parse_message('{"type": "export", "what": "model"}'))[0]
+    played = tmp_path / "playground.safetensors"
+    played.write_bytes(base64.b64decode(reply["content"]))
+    x_play = featurize(np.array([[0.5, -1.0], [3.0, 2.0], [-2.0, 1.5]]), session.config.features)
+
+    X, y = blobs()
+    estimator = MLPClassifier(hidden_layer_sizes=(6,), activation="maxout", batchnorm=True,
+                              epochs=3, random_state=0).fit(X, y)
+    fitted = io.save(estimator.model_, tmp_path / "estimator.safetensors")
+
+    for path, x in ((played, x_play), (fitted, X[:9])):
+        ours = io.load(path).eval()
+        dtype = ours.params()[0].value.dtype  # the file's float dtype
+        module = by_hand(architecture(path)).to(getattr(torch, str(dtype)))
+        module.load_state_dict(safetensors.torch.load_file(path))
+        x = x.astype(dtype)
+        with torch.no_grad():
+            got = module.eval()(torch.from_numpy(x)).numpy()
+        np.testing.assert_allclose(got, ours.forward(x), rtol=0, atol=1e-5, err_msg=path.name)
