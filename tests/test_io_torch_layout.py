@@ -487,3 +487,46 @@ def test_the_playground_and_estimator_exports_load_into_torch(tmp_path: Path) ->
         with torch.no_grad():
             got = module.eval()(torch.from_numpy(x)).numpy()
         np.testing.assert_allclose(got, ours.forward(x), rtol=0, atol=1e-5, err_msg=path.name)
+
+
+def to_format_1(path: Path, model: Sequential) -> None:
+    """Rewrite ``model``'s file or checkpoint as neuralab wrote it before format "2"."""
+    with safe_open(str(path), framework="numpy") as f:
+        meta = f.metadata()
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    prefix = "model/" if "neuralab_arrays" in meta else ""
+    ours = io.from_torch_state_dict(model, {k.removeprefix(prefix): v for k, v in tensors.items()
+                                            if k.startswith(prefix)})
+    old = {k: v for k, v in tensors.items() if not k.startswith(prefix)}
+    old.update({prefix + k: np.ascontiguousarray(v) for k, v in ours.items()})
+    safetensors.numpy.save_file(old, str(path), metadata={**meta, "format_version": "1"})
+
+
+def test_a_run_directory_of_format_1_evaluates_resumes_and_exports(tmp_path: Path) -> None:
+    """A run trained before format "2": eval, train --resume and export all read it."""
+    from neuralab import experiment
+    from neuralab.config import TrainConfig
+
+    run = tmp_path / "run"
+    config = {"data": "digits", "model": {"hidden": [8], "batchnorm": True}, "epochs": 2,
+              "seed": 0}
+    experiment.run(TrainConfig.parse(config), run, progress=False, pictures=False)
+    metrics = experiment.evaluate_run(run)
+    model = io.load(run / "model.safetensors")
+    for name in ("model.safetensors", "checkpoints/last.safetensors"):
+        to_format_1(run / name, model)
+    assert io.read_arrays_file(run / "checkpoints" / "last.safetensors").version == "1"
+    with safe_open(str(run / "model.safetensors"), framework="numpy") as f:
+        assert f.metadata()["format_version"] == "1" and "1.gamma" in f.keys()
+    assert experiment.evaluate_run(run) == pytest.approx(metrics)  # the old model file loads
+
+    result = cli(str(run), "--to", "safetensors")  # a format "2" copy of the old model
+    assert result.exit_code == 0, result.output
+    with safe_open(str(run / "export" / "model.safetensors"), framework="numpy") as f:
+        assert f.metadata()["format_version"] == "2"
+
+    resumed = experiment.run(TrainConfig.parse({**config, "epochs": 3}), run, resume=True,
+                             progress=False, pictures=False)
+    assert resumed.metrics["epochs"] == 3
+    with safe_open(str(run / "model.safetensors"), framework="numpy") as f:
+        assert f.metadata()["format_version"] == "2"
