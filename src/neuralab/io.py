@@ -4,9 +4,11 @@ File format (``format_version`` ``"2"``): one `safetensors <https://huggingface.
 safetensors>`_ file whose tensors are the ``state_dict()`` of the PyTorch module
 :func:`to_torch` builds — the same names, shapes and order — so a PyTorch user loads it with::
 
-    import safetensors.torch
-    module = neuralab.io.to_torch(neuralab.io.load(path))   # or the same nn.Sequential by hand
-    module.load_state_dict(safetensors.torch.load_file(path))
+    import safetensors.torch, torch.nn as nn
+    module = nn.Sequential(nn.Linear(64, 100), nn.ReLU(), nn.Linear(100, 10))  # the architecture
+    module.load_state_dict(safetensors.torch.load_file(path))  # strict: every name and shape
+
+(``to_torch(load(path))`` builds that module from the file's architecture metadata.)
 
 Keys are ``torch.nn.Sequential`` indices: one module per layer, layers without parameters
 (activations, Dropout, Maxout, Flatten) included, so they shift the indices as in PyTorch.
@@ -272,9 +274,12 @@ _TORCH_NAMES: dict[type[Layer], dict[str, str]] = {
                 "running_var": "running_var"},
 }
 _TRANSPOSED = {(Linear, "weight")}  # ours W (D, H), torch's weight (H, D)
-#: Entries of PyTorch's state_dict that neuralab has no value for: written as constants.
-_TORCH_ONLY: dict[type[Layer], dict[str, Callable[[], np.ndarray]]] = {
-    BatchNorm: {"num_batches_tracked": lambda: np.zeros((), dtype=np.int64)},
+#: Entries of PyTorch's state_dict that neuralab keeps no value for, per layer type ...
+_TORCH_ONLY: dict[type[Layer], tuple[str, ...]] = {BatchNorm: ("num_batches_tracked",)}
+#: ... and the constant each is written with (we count no batches: torch reads the count
+#: only when momentum=None, which to_torch never sets).
+_CONSTANTS: dict[str, Callable[[], np.ndarray]] = {
+    "num_batches_tracked": lambda: np.zeros((), dtype=np.int64),
 }
 
 
@@ -284,23 +289,15 @@ def _layout(layer: Layer, prefix: str = "") -> list[tuple[str | None, str, bool]
     if isinstance(layer, Sequential):
         return [entry for i, child in enumerate(layer) for entry in _layout(child, f"{prefix}{i}.")]
     kind = next((cls for cls in _TORCH_NAMES if isinstance(layer, cls)), None)
-    names = _TORCH_NAMES.get(kind, {})  # type: ignore[arg-type]
+    if kind is None:  # no parameters (activations, Dropout ...), or ones named as in torch
+        return [(prefix + name, prefix + name, False)
+                for name in (*layer.named_params(), *layer.named_buffers())]
+    names = _TORCH_NAMES[kind]
     entries: list[tuple[str | None, str, bool]] = [
         (prefix + ours, prefix + names.get(ours, ours), (kind, ours) in _TRANSPOSED)
         for ours in (*layer.named_params(), *layer.named_buffers())
     ]
-    entries += [(None, prefix + name, False) for name in _TORCH_ONLY.get(kind, {})]  # type: ignore[arg-type]
-    return entries
-
-
-def _torch_only(model: Sequential, name: str) -> np.ndarray:
-    """The constant a PyTorch-only entry (``"3.num_batches_tracked"``) is written with."""
-    index, _, rest = name.rpartition(".")
-    layer: Layer = model
-    for i in index.split("."):
-        layer = layer[int(i)]  # type: ignore[index]
-    kind = next(cls for cls in _TORCH_ONLY if isinstance(layer, cls))
-    return _TORCH_ONLY[kind][rest]()
+    return entries + [(None, prefix + name, False) for name in _TORCH_ONLY.get(kind, ())]
 
 
 def torch_state_dict(model: Sequential) -> dict[str, B.Array]:
@@ -317,7 +314,7 @@ def torch_state_dict(model: Sequential) -> dict[str, B.Array]:
     out: dict[str, B.Array] = {}
     for ours, theirs, transposed in _layout(model):
         if ours is None:
-            out[theirs] = _torch_only(model, theirs)
+            out[theirs] = _CONSTANTS[theirs.rpartition(".")[2]]()
         else:
             out[theirs] = state[ours].T if transposed else state[ours]
     return out
@@ -373,7 +370,7 @@ def _check_version(metadata: dict[str, str], path: Path) -> str:
             f"{path}: format_version={version!r} is not supported; this neuralab reads "
             f"format_version {' and '.join(map(repr, READABLE_VERSIONS))}"
         )
-    return version  # type: ignore[return-value]
+    return str(version)
 
 
 # --------------------------------------------------------------------------- load
