@@ -68,7 +68,7 @@ LAYERS: dict[str, int] = {
     "train": 4, "models": 4, "io": 4,
     "callbacks": 5, "data": 5, "features": 5, "poly": 5,
     "viz": 6,
-    "experiment": 7, "rundir": 7, "estimators": 7, "demo": 7,
+    "experiment": 7, "rundir": 7, "estimators": 7, "demo": 7, "export": 7,
     "sweep": 8,
     "playground": 9,
     "cli": 10,

@@ -395,6 +395,19 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("playground-port-0", ["playground", "--port", "0", "--no-browser"], 2, "--port"),
     ("playground-port-huge", ["playground", "--port", "70000", "--no-browser"], 2, "--port"),
     ("playground-port-x", ["playground", "--port", "x", "--no-browser"], 2, "--port"),
+    # export (--to safetensors: no optional package needed)
+    *[(f"export-{name}", ["export", run, "--to", to, "--out", out], status, needle)
+      for name, run, to, out, status, needle in [
+          ("format", "{W}/runs/ok", "tflite", "{out}", 2, "--to 'tflite' is not a format"),
+          ("not-a-run", "{W}/inputs", "safetensors", "{out}", 2, "not a neuralab run directory"),
+          ("killed", "{W}/runs/killed", "safetensors", "{out}", 2, "--resume"),
+          ("missing-run", "{W}/nowhere", "safetensors", "{out}", 2, "nowhere"),
+          ("exists", "{W}/runs/ok", "safetensors", "{W}/inputs/ok.png", 2, "--overwrite"),
+          ("out-folder", "{W}/runs/ok", "safetensors", "{W}/inputs", 2, "is a folder"),
+          ("out-no-dir", "{W}/runs/ok", "safetensors", "{out}/m.safetensors", 2,
+           "does not exist"),
+          ("ok", "{W}/runs/ok", "safetensors", "{out}", 0, "wrote"),
+      ]],
     ("no-such-command", ["nope"], 2, "nope"),
     ("no-such-option", ["--nope"], 2, "--nope"),
 ]
@@ -605,6 +618,9 @@ def _command_options() -> dict[str, tuple[list[str], dict[str, st.SearchStrategy
         "demo": (["demo"], {"--epochs": _either("1", "3").filter(
                                 lambda v: not _int_in(v, 4, 100_000)),
                             "--seed": _either("1")}),
+        "export": (["export", "--out", "{out}"],
+                   {"": _either("{W}/runs/ok", "{W}/runs/killed"),
+                    "--to": _either("safetensors")}),
         "playground": (["playground", "--no-browser"],
                        {"--port": VALUES.filter(lambda v: not _int_in(v, 1, 65535))}),
     }

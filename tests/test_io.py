@@ -173,11 +173,11 @@ def test_file_is_plain_safetensors_with_json_metadata(tmp_path: Path) -> None:
     with safe_open(str(path), framework="numpy") as f:
         meta = f.metadata()
         names = set(f.keys())
-    assert meta["format_version"] == "1"
+    assert meta["format_version"] == "2"
     assert meta["dtype"] == "float32"
     assert meta["training"] == "false"
     assert json.loads(meta["neuralab"]) == model.get_config()
-    assert names == set(model.state_dict())
+    assert names == set(io.torch_state_dict(model))  # PyTorch's names: tests/test_io_torch_layout
     # safetensors layout: an 8-byte little-endian header length, then the JSON header
     raw = path.read_bytes()
     header = json.loads(raw[8 : 8 + int.from_bytes(raw[:8], "little")])
@@ -252,6 +252,7 @@ def write_raw(path: Path, tensors: dict[str, np.ndarray], metadata: dict[str, st
 
 
 def meta(config: Any, **extra: str) -> dict[str, str]:
+    """Metadata of a format "1" file: the tensors under neuralab's own names and shapes."""
     return {"neuralab": json.dumps(config), "format_version": "1", **extra}
 
 
@@ -304,7 +305,7 @@ def test_missing_tensor_is_reported(tmp_path: Path) -> None:
     ("metadata", "message"),
     [
         ({"neuralab": "{not json", "format_version": "1"}, "not valid JSON"),
-        (meta({"type": "Sequential", "layers": []}, format_version="2"), "format_version='2'"),
+        (meta({"type": "Sequential", "layers": []}, format_version="3"), "format_version='3'"),
         (meta({"type": "Linear", "in_features": 2}), "not a Sequential"),
         (meta({"type": "Sequential", "layers": [{"type": "ReLU", "bogus": 1}]}), "does not fit"),
     ],

@@ -92,7 +92,9 @@ def test_a_checkpoint_that_does_not_fit_is_found_before_any_write(finished: Path
     (run / "config.json").write_text(json.dumps(edited))
     before = snapshot(run)
     config = TrainConfig.parse({**edited, "epochs": 5})
-    with pytest.raises(ValueError, match=r"does not fit the model.*shape \(8,\)"):
+    # named as in the file, PyTorch's layout: weight (out, in)
+    with pytest.raises(ValueError, match=r"does not fit the model.*'0\.weight'.*shape \(8, 64\), "
+                                         r"the model needs \(16, 64\)"):
         experiment.run(config, run, resume=True, progress=False)
     assert snapshot(run) == before
 

@@ -243,13 +243,14 @@ def _check_resume(config: TrainConfig, out: Path, ckpt: Checkpoint) -> Path | No
 def _check_checkpoint(config: TrainConfig, out: Path, model: Any, path: Path) -> None:
     """The checkpoint at ``path`` fits ``model`` and has done fewer than ``config.epochs``
     epochs. Loading its weights here only checks them: ``fit(resume=path)`` loads them again."""
-    arrays, meta = nio.read_arrays(path)
+    arrays, meta, version = nio.read_arrays_file(path)
     state = meta.get("checkpoint")
     if not isinstance(state, dict) or "epoch" not in state:
         raise ValueError(f"resume: {str(path)!r} is not a neuralab training checkpoint")
     try:
-        model.load_state_dict({name.removeprefix("model/"): value for name, value in
-                               arrays.items() if name.startswith("model/")})
+        model.load_state_dict(nio.file_state(model, {
+            name.removeprefix("model/"): value for name, value in arrays.items()
+            if name.startswith("model/")}, version))
     except ValueError as err:
         raise ValueError(f"resume: the checkpoint of {str(out)!r} does not fit the model "
                          f"(was its config.json edited?): {err}") from None

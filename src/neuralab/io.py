@@ -1,20 +1,45 @@
-"""Save and load models as safetensors files; export them to PyTorch.
+"""Save and load models as safetensors files that PyTorch loads as they are; export them.
 
-File format (``format_version`` ``"1"``): one `safetensors <https://huggingface.co/docs/
-safetensors>`_ file. Its tensors are ``model.state_dict()`` under their dotted names
-(``"1.weight"``, ``"2.running_mean"`` ...), each in its own dtype; its metadata (all strings):
+File format (``format_version`` ``"2"``): one `safetensors <https://huggingface.co/docs/
+safetensors>`_ file whose tensors are the ``state_dict()`` of the PyTorch module
+:func:`to_torch` builds — the same names, shapes and order — so a PyTorch user loads it with::
+
+    import safetensors.torch, torch.nn as nn
+    module = nn.Sequential(nn.Linear(64, 100), nn.ReLU(), nn.Linear(100, 10))  # the architecture
+    module.load_state_dict(safetensors.torch.load_file(path))  # strict: every name and shape
+
+(``to_torch(load(path))`` builds that module from the file's architecture metadata.)
+
+Keys are ``torch.nn.Sequential`` indices: one module per layer, layers without parameters
+(activations, Dropout, Maxout, Flatten) included, so they shift the indices as in PyTorch.
+
+=========  =========================================================================  =========
+layer      tensors (H: the layer's width, D: its input width)                         ours
+=========  =========================================================================  =========
+Linear     ``i.weight`` (H, D) — our W (D, H) transposed —, ``i.bias`` (H,)            W.T, b
+BatchNorm  ``i.weight`` (H,), ``i.bias`` (H,), ``i.running_mean`` (H,),                γ, β
+           ``i.running_var`` (H,), ``i.num_batches_tracked`` (int64, 0-d: always 0,
+           neuralab does not count batches; PyTorch reads it only when momentum=None)
+=========  =========================================================================  =========
+
+Its metadata (all strings):
 
 ==================  ==========================================================================
 key                 value
 ==================  ==========================================================================
-``neuralab``        ``json.dumps(model.get_config())`` — the architecture
-``format_version``  ``"1"``
-``dtype``           the state's float dtype (``"float32"``; ``"float32,float64"`` if mixed)
+``neuralab``        ``json.dumps(model.get_config())`` — the architecture (the layer list)
+``format_version``  ``"2"``
+``dtype``           the weights' float dtype (``"float32"``; ``"float32,float64"`` if mixed)
 ``training``        ``"true"`` / ``"false"``: the mode the model was saved in
 ==================  ==========================================================================
 
-Nothing is pickled: loading a file never runs code from it. The file can be read by any
-safetensors reader (``safetensors.torch.load_file`` included).
+Files of format ``"1"`` (neuralab's own names: Linear ``weight`` (D, H), BatchNorm ``gamma``,
+``beta``; no ``num_batches_tracked``) still load: :func:`load` reads the version first.
+Training checkpoints (:func:`write_arrays`) store the model the same way, under ``model/``;
+their optimizer slots (``optim/...``) keep neuralab's shapes, as PyTorch's optimizers key their
+state by number, not by name.
+
+Nothing is pickled: loading a file never runs code from it.
 
 Examples
 --------
@@ -34,7 +59,7 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import safetensors.numpy
@@ -62,11 +87,14 @@ if TYPE_CHECKING:  # torch is imported inside to_torch only: `import neuralab.io
     import torch
 
 __all__ = [
-    "FORMAT_VERSION", "atomic_write", "atomic_write_bytes", "atomic_write_text", "load",
-    "read_arrays", "save", "to_bytes", "to_torch", "write_arrays",
+    "FORMAT_VERSION", "READABLE_VERSIONS", "atomic_write", "atomic_write_bytes",
+    "atomic_write_text", "file_state", "from_torch_state_dict", "load", "read_arrays",
+    "read_arrays_file", "save", "to_bytes", "to_torch", "torch_state_dict", "write_arrays",
 ]
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
+#: The versions :func:`load` reads: "1" is neuralab's own layout (W (D, H), gamma/beta).
+READABLE_VERSIONS = ("1", "2")
 PathLike = str | os.PathLike[str]
 
 
@@ -138,11 +166,12 @@ def _model_file(model: Sequential, training: bool | None = None,
             f"model must be a neuralab Sequential, got {type(model).__name__}; "
             f"wrap a single layer as Sequential(layer)"
         )
-    tensors = _host_arrays(model.state_dict())
+    tensors = _host_arrays(torch_state_dict(model))
     metadata = {
         "neuralab": json.dumps(model.get_config()),
         "format_version": FORMAT_VERSION,
-        "dtype": ",".join(sorted({str(t.dtype) for t in tensors.values()})),
+        "dtype": ",".join(sorted({str(t.dtype) for t in tensors.values()
+                                  if np.issubdtype(t.dtype, np.floating)})),
         "training": "true" if (model.training if training is None else training) else "false",
     }
     clash = sorted(metadata.keys() & dict(extra_metadata or {}).keys())
@@ -153,8 +182,9 @@ def _model_file(model: Sequential, training: bool | None = None,
 
 
 def _host_arrays(arrays: Mapping[str, B.Array]) -> dict[str, np.ndarray]:
-    """Named arrays (any backend) as C-contiguous numpy arrays, as safetensors writes them."""
-    return {name: np.ascontiguousarray(B.to_numpy(a)) for name, a in arrays.items()}
+    """Named arrays (any backend) as C-contiguous numpy arrays, as safetensors writes them
+    (``order="C"``, not ``np.ascontiguousarray``: a 0-d array stays 0-d)."""
+    return {name: np.asarray(B.to_numpy(a), order="C") for name, a in arrays.items()}
 
 
 def atomic_write(path: PathLike, write: Callable[[str], None]) -> Path:
@@ -200,7 +230,8 @@ def atomic_write_text(path: PathLike, text: str) -> Path:
 
 def write_arrays(path: PathLike, arrays: dict[str, B.Array], meta: dict[str, Any]) -> Path:
     """Named arrays (any backend) plus JSON-serializable ``meta`` as one safetensors file,
-    written atomically — the format of training checkpoints and preprocessing state."""
+    written atomically — the format of training checkpoints and preprocessing state. A
+    checkpoint's model arrays are in the file layout (:func:`torch_state_dict`)."""
     path = Path(path)
     tensors = _host_arrays(arrays)
     metadata = {"neuralab_arrays": json.dumps(meta), "format_version": FORMAT_VERSION}
@@ -208,15 +239,138 @@ def write_arrays(path: PathLike, arrays: dict[str, B.Array], meta: dict[str, Any
     return path
 
 
-def read_arrays(path: PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """The arrays and metadata written by :func:`write_arrays`."""
+class ArraysFile(NamedTuple):
+    """What :func:`read_arrays_file` reads: the arrays, the JSON metadata and the format
+    version the file was written with (which says the layout of a checkpoint's model)."""
+
+    arrays: dict[str, np.ndarray]
+    meta: dict[str, Any]
+    version: str
+
+
+def read_arrays_file(path: PathLike) -> ArraysFile:
+    """The arrays, metadata and format version of a file written by :func:`write_arrays`."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"path={str(path)!r}: no such file")
     metadata, tensors = _read(path)
     if "neuralab_arrays" not in metadata:
         raise ValueError(f"{path} was not written by neuralab.io.write_arrays")
-    return tensors, json.loads(metadata["neuralab_arrays"])
+    version = _check_version(metadata, path)
+    return ArraysFile(tensors, json.loads(metadata["neuralab_arrays"]), version)
+
+
+def read_arrays(path: PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The arrays and metadata written by :func:`write_arrays`."""
+    arrays, meta, _ = read_arrays_file(path)
+    return arrays, meta
+
+
+# --------------------------------------------------------------------------- the file layout
+#: Our parameter and buffer names -> PyTorch's, per layer type; Linear's weight is transposed.
+_TORCH_NAMES: dict[type[Layer], dict[str, str]] = {
+    Linear: {"weight": "weight", "bias": "bias"},
+    BatchNorm: {"gamma": "weight", "beta": "bias", "running_mean": "running_mean",
+                "running_var": "running_var"},
+}
+_TRANSPOSED = {(Linear, "weight")}  # ours W (D, H), torch's weight (H, D)
+#: Entries of PyTorch's state_dict that neuralab keeps no value for, per layer type ...
+_TORCH_ONLY: dict[type[Layer], tuple[str, ...]] = {BatchNorm: ("num_batches_tracked",)}
+#: ... and the constant each is written with (we count no batches: torch reads the count
+#: only when momentum=None, which to_torch never sets).
+_CONSTANTS: dict[str, Callable[[], np.ndarray]] = {
+    "num_batches_tracked": lambda: np.zeros((), dtype=np.int64),
+}
+
+
+def _layout(layer: Layer, prefix: str = "") -> list[tuple[str | None, str, bool]]:
+    """``(our name, torch name, transposed)`` for every entry of the file, in PyTorch's
+    state_dict order; our name is None for the entries only PyTorch has."""
+    if isinstance(layer, Sequential):
+        return [entry for i, child in enumerate(layer) for entry in _layout(child, f"{prefix}{i}.")]
+    kind = next((cls for cls in _TORCH_NAMES if isinstance(layer, cls)), None)
+    if kind is None:  # no parameters (activations, Dropout ...), or ones named as in torch
+        return [(prefix + name, prefix + name, False)
+                for name in (*layer.named_params(), *layer.named_buffers())]
+    names = _TORCH_NAMES[kind]
+    entries: list[tuple[str | None, str, bool]] = [
+        (prefix + ours, prefix + names.get(ours, ours), (kind, ours) in _TRANSPOSED)
+        for ours in (*layer.named_params(), *layer.named_buffers())
+    ]
+    return entries + [(None, prefix + name, False) for name in _TORCH_ONLY.get(kind, ())]
+
+
+def torch_state_dict(model: Sequential) -> dict[str, B.Array]:
+    """``model``'s state under the names and shapes of ``to_torch(model).state_dict()``.
+
+    Linear: ``weight`` (H, D) = our W.T, ``bias`` (H,); BatchNorm: ``weight`` = γ, ``bias``
+    = β, ``running_mean``, ``running_var`` (H,), ``num_batches_tracked`` (int64, 0-d, 0).
+    Arrays stay on the model's backend (a transposed weight is a view); the constants are
+    numpy. This is the layout of every weight file neuralab writes.
+    """
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a neuralab Sequential, got {type(model).__name__}")
+    state = model.state_dict()
+    out: dict[str, B.Array] = {}
+    for ours, theirs, transposed in _layout(model):
+        if ours is None:
+            out[theirs] = _CONSTANTS[theirs.rpartition(".")[2]]()
+        else:
+            out[theirs] = state[ours].T if transposed else state[ours]
+    return out
+
+
+def from_torch_state_dict(model: Sequential, state: Mapping[str, Any]) -> dict[str, Any]:
+    """The inverse of :func:`torch_state_dict`: ``state`` (PyTorch's names and shapes, e.g.
+    ``torch_module.state_dict()`` or a weight file's tensors) under ``model``'s own names and
+    shapes, ready for ``model.load_state_dict``. The PyTorch-only entries
+    (``num_batches_tracked``) may be absent; they are dropped.
+
+    Raises
+    ------
+    ValueError
+        Naming the missing, unexpected or misshapen entries in PyTorch's terms.
+    """
+    layout = _layout(model)
+    expected = {theirs for _, theirs, _ in layout}
+    required = {theirs for ours, theirs, _ in layout if ours is not None}
+    missing, extra = sorted(required - set(state)), sorted(set(state) - expected)
+    if missing or extra:
+        raise ValueError(f"the weights do not fit the model: missing {missing}, unexpected "
+                         f"{extra}")
+    ours_state = model.state_dict()
+    out: dict[str, Any] = {}
+    for ours, theirs, transposed in layout:
+        if ours is None:
+            continue
+        value, like = state[theirs], ours_state[ours]
+        need = tuple(like.shape)[::-1] if transposed else tuple(like.shape)
+        if tuple(value.shape) != need:
+            raise ValueError(f"state[{theirs!r}] has shape {tuple(value.shape)}, the model needs "
+                             f"{need}")
+        # a file's numpy arrays: transposed into a C-ordered copy, as the model's own are
+        out[ours] = (np.ascontiguousarray(value.T) if isinstance(value, np.ndarray)
+                     else value.T) if transposed else value
+    return out
+
+
+def file_state(model: Sequential, tensors: Mapping[str, Any], version: str) -> dict[str, Any]:
+    """A file's model tensors under ``model``'s own names, whichever layout ``version`` says
+    they are in: ``"1"`` (ours, as they are) or ``"2"`` (PyTorch's, :func:`torch_state_dict`)."""
+    if version == "1":
+        return dict(tensors)
+    return from_torch_state_dict(model, tensors)
+
+
+def _check_version(metadata: dict[str, str], path: Path) -> str:
+    """The file's ``format_version``, after checking that this neuralab reads it."""
+    version = metadata.get("format_version")
+    if version not in READABLE_VERSIONS:
+        raise ValueError(
+            f"{path}: format_version={version!r} is not supported; this neuralab reads "
+            f"format_version {' and '.join(map(repr, READABLE_VERSIONS))}"
+        )
+    return str(version)
 
 
 # --------------------------------------------------------------------------- load
@@ -243,7 +397,8 @@ def load(path: PathLike, backend: str = "numpy", *, seed: int | B.Generator | No
     ------
     ValueError
         If the file is missing, is not a neuralab model file, names an unknown layer type, or
-        holds arrays whose names or shapes do not fit the architecture.
+        holds arrays whose names or shapes do not fit the architecture. Files of format
+        ``"1"`` (neuralab's own layout) load as well.
     """
     target = B.get_backend(backend)  # a bad backend name fails before any reading
     path = Path(path)
@@ -252,9 +407,10 @@ def load(path: PathLike, backend: str = "numpy", *, seed: int | B.Generator | No
     metadata, tensors = _read(path)
     config = _parse_metadata(metadata, path)
     model = _build(config, B.make_rng(seed), path)
-    _match_dtypes(model, tensors)
     try:
-        model.load_state_dict(tensors)
+        state = file_state(model, tensors, metadata["format_version"])
+        _match_dtypes(model, state)
+        model.load_state_dict(state)
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None
     model.train(metadata.get("training", "false") == "true")
@@ -279,12 +435,7 @@ def _parse_metadata(metadata: dict[str, str], path: Path) -> dict[str, Any]:
             f"{path} is not a neuralab model file: its metadata has no 'neuralab' entry "
             f"(write models with neuralab.io.save)"
         )
-    version = metadata.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ValueError(
-            f"{path}: format_version={version!r} is not supported; this neuralab reads "
-            f"format_version={FORMAT_VERSION!r}"
-        )
+    _check_version(metadata, path)
     try:
         config = json.loads(metadata["neuralab"])
     except json.JSONDecodeError as err:
@@ -343,7 +494,9 @@ def to_torch(model: Sequential) -> torch.nn.Sequential:
     Flatten
     ==============  ========================================================================
 
-    Modules get the dtype of our arrays and, for torch-backed models, their device.
+    Modules get the dtype of our arrays and, for torch-backed models, their device. The
+    weights go in through :func:`torch_state_dict`, the layout of neuralab's weight files, so
+    ``module.load_state_dict(safetensors.torch.load_file(path))`` loads a saved model into it.
 
     Raises
     ------
@@ -358,7 +511,12 @@ def to_torch(model: Sequential) -> torch.nn.Sequential:
         import torch
     except ImportError as err:
         raise ValueError("to_torch needs PyTorch: pip install torch") from err
-    return _convert(model, torch)
+    module = _convert(model, torch)
+    # the weights through the file layout: one mapping for files and modules, checked here
+    # (strict) against the modules just built
+    module.load_state_dict({name: _tensor(value, torch)
+                            for name, value in torch_state_dict(model).items()})
+    return module
 
 
 def _convert(layer: Layer, torch: Any) -> torch.nn.Module:
@@ -380,27 +538,22 @@ def _tensor(x: B.Array, torch: Any) -> torch.Tensor:
     return torch.from_numpy(np.array(B.to_numpy(x), copy=True))
 
 
+def _dtype_device(x: B.Array, torch: Any) -> dict[str, Any]:
+    """The torch dtype and device of our array ``x`` (numpy and cupy arrays: on the CPU)."""
+    like = _tensor(x[:1], torch)
+    return {"dtype": like.dtype, "device": like.device}
+
+
 def _linear(layer: Linear, torch: Any) -> torch.nn.Module:
-    w, b = _tensor(layer.weight.value, torch), _tensor(layer.bias.value, torch)
-    module = torch.nn.Linear(layer.in_features, layer.out_features, dtype=w.dtype, device=w.device)
-    with torch.no_grad():
-        module.weight.copy_(w.T)  # torch stores (H, D) and computes x @ weight.T + bias
-        module.bias.copy_(b)
-    return module
+    # torch stores weight (H, D) and computes x @ weight.T + bias; to_torch copies the weights
+    return torch.nn.Linear(layer.in_features, layer.out_features,
+                           **_dtype_device(layer.weight.value, torch))
 
 
 def _batchnorm(layer: BatchNorm, torch: Any) -> torch.nn.Module:
-    gamma = _tensor(layer.gamma.value, torch)
-    module = torch.nn.BatchNorm1d(
-        layer.num_features, eps=layer.eps, momentum=1.0 - layer.momentum,
-        dtype=gamma.dtype, device=gamma.device,
-    )
-    with torch.no_grad():
-        module.weight.copy_(gamma)
-        module.bias.copy_(_tensor(layer.beta.value, torch))
-        module.running_mean.copy_(_tensor(layer.running_mean, torch))
-        module.running_var.copy_(_tensor(layer.running_var, torch))
-    return module
+    return torch.nn.BatchNorm1d(layer.num_features, eps=layer.eps,
+                                momentum=1.0 - layer.momentum,
+                                **_dtype_device(layer.gamma.value, torch))
 
 
 @functools.cache

@@ -291,8 +291,12 @@ class Trainer:
     # -- checkpoints -------------------------------------------------------------------------
     def state_dict(self) -> tuple[dict[str, Array], dict[str, Any]]:
         """Arrays (model state + optimizer slots) and JSON metadata (epoch, optimizer step,
-        dropout generator states, history) — everything :meth:`fit` needs to resume."""
-        arrays = {f"model/{k}": v for k, v in self.model.state_dict().items()}
+        dropout generator states, history) — everything :meth:`fit` needs to resume. The
+        model's arrays (``model/...``) are in the weight files' layout, PyTorch's
+        (:func:`neuralab.io.torch_state_dict`); the optimizer's slots keep the Params' shapes."""
+        from .io import torch_state_dict
+
+        arrays = {f"model/{k}": v for k, v in torch_state_dict(self.model).items()}
         opt = self.optimizer_.state_dict()
         arrays.update({f"optim/{k}": v for k, v in opt["slots"].items()})
         meta = {
@@ -305,9 +309,16 @@ class Trainer:
         }
         return arrays, meta
 
-    def load_state_dict(self, arrays: dict[str, Array], meta: dict[str, Any]) -> None:
-        self.model.load_state_dict(
-            {k.removeprefix("model/"): v for k, v in arrays.items() if k.startswith("model/")})
+    def load_state_dict(self, arrays: dict[str, Array], meta: dict[str, Any],
+                        version: str | None = None) -> None:
+        """Resume from :meth:`state_dict`'s arrays and metadata; ``version`` is the format of
+        the file they were read from (``"1"``: the model's arrays in neuralab's own layout;
+        default: the current format)."""
+        from .io import FORMAT_VERSION, file_state
+
+        model_arrays = {k.removeprefix("model/"): v for k, v in arrays.items()
+                        if k.startswith("model/")}
+        self.model.load_state_dict(file_state(self.model, model_arrays, version or FORMAT_VERSION))
         slots = {k.removeprefix("optim/"): v for k, v in arrays.items() if k.startswith("optim/")}
         self.optimizer_.load_state_dict({**meta["optimizer"], "slots": slots})
         for i, state in meta["rng"].items():
@@ -325,12 +336,12 @@ class Trainer:
         return write_arrays(path, arrays, {"checkpoint": meta})
 
     def load_checkpoint(self, path: str | Path) -> None:
-        from .io import read_arrays
+        from .io import read_arrays_file
 
-        arrays, meta = read_arrays(path)
+        arrays, meta, version = read_arrays_file(path)
         if "checkpoint" not in meta:
             raise ValueError(f"resume={str(path)!r} is not a neuralab training checkpoint")
-        self.load_state_dict(arrays, meta["checkpoint"])
+        self.load_state_dict(arrays, meta["checkpoint"], version)
 
     # -- helpers -----------------------------------------------------------------------------
     def _check_last_batch(self, n: int) -> None:

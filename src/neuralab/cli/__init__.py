@@ -9,6 +9,7 @@ in the order ``neuralab --help`` lists them:
 * :mod:`.options` — ``train``'s options, made from TrainConfig (``train_options``), and the
   ``--config`` TOML file;
 * :mod:`.train` — ``train``, ``eval``, ``predict``;
+* :mod:`.export` — ``export`` (ONNX, TorchScript, safetensors);
 * :mod:`.data` — ``data list / info / download``;
 * :mod:`.poly` — ``polyfit``;
 * :mod:`.sweep` — ``sweep``;
@@ -23,7 +24,7 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
-from . import data, demos, poly, sweep, train
+from . import data, demos, export, poly, sweep, train
 from .errors import OneLineErrors, friendly_errors
 from .options import FEATURE_OPTIONS, TrainOption, train_options
 
@@ -56,6 +57,7 @@ def _main(
 app.command(cls=train.TrainCommand)(train.train)
 app.command("eval")(train.eval_)
 app.command()(train.predict)
+app.command()(export.export)
 data_app.command("list")(data.data_list)
 data_app.command("info")(data.data_info)
 data_app.command("download")(data.data_download)

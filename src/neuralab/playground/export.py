@@ -37,8 +37,9 @@ def export_message(what: str, config: PlaygroundConfig, points: Points, model: S
 
 
 def model_bytes(model: Sequential, config: PlaygroundConfig) -> bytes:
-    """The network as a :func:`neuralab.io.save` file in eval mode (:func:`neuralab.io.to_bytes`),
-    plus the playground config under the ``playground`` metadata key."""
+    """The network as a :func:`neuralab.io.save` file in eval mode (:func:`neuralab.io.to_bytes`:
+    PyTorch's ``state_dict`` layout), plus the playground config under the ``playground``
+    metadata key."""
     return to_bytes(model, training=False,
                     extra_metadata={"playground": json.dumps(config.model_dump())})
 

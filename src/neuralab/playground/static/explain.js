@@ -133,7 +133,7 @@ export const EXPLAIN = {
   loss_chart: { title: "Loss curve", text: "Training loss (dark) and test loss (light) per epoch; hover to read values." },
   accuracy_chart: { title: "Accuracy curve", text: "Training accuracy (dark) and test accuracy (light) per epoch; regression: the test R². Hover to read values." },
   loss_log: { title: "Log scale", text: "The loss axis on a log scale: a loss falling by the same factor falls by the same height, so late, slow progress stays visible." },
-  export: { title: "Export", text: "The trained model (safetensors, neuralab.io.load reads it), a Python script that reruns this experiment with neuralab, or a link holding the configuration." },
+  export: { title: "Export", text: "The trained model (safetensors in PyTorch's state_dict layout: neuralab.io.load or torch's load_state_dict reads it), a Python script that reruns this experiment with neuralab, or a link holding the configuration." },
   grid: { title: "Heatmap resolution G", formula: "G × G points xᵢⱼ = (−6 + 12·(j + ½)/G, 6 − 12·(i + ½)/G);  cost ∝ G² forward passes a frame",
     text: "The resolution of the output picture and the neuron thumbnails: the network is evaluated on a G × G grid of cell centres over the square [−6, 6]², one colour per cell. Larger G: a finer picture, more work per frame." },
   diagnostics: { title: "Diagnostics", formula: "dead: h = 0 on every training point;  overfitting: over 20 epochs L_train falls, L_test rises;  rising: L_train up 5 epochs in a row, or above its start;  too small: |ΔL|/L and ‖Δθ‖/‖θ‖ < 0.1 % an epoch at ≥ 80 % of the first loss",
