@@ -36,7 +36,7 @@ from .backend import to_numpy
 from .callbacks import Checkpoint, EarlyStopping, ProgressBar
 from .config import TrainConfig
 from .data.preprocess import ImageScaler, Standardizer, from_state
-from .data.registry import check_fits_data, check_fits_split
+from .data.registry import check_fits_data, check_fits_split, info
 from .models import build
 from .optim import get_optimizer, run_schedule
 from .regularizers import get_regularizer
@@ -112,6 +112,12 @@ def check_run(config: TrainConfig) -> None:
                          "or 100,100); for none, choose model linear")
     check_fits_data(config.data, config.loss, config.features)
     check_fits_split(config.data, config.test_fraction)
+    if config.augment and (config.features or info(config.data).inputs != "images"):
+        what = (f"features={','.join(config.features)}" if config.features
+                else f"data={config.data!r}")
+        raise ValueError(f"augment=True moves images, but {what} gives no image pixels to move; "
+                         f"augment an image data set (digits, mnist, fashion-mnist, cifar10) "
+                         f"trained on its pixels (no --features)")
 
 
 def run(
@@ -179,6 +185,7 @@ def _run(config: TrainConfig, out: Path, *, resume: bool, overwrite: bool, progr
         optimizer=optimizer, schedule=run_schedule(config.lr_schedule, config.lr, config.epochs),
         epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
         callbacks=callbacks, device=config.device, backend=config.backend,
+        transform=_augmenter(config, ds, scaler),
     )
     description = _raw_description(config, raw)
     # -- every check passed: only from here on does the directory change
@@ -204,6 +211,25 @@ def _run(config: TrainConfig, out: Path, *, resume: bool, overwrite: bool, progr
     nio.atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2))
     drawn = _pictures(out, trainer, history, ds, X_test, config) if pictures else []
     return RunResult(out, metrics, history, drawn)
+
+
+def _augmenter(config: TrainConfig, ds: Any, scaler: Any) -> Callable[..., Any] | None:
+    """The Trainer's ``transform`` for ``config.augment`` (None without): the run's scaled rows
+    moved at random as images (:class:`neuralab.data.augment.Augmenter`), a batch on another
+    library brought to the host and back."""
+    if not config.augment:
+        return None
+    from .backend import asarray, is_numpy
+    from .data.augment import Augmenter
+
+    augmenter = Augmenter(ds.image_shape, scaler.mean_, scaler.scale_, config.seed)
+
+    def transform(xb: Any, epoch: int, step: int) -> Any:
+        if is_numpy(xb):
+            return augmenter(xb, epoch, step)
+        return asarray(augmenter(to_numpy(xb), epoch, step), like=xb)
+
+    return transform
 
 
 #: What a resumed run may not change: its data and its model (the checkpoint's weights fit them).

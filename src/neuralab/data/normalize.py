@@ -10,7 +10,7 @@ that, and the model reads it wrong. :func:`normalize_image` repeats the making o
 on one image:
 
 1. grey levels to ink: dark ink on light paper is inverted (the data sets are light on dark),
-   the paper's level (the median) subtracted and the darkest ink scaled to 1;
+   the paper's level (the median of the image's border) subtracted and the darkest ink scaled to 1;
 2. the ink's bounding box (pixels above ``INK_THRESHOLD`` of the strongest ink) is cropped;
 3. its longer side is scaled to the data set's box, aspect kept, with Pillow's anti-aliased
    resampling (Lanczos; an area average, ``BOX``, for scikit-learn's digits);
@@ -66,17 +66,24 @@ def framing_of(name: str) -> Framing | None:
     return FRAMINGS.get(name)
 
 
+def paper_level(grey: np.ndarray) -> float:
+    """The paper's grey level: the median of the image's outermost rows and columns, which a
+    drawing crosses only here and there (the median of the whole image would be ink where the
+    strokes cover more than half of it)."""
+    frame = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
+    return float(np.median(frame))
+
+
 def to_ink(grey: np.ndarray, invert: bool | None = None) -> np.ndarray:
     """Grey levels (H, W), 0..255, as ink (H, W) in [0, 1]: light on dark like the data sets.
 
-    ``invert`` None inverts when the image is mostly light (its median above 127.5: dark ink on
-    paper). The paper's level, the median, becomes 0 and the strongest ink 1; a blank image
-    gives zeros.
+    ``invert`` None inverts when the paper is light (:func:`paper_level` above 127.5: dark ink
+    on paper). The paper's level becomes 0 and the strongest ink 1; a blank image gives zeros.
     """
     grey = np.asarray(grey, dtype=np.float64)
-    flip = bool(np.median(grey) > 127.5) if invert is None else invert
+    flip = paper_level(grey) > 127.5 if invert is None else invert
     ink = 255.0 - grey if flip else grey
-    ink = ink - np.median(ink)
+    ink = ink - paper_level(ink)
     top = ink.max(initial=0.0)
     if top <= 0:
         return np.zeros_like(ink)
