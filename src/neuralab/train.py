@@ -150,9 +150,10 @@ class Trainer:
         ``SYNC_STEPS`` on a GPU (where each read stalls the device).
     transform : callable, optional
         ``transform(xb, epoch, step) -> xb``, applied to each training minibatch (N, D) before
-        its step, on the model's backend; data augmentation (:class:`neuralab.data.augment.
-        Augmenter`). It must be a pure function of its arguments (seeded by epoch and step), so
-        that a resumed run stays bit-identical. Validation and evaluation see X unchanged.
+        its step, on the model's backend: data augmentation (``data.augment.Augmenter``,
+        which ``experiment`` passes for ``augment``). It must be a pure function of its
+        arguments (seeded by epoch and step), so that a resumed run stays bit-identical.
+        Validation and evaluation see X unchanged.
 
     Attributes
     ----------
