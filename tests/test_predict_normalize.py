@@ -261,3 +261,18 @@ def test_augment_needs_image_pixels(tmp_path: Path) -> None:
             experiment.run(TrainConfig.parse({**bad, "augment": True, "epochs": 1}),
                            tmp_path / word, progress=False)
     assert "--augment" in invoke("train", "--help").output
+
+
+def test_augment_on_another_array_library_moves_the_same_way(tmp_path: Path) -> None:
+    """A batch of another library (here array_api_strict, as torch or CuPy on a GPU) goes
+    through the host and back: the same moves, so the same weights up to float rounding."""
+    pytest.importorskip("array_api_strict")
+    base = {"model": {"kind": "mlp", "hidden": [16]}, "augment": True, "epochs": 2}
+    numpy_run = experiment.run(TrainConfig.parse(base), tmp_path / "np", progress=False,
+                               pictures=False)
+    strict_run = experiment.run(TrainConfig.parse({**base, "backend": "array_api_strict"}),
+                                tmp_path / "strict", progress=False, pictures=False)
+    a = load(numpy_run.out / "model.safetensors").state_dict()
+    b = load(strict_run.out / "model.safetensors").state_dict()
+    for name in a:
+        np.testing.assert_allclose(a[name], b[name], rtol=1e-4, atol=1e-5)
