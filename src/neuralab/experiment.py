@@ -411,7 +411,7 @@ def predict_images(
     sets (MNIST, Fashion-MNIST, digits) are framed as they were made — light ink on dark, the
     ink's box scaled to the set's box, centred by its centre of mass (MNIST) — colour images are
     centre-cropped to a square and resized; ``raw`` resizes the whole canvas instead. ``invert``
-    None inverts grey images that are mostly light (dark ink on paper). ``show`` writes the
+    None inverts grey images on light paper (dark ink). ``show`` writes the
     model's inputs as one PNG (side by side, enlarged). Probabilities are the softmax of the
     scores.
     """
