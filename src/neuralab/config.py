@@ -324,6 +324,10 @@ class TrainConfig(StrictModel):
     patience: int | None = Field(
         None, description="Early stopping after this many epochs without a better validation "
         "loss; unset: off.")
+    augment: bool = Field(
+        False, description="Data augmentation, a regularizer that adds noise like dropout: "
+        "each epoch every training image is shifted (up to 10 % of its side), turned (±10°) "
+        "and scaled (0.9–1.1) at random, seeded by (seed, epoch); images on their pixels only.")
     device: str | None = Field(
         None, description=f"Where to train: {', '.join(DEVICES)} or cuda:N; unset: cpu (cuda "
         f"for backend cupy).")

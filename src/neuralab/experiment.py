@@ -36,7 +36,7 @@ from .backend import to_numpy
 from .callbacks import Checkpoint, EarlyStopping, ProgressBar
 from .config import TrainConfig
 from .data.preprocess import ImageScaler, Standardizer, from_state
-from .data.registry import check_fits_data, check_fits_split
+from .data.registry import check_fits_data, check_fits_split, info
 from .models import build
 from .optim import get_optimizer, run_schedule
 from .regularizers import get_regularizer
@@ -112,6 +112,12 @@ def check_run(config: TrainConfig) -> None:
                          "or 100,100); for none, choose model linear")
     check_fits_data(config.data, config.loss, config.features)
     check_fits_split(config.data, config.test_fraction)
+    if config.augment and (config.features or info(config.data).inputs != "images"):
+        what = (f"features={','.join(config.features)}" if config.features
+                else f"data={config.data!r}")
+        raise ValueError(f"augment=True moves images, but {what} gives no image pixels to move; "
+                         f"augment an image data set (digits, mnist, fashion-mnist, cifar10) "
+                         f"trained on its pixels (no --features)")
 
 
 def run(
@@ -179,6 +185,7 @@ def _run(config: TrainConfig, out: Path, *, resume: bool, overwrite: bool, progr
         optimizer=optimizer, schedule=run_schedule(config.lr_schedule, config.lr, config.epochs),
         epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
         callbacks=callbacks, device=config.device, backend=config.backend,
+        transform=_augmenter(config, ds, scaler),
     )
     description = _raw_description(config, raw)
     # -- every check passed: only from here on does the directory change
@@ -204,6 +211,25 @@ def _run(config: TrainConfig, out: Path, *, resume: bool, overwrite: bool, progr
     nio.atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2))
     drawn = _pictures(out, trainer, history, ds, X_test, config) if pictures else []
     return RunResult(out, metrics, history, drawn)
+
+
+def _augmenter(config: TrainConfig, ds: Any, scaler: Any) -> Callable[..., Any] | None:
+    """The Trainer's ``transform`` for ``config.augment`` (None without): the run's scaled rows
+    moved at random as images (:class:`neuralab.data.augment.Augmenter`), a batch on another
+    library brought to the host and back."""
+    if not config.augment:
+        return None
+    from .backend import asarray, is_numpy
+    from .data.augment import Augmenter
+
+    augmenter = Augmenter(ds.image_shape, scaler.mean_, scaler.scale_, config.seed)
+
+    def transform(xb: Any, epoch: int, step: int) -> Any:
+        if is_numpy(xb):
+            return augmenter(xb, epoch, step)
+        return asarray(augmenter(to_numpy(xb), epoch, step), like=xb)
+
+    return transform
 
 
 #: What a resumed run may not change: its data and its model (the checkpoint's weights fit them).
@@ -377,36 +403,32 @@ def evaluate_run(run_dir: str | Path) -> dict[str, Any]:
 
 
 def predict_images(
-    run_dir: str | Path, images: list[Path], top_k: int = 3, invert: bool | None = None
+    run_dir: str | Path, images: list[Path], top_k: int = 3, invert: bool | None = None,
+    *, raw: bool = False, show: str | Path | None = None,
 ) -> list[list[tuple[str, float]]]:
     """Top-k (class name, probability) for each image file, ranked.
 
-    Images are converted to grey or RGB and resized to the model's input; grey images whose mean
-    is light (dark ink on white paper) are inverted unless ``invert`` says otherwise, because
-    digits and MNIST are light strokes on black. Probabilities are the softmax of the scores.
+    Each image is brought to the form of the run's data set (:func:`model_inputs`): digit-like
+    sets (MNIST, Fashion-MNIST, digits) are framed as they were made — light ink on dark, the
+    ink's box scaled to the set's box, centred by its centre of mass (MNIST) — colour images are
+    centre-cropped to a square and resized; ``raw`` resizes the whole canvas instead. ``invert``
+    None inverts grey images on light paper (dark ink). ``show`` writes the
+    model's inputs as one PNG (side by side, enlarged). Probabilities are the softmax of the
+    scores.
     """
     from .losses import softmax
     from .train import predict_scores
 
     loaded = open_run(run_dir)
     meta = json.loads((Path(run_dir) / "dataset.json").read_text())
-    shape = meta["image_shape"]
-    if not shape:
-        raise ValueError(f"RUN_DIR={str(run_dir)!r} was trained on {meta['name']}, which has no "
-                         f"images; predict works for image datasets (digits, mnist, cifar10)")
-    rows = []
-    for path in images:
-        arr = _read_image(path, shape)
-        flip = invert if invert is not None else (len(shape) == 2 and arr.mean() > 127.5)
-        if flip:
-            arr = 255.0 - arr
-        rows.append(arr.reshape(-1) / 255.0 * meta["pixel_max"])
-    X = np.stack(rows)
+    pixels = model_inputs(meta, images, invert=invert, raw=raw, run_dir=run_dir)
+    if show is not None:
+        write_inputs_png(pixels, meta["pixel_max"], show)
+    X = pixels.reshape(len(images), -1)
     if loaded.config.features:  # the same blocks as in training, on the image batch
         from . import features
 
-        images = X.reshape(len(rows), *shape)
-        X = features.extract(images, loaded.config.features, **meta["feature_params"])
+        X = features.extract(pixels, loaded.config.features, **meta["feature_params"])
     X = loaded.scaler.transform(X)
     probs = np.asarray(softmax(predict_scores(loaded.model, X)))
     names = meta["class_names"]
@@ -414,9 +436,59 @@ def predict_images(
     return [[(names[j], float(p[j])) for j in idx] for p, idx in zip(probs, order, strict=True)]
 
 
-def _read_image(path: Path, shape: list[int]) -> np.ndarray:
-    """The image file at ``path`` as grey (H, W) or RGB (H, W, 3) float32 of the model's input
-    ``shape``; a ``ValueError`` naming the file when it is missing, a folder, not an image,
+def model_inputs(meta: dict[str, Any], images: list[Path], *, invert: bool | None = None,
+                 raw: bool = False, run_dir: str | Path = "RUN_DIR") -> np.ndarray:
+    """The image files as the run's raw inputs, (N, *image_shape) float32 in the data set's
+    pixel units (0..pixel_max), before features and the scaler. ``meta`` is the run's
+    ``dataset.json``; ``raw`` skips the data set's framing (:mod:`neuralab.data.normalize`)."""
+    from .data import normalize
+
+    shape = meta["image_shape"]
+    if not shape:
+        raise ValueError(f"RUN_DIR={str(run_dir)!r} was trained on {meta['name']}, which has no "
+                         f"images; predict works for image datasets (digits, mnist, cifar10)")
+    framing = normalize.framing_of(meta["name"])
+    rows = []
+    for path in images:
+        if raw or (len(shape) == 2 and framing is None):
+            arr = _read_image(path, shape)
+            flip = invert if invert is not None else (len(shape) == 2 and arr.mean() > 127.5)
+            if flip:
+                arr = 255.0 - arr
+            rows.append(arr / 255.0 * meta["pixel_max"])
+        elif len(shape) == 2:
+            grey = _read_image(path, None, "L")
+            rows.append(normalize.normalize_image(grey, framing, meta["pixel_max"], invert))
+        else:
+            rgb = normalize.square_resize(_read_image(path, None, "RGB"), tuple(shape[:2]))
+            rows.append(rgb / 255.0 * meta["pixel_max"])
+    return np.stack(rows).astype(np.float32)
+
+
+def write_inputs_png(pixels: np.ndarray, pixel_max: float, path: str | Path,
+                     zoom: int | None = None) -> Path:
+    """Write the model inputs ``pixels`` (N, H, W) or (N, H, W, 3), 0..pixel_max, as one PNG,
+    side by side with a 1-pixel gap, each enlarged ``zoom`` times (nearest; default: to about
+    224 pixels), atomically."""
+    import io as _bytes_io
+
+    from PIL import Image
+
+    h = pixels.shape[1]
+    zoom = zoom or max(1, 224 // h)
+    levels = np.clip(pixels / max(pixel_max, 1e-12) * 255.0, 0, 255).round().astype(np.uint8)
+    big = levels.repeat(zoom, axis=1).repeat(zoom, axis=2)
+    gap = np.full((big.shape[1], zoom, *big.shape[3:]), 128, np.uint8)
+    strip = np.concatenate([part for img in big for part in (img, gap)][:-1] or [gap], axis=1)
+    buffer = _bytes_io.BytesIO()
+    Image.fromarray(strip).save(buffer, format="PNG")
+    return nio.atomic_write_bytes(path, buffer.getvalue())
+
+
+def _read_image(path: Path, shape: list[int] | None, mode: str | None = None) -> np.ndarray:
+    """The image file at ``path`` as grey (H, W) or RGB (H, W, 3) float32 (``mode`` "L" or
+    "RGB"; None: from ``shape``), resized to the model's input ``shape`` (None: as it is); a
+    ``ValueError`` naming the file when it is missing, a folder, not an image,
     truncated, or so large that decoding it is refused (Pillow's decompression-bomb limit)."""
     import warnings
 
@@ -427,8 +499,9 @@ def _read_image(path: Path, shape: list[int]) -> np.ndarray:
             # Pillow warns from MAX_IMAGE_PIXELS pixels on and refuses twice that: refuse both.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as img:
-                img = img.convert("L" if len(shape) == 2 else "RGB").resize(
-                    (shape[1], shape[0]), Image.Resampling.BILINEAR)
+                img = img.convert(mode or ("L" if len(shape or ()) == 2 else "RGB"))
+                if shape is not None:
+                    img = img.resize((shape[1], shape[0]), Image.Resampling.BILINEAR)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValueError(f"IMAGE={str(path)!r} is too large to decode: more than "
                          f"{Image.MAX_IMAGE_PIXELS} pixels (a decompression bomb?)") from None

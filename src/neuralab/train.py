@@ -28,7 +28,7 @@ import csv
 import io
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,6 +148,12 @@ class Trainer:
         :class:`TrainingDiverged` naming its step), add them up and pass them to the step
         callbacks. 1 also stops on non-finite scores before the loss. None: 1 on the CPU,
         ``SYNC_STEPS`` on a GPU (where each read stalls the device).
+    transform : callable, optional
+        ``transform(xb, epoch, step) -> xb``, applied to each training minibatch (N, D) before
+        its step, on the model's backend: data augmentation (``data.augment.Augmenter``,
+        which ``experiment`` passes for ``augment``). It must be a pure function of its
+        arguments (seeded by epoch and step), so that a resumed run stays bit-identical.
+        Validation and evaluation see X unchanged.
 
     Attributes
     ----------
@@ -164,6 +170,7 @@ class Trainer:
         epochs: int = 10, batch_size: int = 64, seed: int = 0,
         callbacks: Sequence[Callback] = (), device: str | None = None,
         backend: str | None = None, sync_every: int | None = None,
+        transform: Callable[[Array, int, int], Array] | None = None,
     ) -> None:
         target = B.resolve_backend(device, backend)
         if target is not None:
@@ -182,6 +189,7 @@ class Trainer:
         self.device = device
         self.backend = backend
         self.sync_every = sync_every
+        self.transform = transform
         self._step_loss = get_loss(loss, step=True)
         self.regularizer_ = regularizer or NoReg()
         self.optimizer_ = (optimizer if isinstance(optimizer, Optimizer)
@@ -238,6 +246,8 @@ class Trainer:
                 # the stop is clipped to n: the array API leaves out-of-bounds stops undefined
                 idx = order[step * self.batch_size : min((step + 1) * self.batch_size, n)]
                 xb, tb = B.take_rows(X, idx), B.take_rows(target, idx)
+                if self.transform is not None:
+                    xb = self.transform(xb, epoch, step)
                 loss, scores = self.step(xb, tb, check_finite=eager, epoch=epoch, index=step)
                 tally.add(step, loss, idx.shape[0],
                           B.count_hits(scores, B.take_rows(y, idx))

@@ -208,15 +208,27 @@ def predict(
     top_k: int = typer.Option(3, min=1, help="How many classes to show per image."),
     invert: bool = typer.Option(None, "--invert/--no-invert", help="Invert grey levels (dark ink "
                                 "on white paper for digit models). Default: automatic."),
+    raw: bool = typer.Option(False, "--raw", help="Skip the data set's framing: resize the "
+                             "whole image to the model's input, as before."),
+    show: Path = typer.Option(None, "--show", metavar="PATH", help="Write the model's inputs "
+                              "(the normalized images, side by side, enlarged) to this PNG."),
 ) -> None:
     """Classify image files with a trained image model: top-k classes with probabilities.
 
-    Each image is resized to the model's input size (and converted to grey or RGB).
+    Each image is made like the training images before the model sees it.
+    Digit sets (mnist, fashion-mnist, digits): grey, inverted when the paper is
+    light (they are light ink on black), the ink's bounding box scaled with its
+    aspect kept to the set's box (mnist: 20×20 in 28×28, centred by its centre
+    of mass; fashion-mnist: 28×28, centred; digits: 8×8, area-averaged), grey
+    levels scaled to the training pixels'. Colour sets (cifar10): centre-cropped
+    to a square and resized. --raw resizes the whole image instead; --show PATH
+    writes what the model sees.
 
-    Example: neuralab predict runs/digits-mlp-20260101-120000 seven.png
+    Example: neuralab predict runs/mnist-mlp-1 seven.png --show seen.png
     """
     from ..experiment import predict_images
 
-    for path, ranked in zip(images, predict_images(run_dir, images, top_k, invert), strict=True):
+    ranked_all = predict_images(run_dir, images, top_k, invert, raw=raw, show=show)
+    for path, ranked in zip(images, ranked_all, strict=True):
         shown = "   ".join(f"{name} {p:.3f}" for name, p in ranked)
         typer.echo(f"{path}: {shown}")
