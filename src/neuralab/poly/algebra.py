@@ -38,9 +38,12 @@ def _affine(x: np.ndarray) -> tuple[float, float]:
 
 
 def _lstsq_chebyshev(t: np.ndarray, y: np.ndarray, degree: int) -> np.ndarray:
-    """Least squares in the Chebyshev basis of t ∈ [−1, 1]; returns power-of-t coefficients."""
+    """Least squares in the Chebyshev basis of t ∈ [−1, 1]; returns power-of-t coefficients,
+    (d+1,) for y (N,), (d+1, K) for y (N, K)."""
     basis = np.polynomial.chebyshev.chebvander(t, degree)
     norms = np.linalg.norm(basis, axis=0)
     norms[norms == 0] = 1.0
     cheb, *_ = np.linalg.lstsq(basis / norms, y, rcond=None)
-    return np.polynomial.chebyshev.cheb2poly(cheb / norms)
+    # y may be (N, K): K data sets at the same x, one factorization; cheb2poly is 1-D only
+    cheb = cheb / norms.reshape(-1, *[1] * (y.ndim - 1))
+    return np.apply_along_axis(np.polynomial.chebyshev.cheb2poly, 0, cheb)
