@@ -52,8 +52,8 @@ def test_bias_vanishes_at_and_above_the_true_degree() -> None:
     k = 200
     s = dc.draw(cubic, (-2.0, 2.0), 0.5, 30, k, n_test=500, seed=1)
     r = dc.decompose(s, range(7))
-    # E[(ȳ − f)²] = bias² + variance/K: a true bias of 0 leaves only that
-    assert np.all(r.bias2[3:] <= 5 * r.variance[3:] / k)
+    # unbiased: a true bias of 0 leaves only the sampling error of the mean fit, ~variance/K
+    assert np.all(np.abs(r.bias2[3:]) <= 3 * r.variance[3:] / k)
     assert np.all(r.bias2[:3] > 100 * r.variance[:3] / k)  # below degree 3 f is out of reach
     assert r.bias2[2] > 0.1
 
@@ -96,7 +96,7 @@ def test_an_impossible_degree_is_nan() -> None:
 def test_fit_all_is_fit() -> None:
     s = dc.draw(sine, (0.0, 1.0), 0.2, 15, 4, seed=2)
     for kw in ({}, {"l2": 0.1}, {"l1": 0.01}):
-        center, scale, tcoef = dc.fit_all(s.x, s.y, 5, **kw)
+        *_, tcoef = dc.fit_all(s.x, s.y, 5, **kw)
         for j in range(4):
             one = poly.fit(s.x, s.y[j], 5, **kw)
             np.testing.assert_allclose(tcoef[:, j], one.t_coefficients, rtol=1e-9, atol=1e-9)

@@ -18,7 +18,10 @@ test error         mean_{x,k} (y_test − ŷ_k(x))²           measured (Monte-C
 =================  ======================================  ===============================
 
 and test error ≈ bias² + variance + σ² (exactly in expectation: the difference is the
-sampling error of the test noise, reported as ``test_se``).
+sampling error of the test noise, reported as ``test_se``). bias² and variance carry K's
+correction: the variance over the K fits divides by K − 1, and bias² subtracts the mean fit's
+own sampling error variance/K — so both are unbiased (bias² can come out slightly below 0
+where the true bias is 0) and their sum is unchanged.
 
 The optimization error: fit the same least-squares objective (no penalty) by gradient descent
 for a chosen number of steps instead of solving it — from w = 0, step 1/L (L the largest
@@ -191,9 +194,14 @@ def _parts(pred_test: np.ndarray, sample: Sample, pred_train: np.ndarray
            ) -> tuple[float, float, float, float, float]:
     """(bias², variance, test MSE, its standard error, training MSE) of K fits' predictions
     ``pred_test`` ``(K, m)`` and ``pred_train`` ``(K, n)``."""
+    k = pred_test.shape[0]
     mean = pred_test.mean(axis=0)
-    bias2 = float(np.mean((mean - sample.f_test) ** 2))
-    variance = float(np.mean((pred_test - mean) ** 2))
+    spread = float(np.mean((pred_test - mean) ** 2))
+    # unbiased for finite K: E[(ȳ − f)²] = bias² + variance/K, so the plain mean-fit error
+    # overstates bias² (visibly, at a high degree); the correction moves variance/K over to
+    # the variance (the K−1 denominator) and leaves the sum bias² + variance unchanged
+    bias2 = float(np.mean((mean - sample.f_test) ** 2)) - spread / (k - 1)
+    variance = spread * k / (k - 1)
     err = (sample.y_test - pred_test) ** 2
     # err − (ŷ − f)² has mean σ² and is independent across (k, x): its spread gives the
     # sampling error of test MSE − (bias² + variance)
