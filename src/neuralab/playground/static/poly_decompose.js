@@ -260,7 +260,9 @@ export function initDecomposition(settings) {
         + ` ± ${fmtSig(bd.test_se[i], 2)} (K = ${r.k} data sets).`);
       if (bd.gd_test[i] !== null) {
         const gap = bd.gd_test[i] - bd.exact_test[i];
-        parts.push(`Gradient descent, ${bd.gd_steps.toLocaleString("en")} steps: test MSE ${fmtSig(bd.gd_test[i], 3)}`
+        const trainGap = bd.gd_train[i] - bd.exact_train[i];
+        parts.push(`Gradient descent, ${bd.gd_steps.toLocaleString("en")} steps: training MSE`
+          + ` ${fmtSig(trainGap, 2)} above the exact fit's (never below); test MSE ${fmtSig(bd.gd_test[i], 3)}`
           + ` — optimization error ${fmtSig(gap, 2)}${gap < -bd.test_se[i] ? " (stopping early acted as a regularizer)" : ""}.`);
       } else if (r.penalty !== "none") {
         parts.push("Gradient descent runs on the unpenalized objective: choose no regularization to see it.");
