@@ -33,10 +33,18 @@ from neuralab.data import runners
 from neuralab.poly import decompose as dc
 from neuralab.poly.fitting import fits_on
 
-from .poly_api import (LAM_GRID, LASSO_CURVE_SWEEPS, MAX_LAM, Penalty, PolyError, _num,
-                       _parse_request, _read_body)
+from .poly_api import (
+    LAM_GRID,
+    LASSO_CURVE_SWEEPS,
+    MAX_LAM,
+    Penalty,
+    PolyError,
+    _num,
+    _parse_request,
+    _read_body,
+)
 
-__all__ = ["DecomposeRequest", "TRUTHS", "compute_decomposition", "router"]
+__all__ = ["TRUTHS", "DecomposeRequest", "compute_decomposition", "router"]
 
 MAX_DRAWN = 30       # fits overlaid on the plot (the mean uses all K)
 GRID = 200           # samples of each drawn curve

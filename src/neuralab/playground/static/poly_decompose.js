@@ -126,7 +126,8 @@ export function initDecomposition(settings) {
       current: reply.degree, x0: -0.5, x1: bd.degrees.length - 0.5, gd: true,
     });
     const bl = reply.by_lam;
-    const pos = bl.lams.map((l, i) => (l > 0 ? Math.log10(l) : Math.log10(bl.lams[1]) - 1 + 0 * i));
+    // λ on a log axis; λ = 0 one decade left of the smallest
+    const pos = bl.lams.map((l) => (l > 0 ? Math.log10(l) : Math.log10(bl.lams[1]) - 1));
     const lticks = [[pos[0], "0"]];
     for (let i = 1; i < pos.length; i += 2) lticks.push([pos[i], `1e${Math.round(pos[i])}`]);
     const cur = reply.lam > 0 ? Math.log10(reply.lam) : pos[0];
