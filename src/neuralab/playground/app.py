@@ -32,6 +32,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from .classroom import FULL_CODE, IDLE_CODE, IDLE_MINUTES, MAX_SESSIONS, Classroom
 from .poly_api import router as poly_router
+from .poly_decompose_api import router as poly_decompose_router
 from .protocol import MAX_FPS, error_message, parse_message
 from .session import Outgoing, Session
 
@@ -245,6 +246,7 @@ def create_app(
         return room.status()  # sessions now and the limit (classroom.py)
 
     app.include_router(poly_router)  # POST /api/poly/fit: the polynomial page's fits
+    app.include_router(poly_decompose_router)  # POST /api/poly/decompose: bias², variance
     app.mount("/static", StaticFiles(directory=static, check_dir=False), name="static")
 
     @app.websocket("/ws")

@@ -51,6 +51,8 @@ from neuralab.data import runners
 
 __all__ = ["MAX_POINTS", "MAX_TEXT_CHARS", "FitRequest", "compute", "router"]
 
+# POST /api/poly/decompose (the error decomposition) is poly_decompose_api's
+
 MAX_POINTS = 10_000
 MAX_TEXT_CHARS = 1_000_000  # 10,000 lines of up to 100 characters
 MAX_BODY_BYTES = 4 << 20  # the text as UTF-8 and JSON-escaped, with room to spare
@@ -183,14 +185,14 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _parse_request(body: bytes) -> FitRequest:
+def _parse_request(body: bytes, model: type[BaseModel] = FitRequest) -> Any:
     try:
         # Python's json reads NaN/Infinity; JSON (and the page) has no such numbers
         data = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as err:
         raise PolyError(400, "json", f"the body is not valid JSON: {err}") from None
     try:
-        return FitRequest.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as err:
         first = err.errors(include_url=False)[0]
         field = ".".join(str(p) for p in first["loc"]) or None

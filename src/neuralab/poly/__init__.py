@@ -5,7 +5,9 @@ lecture's L2, L1 or elastic-net regularization; :func:`select_degree` and
 :func:`validation_curve` choose the degree and λ by k-fold or leave-one-out cross-validation;
 :meth:`PolyFit.to_code` writes the fitted polynomial as a Python, JavaScript, C or Java function
 and :meth:`PolyFit.table` prints PolySolve's x–y table. :func:`parse_points` reads ``x y`` pairs
-from text (files, the CLI, the web page).
+from text (files, the CLI, the web page). :mod:`neuralab.poly.decompose` measures the lecture's
+error decomposition (bias², variance, σ², gradient descent's optimization error) on K data
+sets drawn from a known function plus noise.
 
 Numerics
 --------

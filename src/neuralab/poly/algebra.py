@@ -38,9 +38,24 @@ def _affine(x: np.ndarray) -> tuple[float, float]:
 
 
 def _lstsq_chebyshev(t: np.ndarray, y: np.ndarray, degree: int) -> np.ndarray:
-    """Least squares in the Chebyshev basis of t ∈ [−1, 1]; returns power-of-t coefficients."""
+    """Least squares in the Chebyshev basis of t ∈ [−1, 1]; returns power-of-t coefficients,
+    (d+1,) for y (N,), (d+1, K) for y (N, K)."""
     basis = np.polynomial.chebyshev.chebvander(t, degree)
     norms = np.linalg.norm(basis, axis=0)
     norms[norms == 0] = 1.0
-    cheb, *_ = np.linalg.lstsq(basis / norms, y, rcond=None)
-    return np.polynomial.chebyshev.cheb2poly(cheb / norms)
+    if y.ndim == 1:
+        cheb, *_ = np.linalg.lstsq(basis / norms, y, rcond=None)
+        return np.polynomial.chebyshev.cheb2poly(cheb / norms)
+    # y (N, K): K data sets at the same x. lstsq's own SVD solve (the same cut-off of small
+    # singular values), factorized once: LAPACK's gelsd is slow with many right-hand sides
+    u, s, vt = np.linalg.svd(basis / norms, full_matrices=False)
+    keep = s > np.finfo(np.float64).eps * max(basis.shape) * s[0]
+    inv = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
+    cheb = vt.T @ (inv[:, None] * (u.T @ y))
+    # cheb2poly is 1-D only, and linear: its matrix (column j: T_j in powers of t) converts
+    # all K at once
+    convert = np.zeros((degree + 1, degree + 1))
+    for j, e in enumerate(np.eye(degree + 1)):
+        power = np.polynomial.chebyshev.cheb2poly(e)  # trimmed: T_j has degree j
+        convert[: power.size, j] = power
+    return convert @ (cheb / norms[:, None])

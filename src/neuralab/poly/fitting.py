@@ -104,25 +104,41 @@ def fit(x: Any, y: Any, degree: int, l2: float = 0.0, l1: float = 0.0, *,
     xa, ya = check_points(x, y)
     regularized = l1 > 0 or l2 > 0
     check_enough_points(xa, degree, regularized)
-    center, scale = _affine(xa)
-    if degree == 0:
-        # every objective above has the same minimizer: the mean (nothing to penalize)
-        tcoef = np.array([ya.mean()])
-    elif not regularized:
-        tcoef = _lstsq_chebyshev((xa - center) / scale, ya, degree)
-    else:
-        z, mean, std = _standardized_powers(xa, degree)
-        zmean = z.mean(axis=0)  # ~1e-17, but removing it makes the intercept exact
-        zc = z - zmean
-        ymean = ya.mean()
-        if l1 == 0:
-            beta = _ridge(zc, ya - ymean, l2)
-        else:
-            beta = _coordinate_descent(zc, ya - ymean, l1, l2, tol=tol, max_sweeps=max_sweeps)
-        tcoef = _standardized_to_t(beta, ymean - zmean @ beta, mean, std, center, scale)
+    center, scale, tcoef, beta = _t_coefficients(xa, ya, degree, l2, l1, tol=tol,
+                                                 max_sweeps=max_sweeps)
     coef = _compose_affine(tcoef, -center / scale, 1.0 / scale)
     if l1 > 0 and degree > 0:
         # a_k = β_k/std_k exactly (k ≥ 1): a power the lasso dropped has a_k = 0, not the
         # rounding residue (~1e-19) of the round trip through powers of t
         coef[1:][beta == 0] = 0.0
     return PolyFit(degree, coef, center, scale, tcoef, l2, l1, xa.copy(), ya.copy())
+
+
+def _t_coefficients(x: np.ndarray, y: np.ndarray, degree: int, l2: float, l1: float, *,
+                    tol: float, max_sweeps: int
+                    ) -> tuple[float, float, np.ndarray, np.ndarray | None]:
+    """The solver behind :func:`fit`, for one data set ``y`` (N,) or K data sets at the same x
+    ``y`` (N, K) (what :mod:`.decompose` resamples): (center, scale, the coefficients in powers
+    of t (d+1,) or (d+1, K), the standardized-basis β (d,) or (d, K), or None when there is
+    none). Unregularized and ridge fits solve all K at once (one factorization of the shared
+    design); the lasso's coordinate descent runs per data set. Arguments already checked."""
+    center, scale = _affine(x)
+    beta = None
+    if degree == 0:
+        # every objective has the same minimizer: the mean (nothing to penalize)
+        tcoef = y.mean(axis=0)[None]
+    elif not (l1 > 0 or l2 > 0):
+        tcoef = _lstsq_chebyshev((x - center) / scale, y, degree)
+    else:
+        z, mean, std = _standardized_powers(x, degree)
+        zmean = z.mean(axis=0)  # ~1e-17, but removing it makes the intercept exact
+        zc = z - zmean
+        ymean = y.mean(axis=0)
+        if l1 == 0:
+            beta = _ridge(zc, y - ymean, l2)
+        else:
+            cols = (y - ymean).reshape(y.shape[0], -1).T
+            beta = np.stack([_coordinate_descent(zc, c, l1, l2, tol=tol, max_sweeps=max_sweeps)
+                             for c in cols], axis=-1).reshape(degree, *y.shape[1:])
+        tcoef = _standardized_to_t(beta, ymean - zmean @ beta, mean, std, center, scale)
+    return center, scale, tcoef, beta

@@ -23,7 +23,8 @@ def _ridge(z: np.ndarray, yc: np.ndarray, l2: float) -> np.ndarray:
     forms zᵀz, so it keeps the digits the normal equations would lose."""
     u, s, vt = np.linalg.svd(z, full_matrices=False)
     d = s / (s * s + l2)
-    return vt.T @ (d * (u.T @ yc))
+    # yc (N,) or (N, K): K data sets share the factorization
+    return vt.T @ (d.reshape(-1, *[1] * (yc.ndim - 1)) * (u.T @ yc))
 
 
 def _standardized_to_t(beta: np.ndarray, b0: float, mean: np.ndarray, std: np.ndarray,
@@ -32,8 +33,8 @@ def _standardized_to_t(beta: np.ndarray, b0: float, mean: np.ndarray, std: np.nd
 
     Each x^k = (center + scale·t)^k is expanded binomially; with t ∈ [−1, 1] those terms are
     bounded by max|x|^k, so the conversion loses no more than evaluating the basis would."""
-    d = beta.size
-    out = np.zeros(d + 1)
+    d = beta.shape[0]
+    out = np.zeros((d + 1, *beta.shape[1:]))  # beta (d,) or (d, K): K models at once
     out[0] = b0
     power = np.array([1.0])  # (center + scale·t)^k, lowest first
     for k in range(1, d + 1):
@@ -42,6 +43,6 @@ def _standardized_to_t(beta: np.ndarray, b0: float, mean: np.ndarray, std: np.nd
         nxt[1:] += scale * power
         power = nxt
         w = beta[k - 1] / std[k - 1]
-        out[: k + 1] += w * power
+        out[: k + 1] += np.multiply.outer(power, w)
         out[0] -= w * mean[k - 1]
     return out

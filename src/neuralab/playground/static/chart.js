@@ -342,7 +342,7 @@ function logRange(series) {
 }
 
 // Decades when the range spans several; 1-2-5 steps when it spans less than two.
-function logTicks(l0, l1) {
+export function logTicks(l0, l1) {
   const out = [];
   const few = Math.floor(l1) - Math.ceil(l0) < 1;
   for (let e = Math.floor(l0); e <= Math.ceil(l1); e++) {

@@ -5,6 +5,7 @@
 // page's modules.
 import { chartXAt, drawErrorChart, sizedCanvas } from "./chart.js";
 import { LatestRequest } from "./conn.js";
+import { initDecomposition } from "./poly_decompose.js";
 import { PointPlot } from "./poly_plot.js";
 import { $, fmtSig as fmt, setOutput, setStatus } from "./ui.js";
 
@@ -25,6 +26,7 @@ let reply = null;       // the last good reply
 let sticky = false;     // the last change came from the plot: keep its window still
 let plot = null;        // the PointPlot
 let requests = null;    // the LatestRequest that fits
+let decomposition = () => {}; // the true-function mode's update (poly_decompose.js)
 
 // ------------------------------------------------------------------ formatting
 function fmtLam(lam) {
@@ -191,6 +193,7 @@ function update(delay = 0, fromPlot = false) {
   sticky = fromPlot;
   document.body.dataset.ready = "0";
   requests.schedule(delay);
+  decomposition(); // the true-function mode follows the degree, penalty and λ
 }
 
 function requestBody() {
@@ -447,6 +450,7 @@ async function start() {
   plot = new PointPlot($("plot"), { edit: editLines, changed: () => update(0, true) });
   bindControls();
   bindCurves();
+  decomposition = initDecomposition(() => ({ degree: state.degree, penalty: state.reg, lam: state.lam }));
   applyHash();
   update();
 }
