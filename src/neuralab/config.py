@@ -162,6 +162,7 @@ MAX_HIDDEN_LAYERS = 8
 MAX_UNITS = 4096
 MAX_BATCH = 65536
 MAX_EPOCHS = 100_000
+MAX_THREADS = 1024
 
 
 class StrictModel(BaseModel):
@@ -311,6 +312,9 @@ class TrainConfig(StrictModel):
     backend: str | None = Field(
         None, description=f"Array library: {', '.join(LIBRARIES)}; unset: numpy on cpu, "
         f"torch on cuda.")
+    threads: int = Field(
+        1, description="BLAS/OpenMP threads for the run (threadpoolctl); the results do not "
+        "depend on it. One is fastest for these small matrices (benchmarks/bench_threads.py).")
 
     #: Option names (``neuralab train --model``, a sweep's ``hog_cell=4``) that are not a field's
     #: own name, and where each lives in a TrainConfig dict; every other field of TrainConfig
@@ -324,7 +328,8 @@ class TrainConfig(StrictModel):
                          "lr_schedule": SCHEDULES}
     RANGES_OF: ClassVar = {"lr": "lr", "lam": "lam", "beta": "beta"}
     INT_RANGES: ClassVar = {"epochs": (1, MAX_EPOCHS), "batch_size": (1, MAX_BATCH),
-                            "patience": (1, MAX_EPOCHS), "seed": (0, None)}
+                            "patience": (1, MAX_EPOCHS), "seed": (0, None),
+                            "threads": (1, MAX_THREADS)}
 
     @field_validator("features")
     @classmethod
