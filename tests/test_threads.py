@@ -50,8 +50,10 @@ def test_threads_is_a_config_field_with_a_checked_range() -> None:
 
 
 def test_the_thread_count_does_not_change_the_model(tmp_path: Path) -> None:
-    """Without --threads, with one thread and with two: the same weights, bit for bit (BLAS
-    splits a product's output among its threads, never the sum that makes one entry)."""
+    """Without --threads and with --threads 1: the same weights, bit for bit (one is the
+    default). With two: the same to float32 rounding — OpenBLAS may split a long inner product
+    between its threads (on MNIST's 784 inputs it does), which rounds differently; on digits'
+    small products it keeps one thread, so here they are equal too."""
     weights = {}
     for name, extra in (("default", []), ("one", ["--threads", "1"]),
                         ("two", ["--threads", "2"])):
@@ -62,8 +64,10 @@ def test_the_thread_count_does_not_change_the_model(tmp_path: Path) -> None:
         assert '"threads": ' + (extra[1] if extra else "1") in (out / "config.json").read_text()
     for name in ("one", "two"):
         assert weights[name].keys() == weights["default"].keys()
-        for key, value in weights["default"].items():
-            np.testing.assert_array_equal(weights[name][key], value, err_msg=f"{name}: {key}")
+    for key, value in weights["default"].items():
+        np.testing.assert_array_equal(weights["one"][key], value, err_msg=key)
+        np.testing.assert_allclose(weights["two"][key], value, rtol=1e-4, atol=1e-6,
+                                   err_msg=key)
 
 
 def test_the_limit_holds_during_the_run_and_is_lifted_after(
