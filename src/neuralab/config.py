@@ -313,9 +313,9 @@ class TrainConfig(StrictModel):
         None, description=f"Array library: {', '.join(LIBRARIES)}; unset: numpy on cpu, "
         f"torch on cuda.")
     threads: int = Field(
-        1, description="BLAS/OpenMP threads for the run (threadpoolctl). One is fastest for "
-        "these small matrices, and many times faster on a busy machine "
-        "(benchmarks/bench_threads.py); more may change float32 rounding, not the results.")
+        1, description="BLAS/OpenMP threads for the run (threadpoolctl). One by default: "
+        "on a busy machine more threads wait for each other (benchmarks/bench_threads.py); "
+        "more may change float32 rounding, not the accuracy.")
 
     #: Option names (``neuralab train --model``, a sweep's ``hog_cell=4``) that are not a field's
     #: own name, and where each lives in a TrainConfig dict; every other field of TrainConfig
