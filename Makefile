@@ -1,35 +1,60 @@
 # Every target bootstraps .venv itself: a fresh machine needs only Python 3.11+ and make.
+# Two stamps: `make run` installs neuralab alone (what the playground needs); `make test` adds
+# the test extras and the CPU build of PyTorch (the oracle) on top, so `make run` after
+# `make test` installs nothing. Each step says what it does: a first install takes a minute.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+TORCH  := torch==2.13.0
+# `make run ARGS="--port 8000 --no-browser"`: options for `neuralab playground`.
+ARGS   ?=
 
 .PHONY: run test bench lint torch docs clean
 
-$(STAMP): pyproject.toml
+$(PY):
+	@echo "== creating the virtual environment $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	@echo "== installing neuralab and its dependencies into $(VENV) (pip install -e .)"
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+# The test extras (pytest, Playwright's driver, onnx, onnxruntime, ...) and the CPU build of
+# PyTorch: with them no test skips but the GPU ones. On this machine pip takes torch 2.13.0 from
+# a local file; elsewhere add --index-url https://download.pytorch.org/whl/cpu for the CPU build.
+$(TEST_STAMP): $(STAMP)
+	@echo "== installing the test extras (pip install -e '.[test]')"
 	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@echo "== installing the CPU build of PyTorch, the tests' oracle ($(TORCH))"
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet $(TORCH) \
+		|| echo "== no $(TORCH) for this platform: the PyTorch-oracle tests will skip"
+	@touch $@
 
 # The playground: a local web page where the lecture's networks train live.
 run: $(STAMP)
-	$(VENV)/bin/neuralab playground
+	@echo "== starting the playground (neuralab playground $(ARGS)); Ctrl-C stops it"
+	$(VENV)/bin/neuralab playground $(ARGS)
 
-test: $(STAMP)
+# The whole suite; only the GPU tests (tests/test_gpu.py, marked gpu) may skip, each with its
+# reason. NEURALAB_NO_SKIPS=1 (set by .ci/run) turns any other skip into a failure.
+test: $(TEST_STAMP)
+	@echo "== ruff, then pytest"
 	$(PY) -m ruff check src tests benchmarks examples docs/hooks
 	$(PY) -m pytest -q
 
 # Every benchmark prints our figure, the peer's and the ratio; none asserts. ~15 minutes.
-bench: $(STAMP) torch
+bench: $(TEST_STAMP)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(PY) -m ruff check src tests benchmarks examples docs/hooks
 
 # CPU build of PyTorch: the oracle for tests and the peer for benchmarks (optional for users).
 torch: $(STAMP)
-	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet $(TORCH)
 
 # The documentation site (mkdocs.yml) into site/: tutorials are the notebooks of examples/,
 # executed; --strict turns every warning (a broken link, a bad docstring) into a failure.
@@ -40,7 +65,7 @@ torch: $(STAMP)
 CIFAR10 ?= $(abspath $(or $(NEURALAB_CIFAR10),$(wildcard ../shared/data/cifar10)))
 DOCS_STAMP := $(VENV)/.installed-docs
 
-$(DOCS_STAMP): $(STAMP)
+$(DOCS_STAMP): $(TEST_STAMP)
 	$(PY) -m pip install --quiet -e '.[test,docs]'
 	touch $(DOCS_STAMP)
 

@@ -1,7 +1,10 @@
-"""Shared fixtures: a seeded generator and PyTorch (the oracle), skipped with a reason if absent."""
+"""Shared fixtures: a seeded generator and PyTorch (the oracle), skipped with a reason if
+absent; and with ``NEURALAB_NO_SKIPS=1`` (``.ci/run`` sets it) a skip is a failure, but for
+the GPU tests'."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -35,3 +38,51 @@ def torch_vjp(torch: ModuleType) -> Callable[..., tuple[np.ndarray, list[np.ndar
         return out.detach().numpy(), [t.grad.numpy() for t in tensors]
 
     return vjp
+
+
+# ------------------------------------------------------------------ NEURALAB_NO_SKIPS=1
+# CI installs everything the tests need (`make test`: torch, onnx, Playwright; chromium from
+# apt; the data in ../shared), so a skip there means a test silently stopped running. Only a
+# GPU test (tests/test_gpu.py, or marked gpu) may skip: CI has no GPU. Every other skip — of a
+# test, or of a whole module at collection — is listed with its reason at the end and fails the
+# run; the run itself goes on (a collection error would stop every test).
+NO_SKIPS_VAR = "NEURALAB_NO_SKIPS"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get(NO_SKIPS_VAR) == "1":
+        config.pluginmanager.register(NoSkips(), "neuralab-no-skips")
+
+
+class NoSkips:
+    """The plugin that ``NEURALAB_NO_SKIPS=1`` registers: it notes every skip that is not a GPU
+    test's (nor an xfail), lists them after the run and makes its exit status 1."""
+
+    def __init__(self) -> None:
+        self.skips: list[str] = []
+
+    def _note(self, report: pytest.TestReport | pytest.CollectReport) -> None:
+        if not report.skipped or hasattr(report, "wasxfail"):
+            return
+        keywords = getattr(report, "keywords", {})  # a collection report has none
+        if report.nodeid.split("::", 1)[0].endswith("test_gpu.py") or "gpu" in keywords:
+            return
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        self.skips.append(f"{report.nodeid}: {reason}")
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self._note(report)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        self._note(report)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.skips:
+            terminalreporter.section(f"{NO_SKIPS_VAR}=1, but {len(self.skips)} non-GPU "
+                                     f"tests skipped", red=True)
+            for line in self.skips:
+                terminalreporter.line(line)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.skips:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED

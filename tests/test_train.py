@@ -132,7 +132,7 @@ def test_reshuffles_every_epoch_from_the_seed() -> None:
     assert len(set(runs[0])) == 3  # a different first batch in each epoch
 
 
-@pytest.mark.filterwarnings("ignore:overflow|invalid value:RuntimeWarning")
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # no numpy overflow warning before it
 def test_divergence_names_epoch_step_and_suggests_a_lower_lr() -> None:
     X, y = blobs()
     X *= 1e3

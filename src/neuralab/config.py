@@ -168,6 +168,7 @@ MAX_HIDDEN_LAYERS = 8
 MAX_UNITS = 4096
 MAX_BATCH = 65536
 MAX_EPOCHS = 100_000
+MAX_THREADS = 1024
 
 
 class StrictModel(BaseModel):
@@ -334,6 +335,10 @@ class TrainConfig(StrictModel):
     backend: str | None = Field(
         None, description=f"Array library: {', '.join(LIBRARIES)}; unset: numpy on cpu, "
         f"torch on cuda.")
+    threads: int = Field(
+        1, description="BLAS/OpenMP threads for the run (threadpoolctl). One by default: "
+        "on a busy machine more threads wait for each other (benchmarks/bench_threads.py); "
+        "more may change float32 rounding, not the accuracy.")
 
     #: Option names (``neuralab train --model``, a sweep's ``hog_cell=4``) that are not a field's
     #: own name, and where each lives in a TrainConfig dict; every other field of TrainConfig
@@ -349,7 +354,7 @@ class TrainConfig(StrictModel):
                            "val_fraction": "fraction", "test_fraction": "fraction"}
     INT_RANGES: ClassVar = {"epochs": (1, MAX_EPOCHS), "batch_size": (1, MAX_BATCH),
                             "patience": (1, MAX_EPOCHS), "seed": (0, None),
-                            "split_seed": (0, None)}
+                            "split_seed": (0, None), "threads": (1, MAX_THREADS)}
 
     @model_validator(mode="before")
     @classmethod

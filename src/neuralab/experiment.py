@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from . import io as nio
 from . import rundir
@@ -148,7 +149,9 @@ def run(
     """
     check_run(config)  # a loss or features that do not suit the data: refused, nothing written
     out = Path(out)
-    with rundir.lock(out, notice or _warn):
+    # config.threads BLAS/OpenMP threads for this run only: the limits in force are restored
+    # after it (threadpoolctl), so a caller's own settings are left as they were.
+    with rundir.lock(out, notice or _warn), threadpool_limits(limits=config.threads):
         return _run(config, out, resume=resume, overwrite=overwrite, progress=progress,
                     console=console, pictures=pictures, checkpoints=checkpoints)
 

@@ -277,10 +277,13 @@ class Trainer:
         index: int = 0,
     ) -> tuple[Array, Array]:
         """One training step on a batch (see :func:`train_step`); returns (loss as a 0-d array,
-        scores). ``check_finite`` stops at once on non-finite scores (cheap on the host)."""
+        scores). ``check_finite`` stops at once on non-finite scores (cheap on the host). A
+        non-finite loss is found in any case (see ``_EpochTally``), so numpy's overflow warnings
+        on the way there are off: ``TrainingDiverged`` reports it."""
         try:
-            return train_step(self.model, self._step_loss, self.regularizer_, self.optimizer_,
-                              xb, target, check_finite=check_finite)
+            with B.checked_overflow():
+                return train_step(self.model, self._step_loss, self.regularizer_,
+                                  self.optimizer_, xb, target, check_finite=check_finite)
         except NonFiniteScores:
             raise TrainingDiverged(epoch, index, self.optimizer_.lr) from None
 

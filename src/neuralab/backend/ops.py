@@ -8,6 +8,8 @@ faster path on torch or CuPy (one fused kernel where the array API needs several
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -187,6 +189,17 @@ def take_rows(x: Array, idx: Array) -> Array:
     if _is_torch(x):
         return x.index_select(0, idx)
     return namespace(x).take(x, idx, axis=0)
+
+
+@contextlib.contextmanager
+def checked_overflow() -> Iterator[None]:
+    """numpy's overflow and invalid-value warnings off, for code that checks its results for
+    NaN and inf itself: a diverging training step overflows in a matrix product (``overflow`` /
+    ``invalid value encountered in matmul``) just before the Trainer finds the non-finite scores
+    or loss and raises ``TrainingDiverged``, which says what happened and what to do; the
+    warnings would only precede it with a line of numpy internals. Other backends do not warn."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        yield
 
 
 def all_finite(a: Array) -> bool:
