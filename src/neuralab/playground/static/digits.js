@@ -45,7 +45,9 @@ function where(ev) {
 
 pad.addEventListener("pointerdown", (ev) => {
   ev.preventDefault();
-  pad.setPointerCapture(ev.pointerId);
+  try {
+    pad.setPointerCapture(ev.pointerId);  // the stroke goes on when the pen leaves the pad
+  } catch { /* a pointer the browser no longer knows: draw without capture */ }
   current = [where(ev)];
   strokes.push(current);
   changed();
