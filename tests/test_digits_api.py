@@ -158,8 +158,10 @@ def test_a_run_directory_brings_its_model(tmp_path: Any) -> None:
     (("--digits-data", "cifar10"), "digits-data='cifar10'"),
     (("--digits-root", "/nonexistent/mnist"), "digits-root='/nonexistent/mnist' is not a folder"),
     (("--digits-run", "/nonexistent/run"), "digits-run='/nonexistent/run'"),
+    (("--digits-root", ""), "digits-root='' is not a folder"),
+    (("--digits-data", "digits", "--digits-root", "."), "need no folder"),
 ])
-def test_the_command_line_refuses_a_bad_option(option: tuple[str, str], message: str) -> None:
+def test_the_command_line_refuses_a_bad_option(option: tuple[str, ...], message: str) -> None:
     with socket.socket() as sock:  # a port free now: --host/--port pass, the option fails
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

@@ -80,7 +80,10 @@ def check_source(data: str | None = None, root: str | None = None,
     if data not in DIGIT_DATA:
         raise ValueError(f"digits-data={data!r}: the /digits page draws grey digits; allowed: "
                          f"{', '.join(DIGIT_DATA)}")
-    if root is not None and not Path(root).is_dir():
+    if root is not None and data == "digits":
+        raise ValueError(f"digits-root={root!r}: scikit-learn's digits need no folder; give "
+                         f"--digits-data mnist or fashion-mnist with it")
+    if root is not None and (not root.strip() or not Path(root).is_dir()):
         raise ValueError(f"digits-root={root!r} is not a folder (it should hold the {data} "
                          f"files, e.g. from `neuralab data download {data}`)")
     try:
