@@ -171,3 +171,20 @@ def test_the_command_line_refuses_a_bad_option(option: tuple[str, ...], message:
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2, done.stderr
     assert len(lines) == 1 and message in lines[0], done.stderr
+
+
+def test_an_mnist_folder_trains_28_by_28_models(tmp_path: Any) -> None:
+    from neuralab.data.testing import write_fake_mnist
+
+    write_fake_mnist(tmp_path / "mnist")
+    source = check_source(root=str(tmp_path / "mnist"))  # mnist: the default with a root
+    models = DigitModels(source)
+    assert models.wait(120), models.status()
+    assert models.status()["data"] == "mnist"
+    out = models.predict(stroke().astype(float))
+    assert np.array(out["normalized"]).shape == (28, 28)
+    assert np.array(out["linear"]["contributions"]).shape == (3, 28, 28)
+    # MNIST's framing: the ink's box 20 pixels high, the rest of the 28 rows empty
+    rows = np.flatnonzero(np.array(out["normalized"]).max(axis=1) > 0.2)
+    assert 18 <= rows[-1] - rows[0] + 1 <= 21
+    assert np.array(models.templates()["templates"]).shape == (10, 28, 28)
