@@ -449,6 +449,7 @@ def test_cli_command_starts_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
     result = CliRunner().invoke(app, ["playground", "--no-browser", "--max-sessions", "100",
                                       "--idle-minutes", "5"])
     assert result.exit_code == 0, result.output
+    assert [c.pop("digits").data for c in calls] == ["digits", "digits"]  # /digits' default
     assert calls == [{"host": "127.0.0.1", "port": 9001, "open_browser": False,
                       "max_sessions": 64, "idle_minutes": 30.0, "workers": None},
                      {"host": "127.0.0.1", "port": 8765, "open_browser": False,

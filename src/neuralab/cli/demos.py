@@ -38,17 +38,26 @@ def playground(
                                        "nothing for this long."),
     workers: int = typer.Option(None, help="Threads that train every session in turn "
                                 "(default: one per core, at most 4)."),
+    digits_data: str = typer.Option(None, help="The /digits page's data set: digits, mnist or "
+                                    "fashion-mnist (default: digits; mnist with --digits-root)."),
+    digits_root: str = typer.Option(None, help="A folder of MNIST (or Fashion-MNIST) files for "
+                                    "the /digits page's models, trained at start-up."),
+    digits_run: str = typer.Option(None, help="A run directory (linear or mlp, trained on a "
+                                   "digit data set's pixels) whose model the /digits page uses."),
 ) -> None:
     """Serve the interactive neural-network playground (FastAPI + uvicorn) and open it.
 
     Example: neuralab playground --port 8000 --no-browser
     A classroom: neuralab playground --host 0.0.0.0 --max-sessions 100 --no-browser
+    Draw a digit for an MNIST model: neuralab playground --digits-root data/mnist (page /digits)
     """
     from ..playground.app import serve
+    from ..playground.digits import check_source
 
     _check_listen(host, port)
+    digits = check_source(digits_data, digits_root, digits_run)  # before the server starts
     serve(host=host, port=port, open_browser=browser, max_sessions=max_sessions,
-          idle_minutes=idle_minutes, workers=workers)
+          idle_minutes=idle_minutes, workers=workers, digits=digits)
 
 
 def _check_listen(host: str, port: int) -> None:

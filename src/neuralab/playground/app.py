@@ -31,6 +31,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from .classroom import FULL_CODE, IDLE_CODE, IDLE_MINUTES, MAX_SESSIONS, Classroom
+from .digits import DigitModels, DigitSource
+from .digits_api import digits_router
 from .poly_api import router as poly_router
 from .poly_decompose_api import router as poly_decompose_router
 from .protocol import MAX_FPS, error_message, parse_message
@@ -200,7 +202,7 @@ class _Connection:
 # --------------------------------------------------------------------------- the app
 def create_app(
     host: str | None = None, port: int | None = None, static_dir: str | Path | None = None,
-    classroom: Classroom | None = None,
+    classroom: Classroom | None = None, digits: DigitModels | None = None,
 ) -> FastAPI:
     """The playground as an ASGI app.
 
@@ -213,6 +215,8 @@ def create_app(
         Where ``index.html`` and the static files live (default: the package's ``static/``).
     classroom : Classroom, optional
         The session limit, the scheduler and the idle time (default: ``Classroom()``).
+    digits : DigitModels, optional
+        The ``/digits`` page's models (default: trained on scikit-learn's digits on first use).
     """
     static = Path(static_dir) if static_dir is not None else STATIC_DIR
     room = classroom if classroom is not None else Classroom()
@@ -241,12 +245,17 @@ def create_app(
     async def poly() -> Response:
         return page("poly.html")
 
+    @app.get("/digits", include_in_schema=False)
+    async def digits_page() -> Response:
+        return page("digits.html")
+
     @app.get("/api/status", include_in_schema=False)
     async def status() -> dict[str, Any]:
         return room.status()  # sessions now and the limit (classroom.py)
 
     app.include_router(poly_router)  # POST /api/poly/fit: the polynomial page's fits
     app.include_router(poly_decompose_router)  # POST /api/poly/decompose: bias², variance
+    app.include_router(digits_router(digits or DigitModels()))  # /api/digits/...: draw a digit
     app.mount("/static", StaticFiles(directory=static, check_dir=False), name="static")
 
     @app.websocket("/ws")
@@ -294,13 +303,15 @@ def is_loopback(host: str) -> bool:
 
 def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True,
           max_sessions: int = MAX_SESSIONS, idle_minutes: float = IDLE_MINUTES,
-          workers: int | None = None) -> None:
+          workers: int | None = None, digits: DigitSource | None = None) -> None:
     """Run the playground with uvicorn until interrupted (Ctrl-C).
 
     Binding to an address other than loopback prints a warning: anyone who can reach the
     port can then use the playground (and this machine's CPU). ``max_sessions``,
     ``idle_minutes`` and ``workers``: the :class:`~neuralab.playground.classroom.Classroom`'s
-    (a bad value raises ValueError before anything starts).
+    (a bad value raises ValueError before anything starts). ``digits``: where the ``/digits``
+    page's models come from (:func:`~neuralab.playground.digits.check_source`; default: trained
+    on scikit-learn's digits), trained from start-up on in a background thread.
     """
     import uvicorn
 
@@ -317,7 +328,10 @@ def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True,
     # permessage-deflate only off this machine: on loopback, deflating a frame costs more than
     # sending it (a 6 × 32 network's 0.44 MB frame at G = 100: ~15 ms of the server's time, and
     # the browser's to inflate it, every frame)
-    config = uvicorn.Config(create_app(host, port, classroom=classroom), host=host,
+    digit_models = DigitModels(digits)
+    digit_models.start()  # in the background: the pages answer at once
+    config = uvicorn.Config(create_app(host, port, classroom=classroom, digits=digit_models),
+                            host=host,
                             port=port, log_level="warning",
                             ws_max_size=WS_MAX_SIZE, ws_per_message_deflate=not is_loopback(host))
     server = uvicorn.Server(config)
