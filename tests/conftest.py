@@ -1,6 +1,6 @@
 """Shared fixtures: a seeded generator and PyTorch (the oracle), skipped with a reason if
-absent; and with ``NEURALAB_NO_SKIPS=1`` (``.ci/run`` sets it) a skip is a failure, but for
-the GPU tests'."""
+absent; the browser tests' server, chromium and page (tests/browser.py); and with
+``NEURALAB_NO_SKIPS=1`` (``.ci/run`` sets it) a skip is a failure, but for the GPU tests'."""
 
 from __future__ import annotations
 
@@ -86,3 +86,29 @@ class NoSkips:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.skips:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# ------------------------------------------------------------------------- browser tests
+# The real `neuralab playground` server, Debian's chromium and a page, one of each per module.
+# A browser test module skips first (browser.skip_without_browser); a module that needs a page
+# of its own (a fresh one per test, other context options) defines its own `page`.
+@pytest.fixture(scope="module")
+def server() -> Any:
+    from browser import run_server
+
+    yield from run_server()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    from browser import run_chromium, skip_without_browser
+
+    yield from run_chromium(skip_without_browser())
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any, server: str) -> Any:
+    from browser import open_page
+
+    yield from open_page(browser)
+

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from browser import ROOT, open_page, run_chromium, run_server, skip_without_browser
+from browser import ROOT, open_page, skip_without_browser
 from neuralab.playground.protocol import (
     PlaygroundConfig,
     ProtocolError,
@@ -39,16 +39,6 @@ NET_HASH = (
     "#hidden=12,12&activation=tanh&optimizer=adam&lr=0.01&features=x1,x2,r,theta"
     "&steps_per_frame=25&seed=1"
 )
-
-
-@pytest.fixture(scope="module")
-def server():
-    yield from run_server()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from run_chromium(sync_api)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from browser import open_page, run_chromium, run_server, skip_without_browser
+from browser import open_page, skip_without_browser
 
 sync_api = skip_without_browser()
 
@@ -20,16 +20,6 @@ CONFIG = {"rules": "tfp", "dataset": "gaussian", "hidden": [1], "features": ["x1
           "reg": "l1", "lam": 0.1, "lr": 0.03}
 HASH = "#rules=tfp&dataset=gaussian&hidden=1&features=x1,x2&reg=l1&lam=0.1&lr=0.03"
 MID = np.array([232, 234, 235])  # colors.js MID, TFP's colorScale(0) = #e8eaeb
-
-
-@pytest.fixture(scope="module")
-def server():
-    yield from run_server()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from run_chromium(sync_api)
 
 
 @pytest.fixture()

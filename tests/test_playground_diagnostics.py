@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from browser import open_page, readme_picture, run_chromium, run_server, skip_without_browser
+from browser import readme_picture, skip_without_browser
 from neuralab.playground.frames import decode_frame
 
 sync_api = skip_without_browser()
@@ -20,21 +18,6 @@ DEAD_RELU = "#activation=relu&lr=3&epoch_cap=8"
 OVERFIT = ("#dataset=spiral&n_points=60&noise=40&hidden=16,16,16&optimizer=adam&lr=0.01"
            "&epoch_cap=60")
 HEALTHY = "#epoch_cap=60"
-
-
-@pytest.fixture(scope="module")
-def server():
-    yield from run_server()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from run_chromium(sync_api)
-
-
-@pytest.fixture(scope="module")
-def page(browser, server):
-    yield from open_page(browser)
 
 
 class Frames:

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from browser import open_page, run_chromium, run_server, skip_without_browser
+from browser import skip_without_browser
 
 sync_api = skip_without_browser()
 
@@ -21,21 +21,6 @@ sync_api = skip_without_browser()
 LINK = "#dataset=spiral&classes=3&reg=elastic&lam=0.01&hidden=3,2&activation=relu"
 NO_CONTROL: set[str] = set()  # hello's config fields that the page has no control for
 REGIONS = ".topbar, .data-col, .net-col, .out-col"
-
-
-@pytest.fixture(scope="module")
-def server():
-    yield from run_server()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from run_chromium(sync_api)
-
-
-@pytest.fixture(scope="module")
-def page(browser, server):
-    yield from open_page(browser)
 
 
 def _hello(pg, url: str) -> dict:

@@ -13,19 +13,9 @@ import json
 
 import pytest
 
-from browser import open_page, readme_picture, run_chromium, run_server, skip_without_browser
+from browser import open_page, readme_picture, skip_without_browser
 
 sync_api = skip_without_browser()
-
-
-@pytest.fixture(scope="module")
-def server():
-    yield from run_server()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from run_chromium(sync_api)
 
 
 @pytest.fixture

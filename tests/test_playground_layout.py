@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
-from browser import open_page, run_chromium, run_server, skip_without_browser
+from browser import skip_without_browser
 
 sync_api = skip_without_browser()
 
@@ -35,21 +35,6 @@ POLY_BIG = f"#degree=9&reg=l2&lam=0.01&table=0,50,0.25,6&data={quote(POLY_DATA)}
 # Everything a user reads or works: controls, pictures, labels (hidden ones are skipped).
 VISIBLE = ("button, select, input, canvas, label, output, a, h2, h3, .stat, .dataset-label, "
            ".layer-badge, .layer-head, .hp-label, .feature-label, table, pre, textarea")
-
-
-@pytest.fixture(scope="module")
-def server():
-    yield from run_server()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from run_chromium(sync_api)
-
-
-@pytest.fixture(scope="module")
-def page(browser, server):
-    yield from open_page(browser)
 
 
 def _open_net(pg, url: str, neurons: int, outputs: int = 2) -> None:

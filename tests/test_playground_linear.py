@@ -12,26 +12,11 @@ import math
 
 import pytest
 
-from browser import open_page, readme_picture, run_chromium, run_server, skip_without_browser
+from browser import readme_picture, skip_without_browser
 
 sync_api = skip_without_browser()
 
 LINK = "#hidden=&dataset=blobs&classes=3&n_points=100&features=x1,x2&seed=3"
-
-
-@pytest.fixture(scope="module")
-def server():
-    yield from run_server()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from run_chromium(sync_api)
-
-
-@pytest.fixture(scope="module")
-def page(browser, server):
-    yield from open_page(browser)
 
 
 def _open(pg, url: str) -> None:

@@ -17,21 +17,11 @@ from urllib.parse import unquote
 
 import pytest
 
-from browser import ROOT, open_page, run_chromium, run_server, skip_without_browser
+from browser import ROOT, open_page, skip_without_browser
 from neuralab import data, poly
 
 sync_api = skip_without_browser()
 SCREENSHOT = ROOT / "docs" / "poly.png"
-
-
-@pytest.fixture(scope="module")
-def server():
-    yield from run_server()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from run_chromium(sync_api)
 
 
 @pytest.fixture
