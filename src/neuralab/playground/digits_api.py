@@ -13,22 +13,19 @@ field; 503 ``{"error": "training", ...}`` while the models train.
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
-from starlette.concurrency import run_in_threadpool
 
 from .digits import DigitModels, NotReady
-from .poly_api import PolyError, _parse_request, _read_body
+from .poly_api import PolyError, api_reply
 
 __all__ = ["MAX_SIDE", "PredictRequest", "digits_router"]
 
 MAX_SIDE = 256  # the page sends 112 × 112; a larger canvas only costs time
-log = logging.getLogger("neuralab.playground")
 
 
 class PredictRequest(BaseModel):
@@ -66,28 +63,24 @@ def digits_router(models: DigitModels) -> APIRouter:
 
     @router.get("/templates")
     async def templates() -> JSONResponse:
-        return await _reply(models.templates)
+        return await api_reply("digits: templates", _ready(models.templates))
 
     @router.post("/predict")
     async def predict(request: Request) -> JSONResponse:
-        try:
-            req = _parse_request(await _read_body(request), PredictRequest)
-        except PolyError as err:
-            return JSONResponse(err.body, status_code=err.status)
-        return await _reply(models.predict, req.image())
+        return await api_reply("digits: predict",
+                               _ready(lambda req: models.predict(req.image())),
+                               request, PredictRequest)
 
     return router
 
 
-async def _reply(fn: Any, *args: Any) -> JSONResponse:
-    """``fn(*args)`` on a worker thread as JSON; 503 while training, 500 on a bug."""
-    try:
-        return JSONResponse(await run_in_threadpool(fn, *args))
-    except NotReady as err:
-        return JSONResponse({"error": "training", "field": None, "line": None,
-                             "message": str(err), **err.status}, status_code=503)
-    except Exception as err:  # a bug: still JSON, so the page can show it
-        log.exception("digits: request failed")
-        return JSONResponse({"error": "internal", "field": None, "line": None,
-                             "message": f"internal error: {type(err).__name__}: {err}"},
-                            status_code=500)
+def _ready(fn: Any) -> Any:
+    """``fn`` with the models' :class:`NotReady` as the page's 503 "training" reply."""
+    def call(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except NotReady as err:
+            extra = {k: v for k, v in err.status.items() if k != "message"}  # state, progress
+            raise PolyError(503, "training", str(err), **extra) from None
+
+    return call

@@ -118,10 +118,10 @@ class PolyError(Exception):
     """A request the page must show to the user: HTTP status and the JSON error body."""
 
     def __init__(self, status: int, error: str, message: str, *, field: str | None = None,
-                 line: int | None = None) -> None:
+                 line: int | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.status = status
-        self.body = {"error": error, "field": field, "line": line, "message": message}
+        self.body = {"error": error, "field": field, "line": line, "message": message, **extra}
 
 
 # --------------------------------------------------------------------------- routes
@@ -146,17 +146,28 @@ def example() -> dict[str, Any]:
 
 @router.post("/fit")
 async def fit_endpoint(request: Request) -> JSONResponse:
+    return await api_reply("poly: fit", compute, request, FitRequest,
+                           timing=lambda r: f"fit;dur={r['timing']['total_ms']:.2f}")
+
+
+async def api_reply(what: str, fn: Callable[..., Any], request: Request | None = None,
+                    model: type[BaseModel] | None = None, *args: Any,
+                    timing: Callable[[dict[str, Any]], str] | None = None) -> JSONResponse:
+    """The JSON reply of a page's API call: the body parsed as ``model`` (when given) and
+    ``fn(request_model, *args)`` run on a worker thread — CPU work off the event loop, so
+    WebSocket sessions keep streaming — then rendered inside the try, so a stray NaN becomes
+    a JSON error, not a crash. A :class:`PolyError` (a bad field, a model not ready) replies
+    with its status and body; a bug with a 500 the page can show. ``timing`` gives the reply's
+    ``Server-Timing`` header from the result. One implementation for /poly and /digits."""
     try:
-        req = _parse_request(await _read_body(request))
-        # the fit is CPU work: off the event loop, so WebSocket sessions keep streaming
-        result = await run_in_threadpool(compute, req)
-        # rendered here, inside the try: a stray NaN must become a JSON error, not a crash
-        return JSONResponse(result, headers={
-            "Server-Timing": f"fit;dur={result['timing']['total_ms']:.2f}"})
+        call = (_parse_request(await _read_body(request), model), *args) if model else args
+        result = await run_in_threadpool(fn, *call)
+        headers = {"Server-Timing": timing(result)} if timing else None
+        return JSONResponse(result, headers=headers)
     except PolyError as err:
         return JSONResponse(err.body, status_code=err.status)
     except Exception as err:  # a bug: still JSON, so the page can show it
-        log.exception("poly: fit failed")
+        log.exception("%s failed", what)
         return JSONResponse({"error": "internal", "field": None, "line": None,
                              "message": f"internal error: {type(err).__name__}: {err}"},
                             status_code=500)

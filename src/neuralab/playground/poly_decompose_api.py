@@ -17,7 +17,6 @@ field).
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
@@ -26,7 +25,6 @@ import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from neuralab import poly
 from neuralab.data import runners
@@ -40,8 +38,7 @@ from .poly_api import (
     Penalty,
     PolyError,
     _num,
-    _parse_request,
-    _read_body,
+    api_reply,
 )
 
 __all__ = ["TRUTHS", "DecomposeRequest", "compute_decomposition", "router"]
@@ -54,7 +51,6 @@ MAX_K = 200
 MAX_GD_STEPS = 10**7
 
 router = APIRouter(prefix="/api/poly")
-log = logging.getLogger("neuralab.playground")
 
 
 def _runners_trend(degree: int) -> tuple[Callable[[np.ndarray], np.ndarray], tuple[float, float]]:
@@ -104,18 +100,8 @@ def truths() -> dict[str, Any]:
 
 @router.post("/decompose")
 async def decompose_endpoint(request: Request) -> JSONResponse:
-    try:
-        req = _parse_request(await _read_body(request), DecomposeRequest)
-        result = await run_in_threadpool(compute_decomposition, req)
-        return JSONResponse(result, headers={
-            "Server-Timing": f"decompose;dur={result['timing_ms']:.2f}"})
-    except PolyError as err:
-        return JSONResponse(err.body, status_code=err.status)
-    except Exception as err:  # a bug: still JSON, so the page can show it
-        log.exception("poly: decompose failed")
-        return JSONResponse({"error": "internal", "field": None, "line": None,
-                             "message": f"internal error: {type(err).__name__}: {err}"},
-                            status_code=500)
+    return await api_reply("poly: decompose", compute_decomposition, request, DecomposeRequest,
+                           timing=lambda r: f"decompose;dur={r['timing_ms']:.2f}")
 
 
 def compute_decomposition(req: DecomposeRequest) -> dict[str, Any]:
