@@ -276,3 +276,34 @@ def test_augment_on_another_array_library_moves_the_same_way(tmp_path: Path) -> 
     b = load(strict_run.out / "model.safetensors").state_dict()
     for name in a:
         np.testing.assert_allclose(a[name], b[name], rtol=1e-4, atol=1e-5)
+
+
+def test_augmented_digits_keep_their_ink_and_draw_the_readme_picture() -> None:
+    # Ten digits (MNIST's first of each class when the sample is here, else line-drawn ones
+    # framed as predict frames them), each moved six ways: a move keeps the digit in the field
+    # (MNIST's 20-pixel box has 4 pixels of margin; a shift of up to 2.8 and a zoom of up to
+    # 1.1 never push ink out), so the ink's total changes only by the zoom's area, 0.81-1.21.
+    if SHARED_MNIST.exists():
+        from neuralab.data.images import load_mnist
+
+        ds = load_mnist(root=SHARED_MNIST)
+        firsts = [int(np.flatnonzero(ds.y_train == c)[0]) for c in range(10)]
+        digits = ds.X_train[firsts].reshape(10, 28, 28).astype(np.float64)
+    else:
+        digits = np.stack([normalize.normalize_image(grey(line_digit(d, 40, 30, 90, 140, 18)),
+                                                     MNIST) for d in range(10)])
+    rng = np.random.default_rng(0)
+    moves = augment.random_moves(rng, 60, 28)
+    moved = augment.affine_batch(np.repeat(digits, 6, axis=0), moves)  # (60, 28, 28)
+    ratio = moved.reshape(60, -1).sum(1) / np.repeat(digits.reshape(10, -1).sum(1), 6)
+    assert np.all(ratio > 0.75) and np.all(ratio < 1.3), ratio.round(3)
+    assert not np.allclose(moved, np.repeat(digits, 6, axis=0))
+    path = ROOT / "docs" / "augment.png"
+    if os.environ.get("NEURALAB_UPDATE_SCREENSHOT") or not path.exists():
+        # a row per digit: the image, then its six moves; 3x, light ink on black as trained
+        rows = np.concatenate([digits[:, None], moved.reshape(10, 6, 28, 28)], axis=1)
+        grid = np.pad(rows, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=128)
+        grid = grid.transpose(0, 2, 1, 3).reshape(10 * 30, 7 * 30)
+        scale = 255.0 / max(float(digits.max()), 1.0)
+        img = Image.fromarray(np.clip(grid * scale, 0, 255).astype(np.uint8))
+        img.resize((img.width * 2, img.height * 2), Image.NEAREST).save(path)
