@@ -196,9 +196,9 @@ def atomic_write(path: PathLike, write: Callable[[str], None]) -> Path:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     # O_EXCL: never clobber someone else's file; mode 0o666 lets the umask decide, as open() does
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    mode = os.fstat(fd).st_mode & 0o777  # the user's normal permissions (0o644 under umask 022)
-    os.close(fd)
-    try:
+    try:  # from here on tmp is ours to remove, whatever interrupts (a Ctrl-C too)
+        mode = os.fstat(fd).st_mode & 0o777  # the user's normal permissions (0o644, umask 022)
+        os.close(fd)
         write(str(tmp))
         # safetensors replaces the file with one of mode 0o600: give back the umask's mode
         os.chmod(tmp, mode)

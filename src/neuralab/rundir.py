@@ -103,6 +103,11 @@ def lock(out: Path, notice: Callable[[str], None]) -> Iterator[None]:
     try:
         yield
     finally:
+        # a temporary file of io.atomic_write that a Ctrl-C caught between its creation and
+        # its try (or a dead writer's): still under the lock, so nobody else's
+        for tmp in out.rglob("*.tmp"):
+            if _TEMP_NAME.match(tmp.name):
+                tmp.unlink(missing_ok=True)
         # unlink before close: a process that opened the old file meanwhile sees it is gone
         (out / LOCK_NAME).unlink(missing_ok=True)
         os.close(fd)
