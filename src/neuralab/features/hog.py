@@ -390,19 +390,17 @@ class _Workspace:
         size = n * h * w
         self.shape, self.spec, self.work = shape, spec, work
         self.image = np.empty(size * c, dtype=work)  # a cast (or sqrt) copy, when needed
-        # The gradients, rounded to float32 (the exact path recomputes the few it needs).
-        self.g_row = np.empty(size * c, dtype=np.float32)
-        self.g_col = np.empty(size * c, dtype=np.float32)
-        self.m2 = np.empty((c, size), dtype=np.float32)
-        self.sq = np.empty((c, size), dtype=np.float32)
-        self.f32 = np.empty((5, size), dtype=np.float32)  # best, second, and temporaries
-        self.rc = np.empty((2, size), dtype=np.float32)  # the chosen channel's gradient
+        # The gradients, rounded to float32 (the exact path recomputes the few it needs): g_row
+        # then g_col, in one buffer, which also holds bincount's float64 weights once both are
+        # dead (see _Views).
+        self.g = np.empty(2 * size * c, dtype=np.float32)
+        self.m2 = np.empty((max(c, 2), size), dtype=np.float32)
+        self.f32 = np.empty((max(c, 5), size), dtype=np.float32)  # best, second, temporaries
         self.bools = np.empty((3, size), dtype=bool)
         self.k = np.empty((2, size), dtype=np.uint8 if c <= 256 else np.uint16)
         self.idx = np.empty(size, dtype=np.intp)
         self.base = np.arange(size, dtype=np.intp) * c  # flat index of each pixel's channel 0
         self.slots = np.empty(size, dtype=np.int32)
-        self.magnitude = np.empty(size, dtype=np.float64)  # bincount's weights, as it wants
         # Where each pixel votes in the flat (n, ncy, ncx, 2·O + 2) histogram of slots (see
         # _fast_bins). Pixels outside the cell grid (bottom rows / right columns when H or W is
         # not a multiple of the cell size) vote into cell 0 with weight 0.
@@ -451,7 +449,8 @@ class _Views:
         self.sink = _slots(o) - 1
         self.minlength = n * ncy * ncx * _slots(o)
         self.image = ws.image[: size * c]
-        self.g_row, self.g_col = ws.g_row[: size * c], ws.g_col[: size * c]
+        half = ws.g.shape[0] // 2
+        self.g_row, self.g_col = ws.g[: size * c], ws.g[half : half + size * c]
         line = w * c  # one image row
         self.line = line
         self.g_col_inner = self.g_col[c:-c]
@@ -461,14 +460,22 @@ class _Views:
         self.row_borders = self.g_row.reshape(n, h, line)[:, :: max(h - 1, 1)]
         self.g_row_planes = self.g_row.reshape(size, c).T  # (C, S) views, strided
         self.g_col_planes = self.g_col.reshape(size, c).T
-        self.m2, self.sq = ws.m2[:, :size], ws.sq[:, :size]
-        self.best, self.second, self.tmp, self.s, self.e = ws.f32[:, :size]
-        self.r, self.col = ws.rc[:, :size]
+        # Buffers that are dead by the time they are reused share memory: the chunk's working
+        # set then fits the CPU's L2 cache better (~0.9 MB less at 32k RGB pixels, ~30 %).
+        # g_col² (sq) is added into m2 before best, second ... are first written; the chosen
+        # channel's gradient (r, col) is gathered once the comparisons of m2 are done; the
+        # float64 votes (magnitude) are written once the angles have been computed from r,
+        # col, the last readers of g_row, g_col (r, col themselves for grayscale images).
+        self.m2 = ws.m2[:c, :size]
+        self.sq = ws.f32[:c, :size]
+        self.best, self.second, self.tmp, self.s, self.e = ws.f32[:5, :size]
+        self.r, self.col = ws.m2[:2, :size]
+        self.magnitude = ws.g.view(np.float64)[:size]  # 8 bytes a pixel <= 2·C float32s
         self.better, self.near, self.nonzero = ws.bools[:, :size]
         self.tie = self.better  # free again once the channel is chosen
         self.k, self.kj = ws.k[:, :size]
         self.idx, self.base = ws.idx[:size], ws.base[:size]
-        self.slots, self.magnitude, self.pos = ws.slots[:size], ws.magnitude[:size], ws.pos[:size]
+        self.slots, self.pos = ws.slots[:size], ws.pos[:size]
         self.inside = None if ws.inside is None else ws.inside[:size]
 
 
