@@ -634,13 +634,16 @@ def _drop_equal_ties(tie: np.ndarray, g_row: np.ndarray, g_col: np.ndarray, r: n
     tied = tie.nonzero()[0]
     if not tied.size:
         return
-    at = tied[:, None] * c + np.arange(c)  # (t, C): the tied pixels' channels
+    # Channel-major (C, t), so that "any channel" is a reduction over the first axis, a few
+    # whole-row operations (along a last axis of length C it would cost ~10x more).
+    at = np.arange(c)[:, None] + tied * c  # flat indices of the tied pixels' channels
     rows, cols = g_row.take(at), g_col.take(at)
     m2 = np.square(rows)
     m2 += np.square(cols)  # the float32 m2 of _choose_channel, recomputed for these few pixels
-    other = (rows != r[tied, None]) | (cols != col[tied, None])
-    other &= m2 > threshold[tied, None]
-    tie[tied[~other.any(axis=1)]] = False
+    other = np.not_equal(rows, r.take(tied))
+    other |= np.not_equal(cols, col.take(tied))
+    other &= np.greater(m2, threshold.take(tied))
+    tie[tied] = np.logical_or.reduce(other, axis=0)
 
 
 def _fast_bins(r: np.ndarray, c: np.ndarray, v: _Views) -> tuple[np.ndarray, np.ndarray]:
