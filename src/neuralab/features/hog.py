@@ -43,9 +43,11 @@ takes two subtractions for all the gradients (in the images' own interleaved lay
 comparisons to pick each pixel's channel, two gathers for its gradient, float32 ``arctan2``
 (vectorized by numpy) for the orientation, and one ``np.bincount`` for every cell histogram.
 Orientations within a small margin of a bin edge (~0.01 % of random pixels), and colour
-pixels whose two best channels have nearly equal magnitude, are "deferred": they vote into a
-sink, and are redone with skimage's own double-precision formulas (``hypot``, ``arctan2``,
-``mod 180``), which can decide differently from float32 there. That exact path, the check for
+pixels whose two best channels have nearly equal magnitude but different gradients (~1 % of
+CIFAR-10's pixels; a grey area's equal channels are no tie, as any of them gives the same
+vote), are "deferred": they vote into a sink, and are redone with skimage's own
+double-precision formulas (``hypot``, ``arctan2``, ``mod 180``), which can decide differently
+from float32 there. That exact path (~20x the fast path's cost per pixel), the check for
 NaN/inf and the block normalization run once per group of ~500k pixels, not per chunk, as
 their cost is mostly numpy's fixed cost per call. Groups are independent, so ``n_jobs``
 threads share them (numpy releases the GIL in its array operations) and the result is the same
@@ -364,11 +366,14 @@ def run_chunks(n_chunks: int, n_jobs: int, make_state: Callable[[], _State],
 # and rounded once to float32; the bulk work -- squared magnitudes, channel choice, magnitudes,
 # orientations -- runs on those (half the memory traffic of float64). Decisions that float32
 # rounding could flip are deferred: every angle within _ANGLE_MARGIN of a bin edge, channel
-# choices within _TIE_RTOL (ties), and every pixel of a group where a squared magnitude
-# overflows float32. Deferred pixels vote into their cell's sink slot; once a group's
-# histograms are counted, their gradients are recomputed from the image in the working dtype
-# and re-decided exactly as skimage does: channel by argmax of hypot, vote by hypot,
-# orientation by degrees(arctan2) % 180, in float64.
+# choices within _TIE_RTOL (ties) between channels whose float32 gradients differ, and every
+# pixel of a group where a squared magnitude overflows float32. (Channels with the same float32
+# gradient give the same vote whichever skimage picks; their float64 gradients differ by less
+# than float32's rounding, which the angle margin and the float32 votes already allow for.)
+# Deferred pixels vote into their cell's sink slot; once a group's histograms are counted,
+# their gradients are recomputed from the image in the working dtype and re-decided exactly as
+# skimage does: channel by argmax of hypot, vote by hypot, orientation by degrees(arctan2) %
+# 180, in float64.
 
 
 class _Workspace:
