@@ -14,7 +14,9 @@ as it is, and "ratio, 1 thread" compares one thread with one thread. All three a
 turn in ONE process over several rounds (a shared machine slows them alike); the table reports
 per-round medians and ratios of the medians. ``max abs diff`` is the largest difference between
 neuralab and skimage on the subset; the threaded result is checked equal, bit for bit, to the
-``n_jobs=1`` one.
+``n_jobs=1`` one. If ``--cifar`` points at CIFAR-10 binary batches (default
+/work/shared/data/cifar10), two more rows time real photos (their training images / 255, at
+most 10,000): grey areas make colour channels tie, which random pixels never do.
 
 Table 2 -- colour histogram (hue, 10 bins) of 10,000 random 32x32 uint8 RGB images:
 ``neuralab.features.color_histogram`` (``n_jobs=1`` and ``n_jobs=None``) vs a loop of
@@ -89,7 +91,18 @@ def _rate_cells(rate: dict[str, float], ref: str) -> str:
             f"{rate['one'] / rate[ref]:.1f}x | **{rate['threads'] / rate[ref]:.1f}x** |")
 
 
-def bench_hog(n: int, n_sk: int, n_rounds: int) -> list[str]:
+def cifar_photos(root: Path) -> np.ndarray | None:
+    """The training images of the CIFAR-10 binary batches under ``root`` as float64 in [0, 1]
+    (N, 32, 32, 3), or None if there are none."""
+    from neuralab.data.cifar import read_cifar_binary_batch
+
+    files = sorted(root.glob("cifar-10-batches-bin/data_batch_*.bin"))
+    if not files:
+        return None
+    return np.concatenate([read_cifar_binary_batch(f)[0] for f in files]) / 255.0
+
+
+def bench_hog(n: int, n_sk: int, n_rounds: int, photos: np.ndarray | None = None) -> list[str]:
     from skimage.feature import hog as skhog
 
     rng = np.random.default_rng(0)
@@ -101,8 +114,11 @@ def bench_hog(n: int, n_sk: int, n_rounds: int) -> list[str]:
             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     configs = [("RGB", rgb, -1, (2, 2), np.float64), ("RGB", rgb, -1, (2, 2), np.float32),
                ("RGB", rgb, -1, (3, 3), np.float64), ("gray", gray, None, (2, 2), np.float64)]
+    if photos is not None:  # real photos: grey areas tie colour channels, random pixels never
+        configs += [("CIFAR-10 photos", photos, -1, b, np.float64) for b in ((3, 3), (2, 2))]
     for kind, images, axis, block, dtype in configs:
         batch = images.astype(dtype, copy=False)
+        n = len(batch)
         kw = {"orientations": 9, "pixels_per_cell": (8, 8), "cells_per_block": block,
               "block_norm": "L2-Hys"}
 
@@ -203,6 +219,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
     parser.add_argument("--rounds", type=int, default=None, help="timing rounds (default 7)")
+    parser.add_argument("--cifar", type=Path, default=Path("/work/shared/data/cifar10"),
+                        help="folder with CIFAR-10 binary batches (HOG rows on real photos; "
+                        "skipped if missing)")
     parser.add_argument("--mnist", type=Path, default=Path("/work/shared/data/mnist"),
                         help="folder with MNIST IDX files (table 3 is skipped if missing)")
     args = parser.parse_args()
@@ -215,7 +234,8 @@ def main() -> None:
           f"rounds. \"1 thread\": neuralab with n_jobs=1; \"threads\": neuralab's default "
           f"n_jobs ({default_threads()} threads on this machine); skimage always runs its usual "
           "per-image loop on one thread. Threaded results equal n_jobs=1 bit for bit.\n")
-    print("\n".join(bench_hog(n, n_sk, n_rounds)))
+    photos = cifar_photos(args.cifar)
+    print("\n".join(bench_hog(n, n_sk, n_rounds, None if photos is None else photos[:n])))
     print(f"\n### Colour histogram, {n:,} images\n")
     print(f"Reference loop (one thread) timed on the first {n_sk:,} images and scaled; "
           f"medians of {n_rounds} rounds; neuralab with n_jobs=1 and with n_jobs=None "

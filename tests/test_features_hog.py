@@ -91,6 +91,34 @@ def test_integer_images_with_many_channel_ties(skhog):
         assert np.abs(ours - ref).max() <= 1e-6
 
 
+def _deferred_pixels(monkeypatch, images, **kw):
+    """``(features, number of pixels the exact path redid)`` of ``hog(images, **kw)``."""
+    exact = hog_module._add_exact_votes
+    seen = []
+
+    def spy(x, spec, work, transform_sqrt, pixels, sums):
+        seen.append(pixels.size)
+        exact(x, spec, work, transform_sqrt, pixels, sums)
+
+    monkeypatch.setattr(hog_module, "_add_exact_votes", spy)
+    return features.hog(images, **kw), sum(seen)
+
+
+def test_grey_pixels_are_not_deferred_but_real_ties_are(skhog, monkeypatch):
+    # R = G = B: every pixel with a gradient ties, but any channel gives the same vote, so the
+    # fast path keeps them (only edge-close angles go to the exact path). Values 0..3 tie
+    # channels with different gradients, which skimage decides with hypot: those are deferred.
+    rng = np.random.default_rng(5)
+    grey = np.repeat(rng.integers(0, 256, (4, 32, 32, 1)) / 255.0, 3, axis=-1)
+    few = rng.integers(0, 4, (4, 32, 32, 3)).astype(np.float64)
+    for images, most in ((grey, 0.01), (few, 1.0)):
+        ours, deferred = _deferred_pixels(monkeypatch, images, channel_axis=-1)
+        ref = _reference(skhog, images, -1)
+        assert np.abs(ours - ref).max() <= 1e-6
+        assert deferred <= most * images[..., 0].size
+    assert deferred >= 0.05 * few[..., 0].size
+
+
 def test_structured_images_equal_skimage(skhog):
     yy, xx = np.mgrid[0:32, 0:32].astype(float)
     gray = np.stack([xx, yy, -xx, -yy, xx + yy, xx - yy, np.zeros_like(xx), (xx // 4 + yy // 4) % 2,
