@@ -46,7 +46,10 @@ test: $(TEST_STAMP)
 	$(PY) -m pytest -q
 
 # Every benchmark prints our figure, the peer's and the ratio; none asserts. ~15 minutes.
+# The `bench` extra (JAX, bench_mlp.py's optional peer) is installed first; without it (no
+# wheel for this platform) that column stays empty.
 bench: $(TEST_STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]' || echo "== no JAX here: its column stays empty"
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 lint: $(TEST_STAMP)

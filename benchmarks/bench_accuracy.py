@@ -66,7 +66,7 @@ from typing import Any
 
 import numpy as np
 
-from machine import cpu_count, cpu_name, without_blas_guard
+from machine import cpu_count, cpu_name, machine_lines, without_blas_guard
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MNIST = REPO.parent / "shared" / "data" / "mnist"
@@ -399,7 +399,6 @@ def select(val_split: Split) -> None:
 # --------------------------------------------------------------------------- reporting
 def environment() -> list[str]:
     import sklearn
-    import threadpoolctl
 
     import neuralab
 
@@ -410,11 +409,7 @@ def environment() -> list[str]:
         f"Python {platform.python_version()}, neuralab {getattr(neuralab, '__version__', '?')}, "
         f"numpy {np.__version__}, scikit-learn {sklearn.__version__}",
     ]
-    for info in threadpoolctl.threadpool_info():
-        if info.get("user_api") == "blas":
-            lines.append(f"BLAS: {info.get('internal_api')} {info.get('version')}, "
-                         f"{info.get('num_threads')} threads")
-    return lines
+    return [*lines, *machine_lines()]
 
 
 def table(rows: list[Row]) -> str:

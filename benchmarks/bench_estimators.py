@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from machine import cpu_count, cpu_name, without_blas_guard
+from machine import cpu_count, cpu_name, machine_lines, without_blas_guard
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MNIST = REPO.parent / "shared" / "data" / "mnist"
@@ -310,7 +310,6 @@ def select(split: Split) -> None:
 # --------------------------------------------------------------------------- reporting
 def environment() -> list[str]:
     import sklearn
-    import threadpoolctl
 
     import neuralab
 
@@ -320,11 +319,7 @@ def environment() -> list[str]:
              f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}",
              f"Python {platform.python_version()}, neuralab {neuralab.__version__}, "
              f"numpy {np.__version__}, scikit-learn {sklearn.__version__}"]
-    for info in threadpoolctl.threadpool_info():
-        if info.get("user_api") == "blas":
-            lines.append(f"BLAS: {info.get('internal_api')} {info.get('version')}, "
-                         f"{info.get('num_threads')} threads by default")
-    return lines
+    return [*lines, *machine_lines()]
 
 
 def table(rows: list[Row]) -> str:

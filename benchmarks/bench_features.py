@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from machine import cpu_name, without_blas_guard
+from machine import cpu_name, machine_lines, without_blas_guard
 from neuralab import features
 
 
@@ -228,7 +228,8 @@ def main() -> None:
     n, n_sk = (2_000, 200) if args.quick else (10_000, 1_000)
     n_rounds = args.rounds or (2 if args.quick else 7)
 
-    print(f"Machine: {machine()}\n")
+    print(f"Machine: {machine()}")
+    print("\n".join(machine_lines()) + "\n")
     print(f"### HOG, {n:,} random 32x32 images, 9 orientations, 8x8 cells, L2-Hys\n")
     print(f"skimage timed on the first {n_sk:,} images and scaled; medians of {n_rounds} "
           f"rounds. \"1 thread\": neuralab with n_jobs=1; \"threads\": neuralab's default "

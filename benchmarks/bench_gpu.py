@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from machine import without_blas_guard
+from machine import machine_lines, without_blas_guard
 
 os.environ.pop("CUPY_TF32", None)  # CuPy's fp32 GEMMs stay true fp32 (its default)
 
@@ -243,6 +243,7 @@ def main() -> None:
                   "checks the script on the CPU)")
             return
     print(f"# {describe()}")
+    print("\n".join(f"# {line}" for line in machine_lines()))  # the numpy (CPU) side
     errors = float64_check(ours, (nets[0][0][0], 64, 32, 10), 128)
     print("float64 check, two steps vs numpy (max parameter difference / max |parameter|): "
           + ", ".join(f"{k} {v:.1e}" for k, v in errors.items()))

@@ -1,4 +1,4 @@
-"""Training-step throughput of a fully-connected net: neuralab vs PyTorch vs scikit-learn.
+"""Training-step throughput of a fully-connected net: neuralab vs PyTorch, scikit-learn and JAX.
 
 One step = forward, mean softmax cross-entropy, backward, L2 gradient, plain SGD update, with
 the loss read back as a Python float, in float32 on the CPU. The three libraries (and the GEMM
@@ -15,6 +15,10 @@ medians.
   ``weight_decay = 2·lam`` on the weights only (our L2 is λ·ΣW², gradient 2λW), default threads.
 * **scikit-learn**: ``MLPClassifier(solver="sgd", batch_size=N, momentum=0).partial_fit`` on one
   batch = one step; ``alpha = 2·lam·N`` (sklearn's penalty is α/(2N)·ΣW²).
+* **JAX** (optional: ``pip install 'neuralab[bench]'``; without it the column stays empty):
+  one ``jax.jit``-compiled function = forward, mean softmax cross-entropy, backward by
+  ``jax.grad``, the L2 gradient 2λW and the SGD update, the parameters donated to it (updated in
+  place); the loss read back with ``float()``. XLA's CPU backend, its own threads.
 
 The penalty's value λ·ΣW² is not part of neuralab's or PyTorch's step: neither needs it for the
 update (the Trainer computes it once per epoch for its History; torch's weight_decay never
@@ -22,6 +26,12 @@ does). scikit-learn adds it to every step's loss, a dot product over the weights
 * **GEMM floor**: only the step's matrix products, with numpy into preallocated outputs:
   ``x @ W`` and ``dW = xᵀ @ dout`` for every layer, ``dx = dout @ Wᵀ`` for all but the first.
   ``vs floor`` = floor time / our step time: how much of our step is matrix products.
+* **GEMM peak**: this machine's float32 GEMM speed, a 2048³ product with numpy
+  (``machine.gemm_peak_gflops``); ``% of peak`` = our step's matrix-product FLOPs
+  (6·N·Σ in·out, ``machine.mlp_step_flops``) per second over that peak.
+
+Like every benchmark here it runs without this machine's OpenBLAS guard variables
+(``machine.without_blas_guard``) and prints the kernel threadpoolctl reports.
 
 Each timed block starts after a short idle pause (``--pause``): OpenBLAS's worker threads keep
 spinning for ~0.1 s after numpy's last matrix product and would otherwise steal a core from
@@ -45,7 +55,14 @@ from itertools import pairwise
 
 import numpy as np
 
-from machine import cpu_count, cpu_name, without_blas_guard
+from machine import (
+    cpu_count,
+    cpu_name,
+    gemm_peak_gflops,
+    machine_lines,
+    mlp_step_flops,
+    without_blas_guard,
+)
 
 NETS = (  # (name, layer sizes, batch size)
     ("3072-100-10", (3072, 100, 10), 200),
@@ -133,6 +150,51 @@ def sklearn_step(sizes: tuple[int, ...], x: np.ndarray, y: np.ndarray) -> tuple[
     return step, dtype
 
 
+JAX_MISSING = "JAX is not installed: its column stays empty (pip install 'neuralab[bench]')"
+
+
+def jax_step(sizes: tuple[int, ...], x: np.ndarray, y: np.ndarray) -> Step | None:
+    """The same step as one ``jax.jit`` function; None if JAX is not installed."""
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+
+    keys = jax.random.split(jax.random.key(0), len(sizes) - 1)
+    params = [
+        (jax.random.normal(k, (a, b), jnp.float32) * (2.0 / a) ** 0.5, jnp.zeros(b, jnp.float32))
+        for k, (a, b) in zip(keys, pairwise(sizes), strict=True)
+    ]
+
+    def loss_fn(params: list, x: jax.Array, y: jax.Array) -> jax.Array:
+        h = x
+        for i, (w, b) in enumerate(params):
+            h = h @ w + b
+            if i < len(params) - 1:
+                h = jax.nn.relu(h)
+        logp = jax.nn.log_softmax(h)
+        return -jnp.mean(jnp.take_along_axis(logp, y[:, None], axis=1))
+
+    def update(params: list, x: jax.Array, y: jax.Array) -> tuple[list, jax.Array]:
+        loss, grads = jax.value_and_grad(loss_fn)(params, x, y)
+        new = [
+            (w - LR * (gw + 2 * LAM * w), b - LR * gb)  # L2 gradient 2λW on the weights only
+            for (w, b), (gw, gb) in zip(params, grads, strict=True)
+        ]
+        return new, loss
+
+    update_jit = jax.jit(update, donate_argnums=0)
+    xj, yj = jnp.asarray(x), jnp.asarray(y.astype(np.int32))
+    state = {"params": params}
+
+    def step() -> None:
+        state["params"], loss = update_jit(state["params"], xj, yj)
+        float(loss)  # back on the host as a Python float, as the others do
+
+    return step
+
+
 def gemm_floor_step(sizes: tuple[int, ...], n: int) -> Step:
     """Only the step's matrix products, numpy into preallocated float32 outputs."""
     rng = np.random.default_rng(0)
@@ -204,6 +266,7 @@ def time_block(step: Step, steps: int) -> float:
 @dataclass
 class Result:
     net: str
+    sizes: tuple[int, ...]
     batch: int
     times: dict[str, list[float]]  # seconds per step, one entry per round
     noisy: int = 0  # blocks disturbed by other processes even after --wait-idle
@@ -211,8 +274,9 @@ class Result:
     def median(self, who: str) -> float:
         return statistics.median(self.times[who])
 
-    def throughput(self, who: str) -> float:
-        return self.batch / self.median(who)
+    def throughput(self, who: str) -> float | None:
+        """Samples per second (median step time); None for a contender that did not run."""
+        return self.batch / self.median(who) if who in self.times else None
 
     def paired(self, who: str) -> float:
         """Median over rounds of who's step time / neuralab's (robust to slow drifts)."""
@@ -234,6 +298,9 @@ def bench_net(
         "sklearn": sk_step,
         "floor": gemm_floor_step(sizes, n),
     }
+    jx = jax_step(sizes, x, y)
+    if jx is not None:
+        contenders["jax"] = jx
     for step in contenders.values():
         for _ in range(warmup):
             step()
@@ -249,46 +316,54 @@ def bench_net(
             t, quiet = timed_block(contenders[who], steps, pause, patience)
             times[who].append(t)
             noisy += not quiet
-    return Result(name, n, times, noisy), sk_dtype
+    return Result(name, sizes, n, times, noisy), sk_dtype
 
 
 # --------------------------------------------------------------------------- reporting
-def environment() -> list[str]:
+def environment(peak: float) -> list[str]:
     import sklearn
-    import threadpoolctl
     import torch
 
-    cpu = cpu_name()
-    lines = [
-        f"CPU: {cpu} ({cpu_count()} logical cores available)",
+    try:
+        import jax
+
+        jax_line = f"JAX {jax.__version__} (XLA CPU, {jax.device_count()} device)"
+    except ImportError:
+        jax_line = JAX_MISSING
+    return [
+        f"CPU: {cpu_name()} ({cpu_count()} logical cores available)",
         f"Python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}"
         f" ({torch.get_num_threads()} threads, MKL {torch.backends.mkl.is_available()}), "
         f"scikit-learn {sklearn.__version__}",
+        jax_line,
+        *machine_lines(peak),
     ]
-    for info in threadpoolctl.threadpool_info():
-        if info.get("user_api") == "blas":
-            lines.append(
-                f"BLAS: {info.get('internal_api')} {info.get('version')}, kernel "
-                f"{info.get('architecture')}, {info.get('num_threads')} threads "
-                f"({info.get('filepath', '').rsplit('/', 1)[-1]})"
-            )
-    return lines
 
 
+def _num(v: float | None, fmt: str = ",.0f", unit: str = "") -> str:
+    return "" if v is None else f"{v:{fmt}}{unit}"
 
-def table(results: list[Result]) -> str:
+
+def table(results: list[Result], peak: float) -> str:
+    """Samples/s, our ratios to each peer (× > 1: we are faster), the GEMM floor and our step's
+    matrix-product GFLOP/s as a fraction of the machine's GEMM peak (GFLOP/s)."""
     head = (
-        "| net (batch) | neuralab | PyTorch | scikit-learn | neuralab / PyTorch "
-        "| neuralab / sklearn | GEMM floor | neuralab vs floor |"
+        "| net (batch) | neuralab | PyTorch | scikit-learn | JAX | vs PyTorch | vs sklearn "
+        "| vs JAX | GEMM floor | vs floor | step GFLOP/s | % of GEMM peak |"
     )
-    rows = [head, "|" + "---|" * 8]
+    rows = [head, "|" + "---|" * 12]
     for r in results:
         ours = r.throughput("neuralab")
+        peers = {who: r.throughput(who) for who in ("torch", "sklearn", "jax")}
+        ratios = {who: None if v is None else ours / v for who, v in peers.items()}
+        gflops = mlp_step_flops(r.sizes, r.batch) / r.median("neuralab") / 1e9
         rows.append(
-            f"| {r.net} ({r.batch}) | {ours:,.0f} | {r.throughput('torch'):,.0f} "
-            f"| {r.throughput('sklearn'):,.0f} | {ours / r.throughput('torch'):.2f}× "
-            f"| {ours / r.throughput('sklearn'):.2f}× | {r.throughput('floor'):,.0f} "
-            f"| {100 * r.median('floor') / r.median('neuralab'):.0f} % |"
+            f"| {r.net} ({r.batch}) | {ours:,.0f} | {_num(peers['torch'])} "
+            f"| {_num(peers['sklearn'])} | {_num(peers['jax'])} "
+            f"| {_num(ratios['torch'], '.2f', '×')} | {_num(ratios['sklearn'], '.2f', '×')} "
+            f"| {_num(ratios['jax'], '.2f', '×')} | {r.throughput('floor'):,.0f} "
+            f"| {100 * r.median('floor') / r.median('neuralab'):.0f} % "
+            f"| {gflops:.0f} | {100 * gflops / peak:.0f} % |"
         )
     return "\n".join(rows)
 
@@ -309,8 +384,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.quick:
         args.rounds, args.block, args.warmup = 2, 0.1, 2
 
-    env = environment()
-    print("\n".join(env))
+    peak = gemm_peak_gflops()
+    print("\n".join(environment(peak)))
     results, dtypes = [], []
     for name, sizes, n in NETS:
         res, sk_dtype = bench_net(
@@ -323,7 +398,8 @@ def main(argv: list[str] | None = None) -> None:
             for who, t in res.times.items()
         )
         paired = ", ".join(
-            f"{who}/neuralab {res.paired(who):.2f}" for who in ("torch", "sklearn", "floor")
+            f"{who}/neuralab {res.paired(who):.2f}"
+            for who in ("torch", "sklearn", "jax", "floor") if who in res.times
         )
         print(f"{name} batch {n}: ms/step, median (min–max) of {args.rounds} rounds: {spread}")
         print(f"  median of per-round time ratios: {paired}")
@@ -336,7 +412,14 @@ def main(argv: list[str] | None = None) -> None:
           f"{args.rounds} rounds; float32; forward + softmax loss + backward + L2 gradient + "
           "SGD):")
     print()
-    print(table(results))
+    peak_after = gemm_peak_gflops()
+    # another process slows a measurement, never speeds it up: the peak is the faster of the two
+    print(table(results, max(peak, peak_after)))
+    print(f"\nGEMM peak {peak:,.0f} GFLOP/s before the runs, {peak_after:,.0f} after; % of GEMM "
+          "peak uses the higher. Step FLOPs = 6·N·Σ in·out (forward x@W, backward xᵀ@dout and "
+          "dout@Wᵀ per layer).")
+    if "jax" not in results[0].times:
+        print(JAX_MISSING)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from machine import cpu_count, cpu_name, without_blas_guard
+from machine import cpu_count, cpu_name, machine_lines, without_blas_guard
 from neuralab.playground.protocol import FEATURES, parse_message
 from neuralab.playground.session import Session
 
@@ -416,6 +416,7 @@ def main() -> None:
 
     print(f"neuralab playground benchmark — {platform.python_version()}, {cpu_name()}, "
           f"{cpu_count()} CPUs, BLAS threads: {args.blas_threads or 'default'}")
+    print("\n".join(machine_lines()))
     if args.sessions:
         classroom_report(args.sessions, args.seconds, args.workers)
         return

@@ -25,6 +25,7 @@ import time
 
 import numpy as np
 
+from machine import machine_lines, without_blas_guard
 from neuralab.playground.session import Session
 
 DATASETS = ("circle", "xor", "gaussian", "spiral")
@@ -47,6 +48,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--vary-data", action="store_true")
     args = parser.parse_args()
+    print("\n".join(machine_lines()))
     print(f"test accuracy at epoch {args.epochs}, mean (worst) over seeds 0-{args.seeds - 1}"
           f"{', data from the seed' if args.vary_data else ', data_seed 0'}")
     print(f"{'rules':10s} {'activation':10s}" + "".join(f"{d:>16s}" for d in DATASETS))
@@ -65,4 +67,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    without_blas_guard()
     main()

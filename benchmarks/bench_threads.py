@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file
 
-from machine import cpu_count, cpu_name, without_blas_guard
+from machine import cpu_count, cpu_name, machine_lines, without_blas_guard
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,11 +67,8 @@ def main() -> None:
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     args = parser.parse_args()
     counts = [int(n) for n in args.threads.split(",")]
-    from threadpoolctl import threadpool_info
-
-    blas = ", ".join(f"{p['internal_api']} {p.get('version')} ({p['num_threads']} threads by "
-                     f"default)" for p in threadpool_info())
-    print(f"machine: {cpu_name()}, {cpu_count()} CPUs; {blas}")
+    print(f"machine: {cpu_name()}, {cpu_count()} CPUs")
+    print("\n".join(machine_lines()))
     load_before = os.getloadavg()
     fit: dict[int, list[float]] = {n: [] for n in counts}
     wall: dict[int, list[float]] = {n: [] for n in counts}
