@@ -354,6 +354,25 @@ export function logTicks(l0, l1) {
   return out;
 }
 
+/** A plot's frame in the box ``pad`` leaves of a w × h canvas: a grid line and a label per
+ *  y tick ([value, label] pairs, placed by py), the x tick labels (placed by px), the border. */
+export function drawFrame(ctx, w, h, pad, yticks, py, xticks, px) {
+  ctx.font = "10px system-ui, sans-serif";
+  ctx.fillStyle = TEXT;
+  ctx.lineWidth = 1;
+  for (const [v, label] of yticks) {
+    const y = py(v);
+    ctx.strokeStyle = GRID;
+    ctx.beginPath(); ctx.moveTo(pad.l, y); ctx.lineTo(w - pad.r, y); ctx.stroke();
+    ctx.textAlign = "right";
+    ctx.fillText(label, pad.l - 4, y + 3);
+  }
+  ctx.textAlign = "center";
+  for (const [x, label] of xticks) ctx.fillText(label, px(x), h - pad.b + 13);
+  ctx.strokeStyle = AXIS;
+  ctx.strokeRect(pad.l, pad.t, w - pad.l - pad.r, h - pad.t - pad.b);
+}
+
 /** Training (dark line) and validation (orange, dotted) error at xs on a log axis; a null
  *  validation error is drawn as ∞ (an arrow off the top). opts: x0, x1 (the x range), ticks
  *  ([x, label] pairs), current (a dashed line), best and bestLabel (ringed). Leaves
@@ -366,20 +385,7 @@ export function drawErrorChart(canvas, xs, train, val, opts) {
     const t = (Math.log10(Math.max(v, 1e-300)) - l0) / (l1 - l0);
     return h - CPAD.b - Math.max(0, Math.min(1, t)) * (h - CPAD.t - CPAD.b);
   };
-  ctx.font = "10px system-ui, sans-serif";
-  ctx.fillStyle = TEXT;
-  ctx.lineWidth = 1;
-  for (const [v, label] of logTicks(l0, l1)) {
-    const y = py(v);
-    ctx.strokeStyle = GRID;
-    ctx.beginPath(); ctx.moveTo(CPAD.l, y); ctx.lineTo(w - CPAD.r, y); ctx.stroke();
-    ctx.textAlign = "right";
-    ctx.fillText(label, CPAD.l - 4, y + 3);
-  }
-  ctx.textAlign = "center";
-  for (const [x, label] of opts.ticks) ctx.fillText(label, px(x), h - CPAD.b + 13);
-  ctx.strokeStyle = AXIS;
-  ctx.strokeRect(CPAD.l, CPAD.t, w - CPAD.l - CPAD.r, h - CPAD.t - CPAD.b);
+  drawFrame(ctx, w, h, CPAD, logTicks(l0, l1), py, opts.ticks, px);
   // the current setting
   ctx.setLineDash([3, 3]);
   ctx.strokeStyle = AXIS;

@@ -5,8 +5,8 @@
 // variance (estimation error) and σ² (noise), with gradient descent's test error beside the
 // exact fit's (the optimization error). The degree, penalty and λ are the top bar's (poly.js
 // passes them in); this module keeps the mode's own controls.
-import { logTicks, niceTicks, sizedCanvas, tracePath } from "./chart.js";
-import { AXIS, DEEP, GOOD, GRID, NEG, POS, TEXT, rgb } from "./colors.js";
+import { drawFrame, logTicks, niceTicks, sizedCanvas, tracePath } from "./chart.js";
+import { AXIS, DEEP, GOOD, NEG, POS, rgb } from "./colors.js";
 import { LatestRequest } from "./conn.js";
 import { $, fmtSig } from "./ui.js";
 
@@ -160,23 +160,6 @@ export function initDecomposition(settings) {
     return { py, ticks };
   }
 
-  function frame(ctx, w, h, ticks, py, xticks, px) {
-    ctx.font = "10px system-ui, sans-serif";
-    ctx.fillStyle = TEXT;
-    ctx.lineWidth = 1;
-    for (const [v, label] of ticks) {
-      const y = py(v);
-      ctx.strokeStyle = GRID;
-      ctx.beginPath(); ctx.moveTo(PAD.l, y); ctx.lineTo(w - PAD.r, y); ctx.stroke();
-      ctx.textAlign = "right";
-      ctx.fillText(label, PAD.l - 4, y + 3);
-    }
-    ctx.textAlign = "center";
-    for (const [x, label] of xticks) ctx.fillText(label, px(x), h - PAD.b + 13);
-    ctx.strokeStyle = AXIS;
-    ctx.strokeRect(PAD.l, PAD.t, w - PAD.l - PAD.r, h - PAD.t - PAD.b);
-  }
-
   /** bias², variance, σ², their sum, the measured test error and (by degree) GD's, at xs. */
   function drawParts(canvas, xs, rows, opts) {
     const { ctx, w, h } = sizedCanvas(canvas);
@@ -187,7 +170,7 @@ export function initDecomposition(settings) {
     const all = Object.values(series).filter(Boolean).flat();
     const { py, ticks } = yScale(all, h);
     const px = (x) => PAD.l + ((x - opts.x0) / (opts.x1 - opts.x0)) * (w - PAD.l - PAD.r);
-    frame(ctx, w, h, ticks, py, opts.ticks, px);
+    drawFrame(ctx, w, h, PAD, ticks, py, opts.ticks, px);
     ctx.setLineDash([3, 3]);
     ctx.strokeStyle = AXIS;
     const cx = px(opts.current);
@@ -230,7 +213,7 @@ export function initDecomposition(settings) {
     const py = (y) => h - PAD.b - ((Math.max(y0 - pad, Math.min(y1 + pad, y)) - y0) / (y1 - y0)) * (h - PAD.t - PAD.b);
     const yt = niceTicks(y0, y1, 4).map((v) => [v, fmtSig(v, 3)]);
     const xt = niceTicks(x0, x1, 5).map((v) => [v, fmtSig(v, 3)]);
-    frame(ctx, w, h, yt, py, xt, px);
+    drawFrame(ctx, w, h, PAD, yt, py, xt, px);
     ctx.save();
     ctx.beginPath(); ctx.rect(PAD.l, PAD.t, w - PAD.l - PAD.r, h - PAD.t - PAD.b); ctx.clip();
     const curve = (vals, color, width, dash = []) => {
