@@ -126,18 +126,22 @@ def _parser_errors(name: str) -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
+def note(message: str) -> None:
+    """One yellow ``note:`` line on stderr (a loader's notice, a dead run's lock taken over),
+    the user's text escaped."""
+    _stderr().print(f"[yellow]note:[/] {_escape(message)}", highlight=False, soft_wrap=True,
+                    emoji=False)
+
+
 def _show_notices() -> None:
     """Print the data loaders' one-line notices (e.g. "split the 10k test images ...")."""
     import warnings
 
     from ..data import DatasetNotice
 
-    console = _stderr()
-
     def show(message: Any, category: type, *rest: Any, **kw: Any) -> None:
         if issubclass(category, DatasetNotice):
-            console.print(f"[yellow]note:[/] {_escape(str(message))}", highlight=False,
-                          emoji=False)
+            note(str(message))
         else:
             sys.stderr.write(warnings.formatwarning(message, category, *rest[:2]))
 

@@ -17,7 +17,7 @@ import typer
 import typer.main
 from typer.core import TyperCommand
 
-from .errors import friendly_errors, verbatim
+from .errors import friendly_errors, note, verbatim
 from .options import TrainOption, toml_file, train_options
 
 
@@ -137,22 +137,13 @@ def _train(options: list[TrainOption], *, out: Path | None, config: Path | None,
         out_dir = out or Path("runs") / f"{cfg.data}-{cfg.model.kind}-{stamp}"
     try:
         result = run(cfg, out_dir, resume=resume is not None, overwrite=overwrite,
-                     progress=not quiet, notice=_note)
+                     progress=not quiet, notice=note)
     except KeyboardInterrupt:
         _interrupted(out_dir)
     _print_metrics(result.metrics, f"{cfg.model.kind} on {cfg.data}")
     pictures = ", ".join(p.name for p in result.pictures)
     typer.echo(f"run directory: {out_dir}")
     typer.echo(f"pictures:      {pictures}")
-
-
-def _note(message: str) -> None:
-    """One yellow ``note:`` line on stderr (a dead run's lock taken over)."""
-    from rich.markup import escape
-
-    from .errors import _stderr
-
-    _stderr().print(f"[yellow]note:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def _interrupted(out_dir: Path) -> None:
