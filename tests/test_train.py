@@ -265,3 +265,41 @@ def test_a_last_batch_of_one_with_batch_norm_fails_before_training() -> None:
         trainer.fit(X, y)
     assert trainer.epoch_ == 0  # nothing was trained
     Trainer(mlp(4, 3, (8,), seed=0), epochs=1, batch_size=32).fit(X, y)  # fine without BN
+
+
+def test_checkpoints_every_seconds_write_at_the_end_and_keep_the_best_epoch(
+    tmp_path: Path,
+) -> None:
+    """With every_seconds longer than the run, nothing is written until training ends; then
+    last holds the final state and best the best epoch's, as the per-epoch writes would."""
+    from neuralab.io import read_arrays_file
+
+    X, y = blobs()
+    Xv, yv = blobs(60, seed=1)
+    yv = (yv + 1) % 3  # validation gets worse as training improves: best is an early epoch
+
+    seen: list[bool] = []
+
+    class Look(Callback):
+        def on_epoch_end(self, trainer: Trainer, epoch: int, record: dict) -> None:
+            seen.append((tmp_path / "ck" / "last.safetensors").exists())
+
+    lazy = Checkpoint(tmp_path / "ck", every_seconds=3600)
+    trainer = Trainer(mlp(4, 3, (8,), seed=0), lr=1e-2, epochs=6, callbacks=[lazy, Look()])
+    trainer.fit(X, y, Xv, yv)
+    eager = Checkpoint(tmp_path / "eager")
+    Trainer(mlp(4, 3, (8,), seed=0), lr=1e-2, epochs=6, callbacks=[eager]).fit(X, y, Xv, yv)
+    assert seen == [False] * 6
+    for name in ("last.safetensors", "best.safetensors"):
+        arrays, meta, _ = read_arrays_file(tmp_path / "ck" / name)
+        want, want_meta, _ = read_arrays_file(tmp_path / "eager" / name)
+        assert meta["checkpoint"]["epoch"] == want_meta["checkpoint"]["epoch"]
+        timeless = [[{k: v for k, v in r.items() if k != "seconds"} for r in m["checkpoint"]
+                     ["history"]] for m in (meta, want_meta)]
+        assert timeless[0] == timeless[1]
+        for key in want:
+            np.testing.assert_array_equal(arrays[key], want[key], err_msg=f"{name} {key}")
+    best_epoch = read_arrays_file(tmp_path / "ck" / "best.safetensors")[1]["checkpoint"]["epoch"]
+    assert best_epoch < 6
+    with pytest.raises(ValueError, match="every_seconds"):
+        Checkpoint(tmp_path, every_seconds=-1)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from pathlib import Path
 from typing import Any
 
 from . import backend as B
-from .checks import check_choice, check_int
+from .checks import check_choice, check_int, check_number
 from .train import Callback, Trainer
 
 MONITORS = ("val_loss", "val_accuracy", "train_loss", "train_accuracy")
@@ -128,13 +129,29 @@ class EarlyStopping(Callback):
 
 
 class Checkpoint(Callback):
-    """After every epoch write ``last.safetensors`` (the full training state, for
-    ``fit(resume=...)``), and ``best.safetensors`` whenever ``monitor`` improves. Both are
-    written atomically: a crash mid-write leaves the previous file intact."""
+    """Write ``last.safetensors`` (the full training state, for ``fit(resume=...)``) after
+    every epoch, and ``best.safetensors`` whenever ``monitor`` improves. Both are written
+    atomically: a crash mid-write leaves the previous file intact.
 
-    def __init__(self, directory: str | Path, monitor: str = "val_loss") -> None:
+    Parameters
+    ----------
+    directory : str or Path
+    monitor : {"val_loss", "val_accuracy", "train_loss", "train_accuracy"}
+        Without validation data the ``val_`` monitors fall back to their ``train_`` twins.
+    every_seconds : float, default 0
+        0: write after every epoch. s > 0: write at the end of an epoch only once s seconds
+        have passed since the last write, and always when training ends. For runs of many
+        short epochs, where two fsynced files per epoch are a good part of the time (50
+        epochs of a linear classifier on digits: 0.3 s of training, 0.1–0.7 s of writes). A
+        run killed between writes resumes from the last one, at most s seconds of training
+        earlier; ``best.safetensors`` then holds the best epoch up to that write.
+    """
+
+    def __init__(self, directory: str | Path, monitor: str = "val_loss",
+                 every_seconds: float = 0.0) -> None:
         self.directory = Path(directory)
         self.monitor = check_choice("monitor", monitor, MONITORS)
+        self.every_seconds = check_number("every_seconds", every_seconds, 0.0)
 
     @property
     def last_path(self) -> Path:
@@ -149,11 +166,38 @@ class Checkpoint(Callback):
         self.best_ = None
         for record in trainer.history_.records:
             self._observe(record)
+        self._written = time.monotonic()
+        self._unsaved = False  # epochs ended since the last write
+        self._best_state: tuple[dict[str, Any], dict[str, Any]] | None = None  # not yet written
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, record: dict[str, Any]) -> None:
+        improved = self._observe(record)
+        if time.monotonic() - self._written >= self.every_seconds:
+            if improved:
+                self._best_state = None  # superseded by this epoch's, written now
+                trainer.save_checkpoint(self.best_path)
+            self._write(trainer)
+            return
+        self._unsaved = True
+        if improved:  # keep a copy: the weights move on before the next write
+            arrays, meta = trainer.state_dict()
+            self._best_state = ({k: B.copy(v) for k, v in arrays.items()},
+                                copy.deepcopy(meta))
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        if self._unsaved:
+            self._write(trainer)
+
+    def _write(self, trainer: Trainer) -> None:
+        """``last`` now, and the best epoch's state kept since the last write, if any."""
+        from .io import write_arrays
+
+        if self._best_state is not None:
+            arrays, meta = self._best_state
+            write_arrays(self.best_path, arrays, {"checkpoint": meta})
+            self._best_state = None
         trainer.save_checkpoint(self.last_path)
-        if self._observe(record):
-            trainer.save_checkpoint(self.best_path)
+        self._written, self._unsaved = time.monotonic(), False
 
     def _observe(self, record: dict[str, Any]) -> bool:
         value = record.get(self.monitor)

@@ -99,16 +99,7 @@ def load_digits(
         ``X_*`` of shape ``(N, 8, 8)``, ``float32`` pixel values 0..16 (as sklearn ships them);
         ``image_shape=(8, 8)``; classes ``"0" .. "9"``.
     """
-    try:
-        from sklearn.datasets import load_digits as sk_load_digits
-    except ImportError as err:  # scikit-learn is an optional dependency
-        raise ImportError(
-            "the digits dataset is bundled with scikit-learn; install it with "
-            "`pip install scikit-learn`"
-        ) from err
-    raw = sk_load_digits()
-    X = np.asarray(raw.images, dtype=np.float32)
-    y = np.asarray(raw.target, dtype=np.int64)
+    X, y = _read_digits()
     parts = three_way_split(
         X,
         y,
@@ -123,6 +114,32 @@ def load_digits(
         image_shape=(8, 8),
         description="scikit-learn's 8x8 handwritten digits (UCI), pixel values 0..16",
     )
+
+
+def _read_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 1797 digits as (images (N, 8, 8) float32, labels (N,) int64).
+
+    scikit-learn ships them as ``sklearn/datasets/data/digits.csv.gz`` (64 pixel columns, then
+    the label). That file is read here directly: importing ``sklearn.datasets`` takes ~2 s
+    (it pulls in SciPy), twenty times the rest of a small ``neuralab train`` run's start-up.
+    ``find_spec`` locates the installed package without running its ``__init__``. Where the file
+    is not there (another scikit-learn layout), scikit-learn's own loader is used.
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec("sklearn")
+    if spec is None:
+        raise ImportError("the digits dataset is bundled with scikit-learn; install it with "
+                          "`pip install scikit-learn`")
+    for folder in spec.submodule_search_locations or ():
+        path = Path(folder) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            table = np.loadtxt(path, delimiter=",", dtype=np.float32)  # (1797, 65)
+            return table[:, :-1].reshape(-1, 8, 8), table[:, -1].astype(np.int64)
+    from sklearn.datasets import load_digits as sk_load_digits
+
+    raw = sk_load_digits()
+    return np.asarray(raw.images, dtype=np.float32), np.asarray(raw.target, dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- MNIST
