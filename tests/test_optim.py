@@ -577,3 +577,53 @@ def test_carry_over_updates_as_an_optimizer_that_never_moved(
         np.testing.assert_array_equal(params[i].value, ref_params[i].value)
     np.testing.assert_array_equal(new.value, fresh_new.value)
     assert moved.t == ref_opt.t == STEPS
+
+
+# --------------------------------------------------------------------------- packed updates
+def _small_run(monkeypatch: pytest.MonkeyPatch, name: str, packed: bool, steps: int = 12,
+               reload_at: int | None = None) -> list[np.ndarray]:
+    """``steps`` training steps of a 5 → 8 → 3 MLP (weights decayed, biases not) with L2 folded
+    into the update and an L1 prox; with ``reload_at`` the model and optimizer are rebuilt from
+    their state dicts at that step, as a resumed run is."""
+    from neuralab.losses import get_loss, one_hot
+    from neuralab.nn import Linear, ReLU, Sequential
+
+    if not packed:
+        monkeypatch.setattr(updates, "PACK_LIMIT", 0)
+
+    def build() -> tuple[Sequential, Optimizer]:
+        model = Sequential(Linear(5, 8, rng=1), ReLU(), Linear(8, 3, rng=2))
+        return model, get_optimizer(name, model.params(), 0.05)
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, 5)).astype(np.float32)
+    target = one_hot(rng.integers(0, 3, 16), 3, X)
+    loss = get_loss("softmax", step=True)
+    model, opt = build()
+    for t in range(steps):
+        if t == reload_at:
+            state, opt_state = model.state_dict(), opt.state_dict()
+            model, opt = build()
+            model.load_state_dict(state)
+            opt.load_state_dict(opt_state)
+        _, dscores = loss(model.forward(X), target)
+        model.backward(dscores, need_dx=False)
+        opt.step(weight_decay=2e-2, l1=1e-3)
+    if packed:  # the values really are views of one flat array
+        assert len({id(p.value.base) for p in model.params()}) == 1
+    return [B.to_numpy(p.value).copy() for p in model.params()]
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "rmsprop", "adam"])
+def test_packed_update_equals_the_update_per_param(monkeypatch: pytest.MonkeyPatch,
+                                                   name: str) -> None:
+    """A small model's Params are updated as views of one flat array (B.Packed): the same
+    arithmetic entry for entry as one update per Param — L2 only on the weights, L1's prox —
+    also when the model and optimizer are reloaded mid-run (the Params and slots replaced)."""
+    with monkeypatch.context() as patch:
+        per_param = _small_run(patch, name, packed=False)
+    packed = _small_run(monkeypatch, name, packed=True)
+    reloaded = _small_run(monkeypatch, name, packed=True, reload_at=5)
+    for a, b, c in zip(per_param, packed, reloaded, strict=True):
+        np.testing.assert_array_equal(b, a)
+        np.testing.assert_array_equal(c, a)

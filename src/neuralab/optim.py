@@ -29,6 +29,13 @@ from .checks import check_choice, check_int
 from .config import OPTIMIZERS, SCHEDULES, check_range
 from .nn.layers import Param
 
+_PACKED = -1  # the index ``_update`` gets for the packed update of all Params at once
+
+
+def _same(arrays: list[Any], others: list[Any]) -> bool:
+    """Whether two lists hold the same array objects, in order."""
+    return all(a is b for a, b in zip(arrays, others, strict=True))
+
 
 class Optimizer:
     """Base class: holds the Params, the learning rate ``lr`` and per-parameter state."""
@@ -72,14 +79,72 @@ class Optimizer:
         if not l1 >= 0.0:
             raise ValueError(f"l1 must be >= 0, got {l1!r}")
         self.t += 1
-        for i, p in enumerate(self.params):
-            if p.grad is None:
-                continue
-            self._update(i, p, weight_decay if p.decay else 0.0)
-            if l1 and p.decay:
-                p.value = B.soft_threshold_(p.value, self._prox_step(i, p) * l1)
+        if not self._step_packed(weight_decay):
+            for i, p in enumerate(self.params):
+                if p.grad is not None:
+                    self._update(i, p, weight_decay if p.decay else 0.0)
+        if l1:
+            for i, p in enumerate(self.params):
+                if p.decay and p.grad is not None:
+                    p.value = B.soft_threshold_(p.value, self._prox_step(i, p) * l1)
 
-    def _update(self, i: int, p: Param, decay: float) -> None:
+    def _step_packed(self, weight_decay: float) -> bool:
+        """The update of every Param at once, as views of flat arrays (:class:`B.Packed`);
+        False, having done nothing, where it does not apply.
+
+        It applies on numpy to models of at least ``B.PACK_MIN`` Params and at most
+        ``B.PACK_LIMIT`` weights, all with gradients: the lecture's small networks (an MLP on
+        digits, the playground's nets), whose step would otherwise spend more time calling an
+        update per array than computing. The values
+        become views of one flat array (decayed Params first), the optimizer's slots likewise;
+        each step copies the gradients in. The arithmetic is the per-Param update's, entry for
+        entry: the L2 term is a vector, c on the decayed Params' entries and 0 elsewhere. A
+        Param or slot replaced since the last step (a loaded state, a moved model) is packed
+        again from its new array.
+        """
+        if len(self.params) < B.PACK_MIN:
+            return False
+        values = [p.value for p in self.params]
+        grads = [p.grad for p in self.params]
+        packs: dict[str, Any] = self.__dict__.setdefault("_packs", {})
+        pack = packs.get("value")
+        # the layers write their gradients into the same buffers at every step: when values
+        # and gradients are the arrays of the last packed step, they still qualify
+        if pack is None or not (pack.holds(values) and _same(grads, packs["grads"])):
+            if any(g is None for g in grads) or not B.packable(values + grads):
+                return False
+            if pack is None or not pack.holds(values):
+                order = sorted(range(len(values)), key=lambda i: not self.params[i].decay)
+                pack = B.Packed(values, order)
+                packs.clear()  # slots and the L2 vector follow the new layout
+                packs["value"] = pack
+                for p, view in zip(self.params, pack.views, strict=True):
+                    p.value = view
+            packs["grad"], packs["grads"] = B.Packed(grads, pack.order), grads
+            packs["param"] = Param(pack.flat, decay=False)  # all the Params as one
+        flat = packs["param"]
+        flat.grad = packs["grad"].gather(grads)
+        self._update(_PACKED, flat, self._packed_decay(weight_decay))
+        return True
+
+    def _packed_decay(self, c: float) -> float | Array:
+        """The L2 coefficient of the packed update: c where every Param decays, 0 where none
+        does, else a vector with c on the decayed Params' entries (cached per c)."""
+        decayed = [p.decay for p in self.params]
+        if c == 0.0 or not any(decayed):
+            return 0.0
+        if all(decayed):
+            return c
+        packs = self._packs
+        if packs.get("decay_c") != c:
+            pack = packs["value"]
+            vector = B.namespace(pack.flat).zeros_like(pack.flat)
+            n = sum(p.value.size for p in self.params if p.decay)  # decayed Params come first
+            vector[:n] = c
+            packs["decay_c"], packs["decay"] = c, vector
+        return packs["decay"]
+
+    def _update(self, i: int, p: Param, decay: float | Array) -> None:
         """Update Param ``i`` from ``p.grad + decay·p.value``."""
         raise NotImplementedError
 
@@ -89,24 +154,33 @@ class Optimizer:
         return self.lr
 
     def _slot(self, name: str, i: int, like: Array) -> Array:
-        """Per-parameter state array ``name`` for Param ``i`` (zeros on first use)."""
+        """Per-parameter state array ``name`` for Param ``i`` (zeros on first use); for the
+        packed update (``i == _PACKED``) the flat array whose views are every Param's."""
         slots = self.state.setdefault(name, [None] * len(self.params))
+        if i == _PACKED:
+            pack = self._packs.get(name)
+            if pack is None or not pack.holds(slots):
+                arrays = [B.namespace(p.value).zeros_like(p.value) if s is None else s
+                          for p, s in zip(self.params, slots, strict=True)]
+                pack = self._packs[name] = B.Packed(arrays, self._packs["value"].order)
+                slots[:] = pack.views
+            return pack.flat
         if slots[i] is None:
             slots[i] = B.namespace(like).zeros_like(like)
         return slots[i]
 
     def _scratch(self, i: int, like: Array, key: str = "tmp") -> Array | None:
         """A reusable temporary ``key`` for numpy's in-place path (not part of the state)."""
-        if not hasattr(self, "_ws"):
-            self._ws = [B.Workspace() for _ in self.params]
+        if not hasattr(self, "_ws"):  # one per Param, and the packed update's (index -1)
+            self._ws = [B.Workspace() for _ in range(len(self.params) + 1)]
             for ws in self._ws:
                 ws.enabled = True
         return self._ws[i].get(key, tuple(like.shape), like)
 
-    def _grad(self, i: int, p: Param, decay: float) -> Array:
+    def _grad(self, i: int, p: Param, decay: float | Array) -> Array:
         """``p.grad + decay·p.value`` (on numpy in a reused buffer); ``p.grad`` itself when
         decay is 0. For the rules without a fused numpy kernel."""
-        if not decay:
+        if not hasattr(decay, "shape") and decay == 0.0:
             return p.grad
         return B.add_scaled(p.grad, p.value, decay, out=self._scratch(i, p.grad, "decayed"))
 
@@ -167,6 +241,7 @@ class Optimizer:
         new = copy.copy(self)  # the hyperparameters, whatever the subclass names them
         Optimizer.__init__(new, params, self.lr)  # checks params; empty state, t = 0
         new.__dict__.pop("_ws", None)  # scratch buffers are sized for the old list
+        new.__dict__.pop("_packs", None)  # and packs laid out for it
         new.t = self.t
         index = {id(p): i for i, p in enumerate(self.params)}
         for name, slots in self.state.items():
@@ -175,7 +250,8 @@ class Optimizer:
         return new
 
     def __repr__(self) -> str:
-        hyper = {k: v for k, v in vars(self).items() if k not in ("params", "state", "t", "_ws")}
+        hidden = ("params", "state", "t", "_ws", "_packs")
+        hyper = {k: v for k, v in vars(self).items() if k not in hidden}
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in hyper.items())})"
 
 
@@ -201,7 +277,7 @@ class SGD(Optimizer):
             raise ValueError("nesterov=True needs momentum > 0, e.g. momentum=0.9")
         self.nesterov = bool(nesterov)
 
-    def _update(self, i: int, p: Param, decay: float) -> None:
+    def _update(self, i: int, p: Param, decay: float | Array) -> None:
         if self.momentum == 0.0:
             # one fused sweep on numpy, L2 term included
             p.value = B.sgd_update_(p.value, p.grad, self.lr, decay)
@@ -233,7 +309,7 @@ class RMSProp(Optimizer):
         self.decay_rate = check_range("decay_rate", decay_rate, "momentum")
         self.eps = check_range("eps", eps)
 
-    def _update(self, i: int, p: Param, decay: float) -> None:
+    def _update(self, i: int, p: Param, decay: float | Array) -> None:
         g, rho = self._grad(i, p, decay), self.decay_rate
         s = self._slot("s", i, p.value)
         tmp = B.square(g, out=self._scratch(i, g))
@@ -264,7 +340,7 @@ class Adam(Optimizer):
         self.beta2 = check_range("beta2", beta2, "momentum")
         self.eps = check_range("eps", eps)
 
-    def _update(self, i: int, p: Param, decay: float) -> None:
+    def _update(self, i: int, p: Param, decay: float | Array) -> None:
         # the whole rule is one backend kernel: on numpy a few in-place passes, L2 term included
         p.value = B.adam_update_(
             p.value, p.grad, self._slot("m", i, p.value), self._slot("v", i, p.value),

@@ -19,7 +19,8 @@ arrays, torch tensors (CPU or CUDA) and CuPy arrays. Callers use it as one modul
   (:func:`sgd_update_`, :func:`adam_update_`, :func:`soft_threshold_`, :func:`softmax_xent`,
   :func:`count_hits`): a whole update or loss in one call, as few in-place numpy passes as the
   arithmetic allows, one kernel on torch/CuPy where there is one, the array-API sequence
-  elsewhere.
+  elsewhere; and :class:`Packed`, a small model's parameters as views of one flat array, so
+  that an update runs once over all of them.
 """
 
 from __future__ import annotations
@@ -81,9 +82,13 @@ from .rng import (
     uniform,
 )
 from .updates import (
+    PACK_LIMIT,
+    PACK_MIN,
+    Packed,
     adam_update_,
     add_scaled,
     axpy_,
+    packable,
     sgd_update_,
     soft_threshold_,
 )
@@ -92,9 +97,12 @@ __all__ = [
     "BACKEND_NAMES",
     "DEVICES",
     "LIBRARIES",
+    "PACK_LIMIT",
+    "PACK_MIN",
     "Array",
     "Backend",
     "Generator",
+    "Packed",
     "Workspace",
     "adam_update_",
     "add",
@@ -123,6 +131,7 @@ __all__ = [
     "namespace",
     "normal",
     "on_host",
+    "packable",
     "prod",
     "relu_grad",
     "resolve_backend",
