@@ -45,12 +45,13 @@ test: $(TEST_STAMP)
 	$(PY) -m ruff check src tests benchmarks examples docs/hooks
 	$(PY) -m pytest -q
 
-# Every benchmark prints our figure, the peer's and the ratio; none asserts. ~15 minutes.
+# Every benchmark prints our figure, the peer's and the ratio (profile_step.py: where a training
+# step's time goes); none asserts. ~20 minutes.
 # The `bench` extra (JAX, bench_mlp.py's optional peer) is installed first; without it (no
 # wheel for this platform) that column stays empty.
 bench: $(TEST_STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]' || echo "== no JAX here: its column stays empty"
-	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	for b in benchmarks/bench_*.py benchmarks/profile_step.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check src tests benchmarks examples docs/hooks
