@@ -28,7 +28,7 @@ import csv
 import io
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from .optim import Optimizer, Schedule, get_optimizer
 from .regularizers import NoReg, Regularizer
 
 SYNC_STEPS = 32  # on a GPU: default steps between reads of the losses
+GATHER_ELEMENTS = 1 << 21  # entries of X gathered at once: blocks of 8 MB in float32
 
 COLUMNS = ("epoch", "lr", "train_loss", "reg_loss", "train_accuracy", "val_loss",
            "val_accuracy", "seconds")
@@ -221,7 +222,6 @@ class Trainer:
         if resume is not None:
             self.load_checkpoint(resume)
         n = self.n_train_ = X.shape[0]
-        steps = math.ceil(n / self.batch_size)
         self._check_last_batch(n)
         # The loss's target for every example, made once on the model's device: one-hot rows
         # for the classification losses (labels validated here, not at every step), y for mse.
@@ -242,16 +242,13 @@ class Trainer:
             if not B.is_numpy(X):
                 order = B.asarray(order, like=X)  # to the device once per epoch
             tally = _EpochTally(self, epoch)
-            for step in range(steps):
-                # the stop is clipped to n: the array API leaves out-of-bounds stops undefined
-                idx = order[step * self.batch_size : min((step + 1) * self.batch_size, n)]
-                xb, tb = B.take_rows(X, idx), B.take_rows(target, idx)
+            rows = (X, target, y) if self.classification else (X, target)
+            for step, (xb, tb, *yb) in enumerate(self._batches(rows, order)):
                 if self.transform is not None:
                     xb = self.transform(xb, epoch, step)
                 loss, scores = self.step(xb, tb, check_finite=eager, epoch=epoch, index=step)
-                tally.add(step, loss, idx.shape[0],
-                          B.count_hits(scores, B.take_rows(y, idx))
-                          if self.classification else None)
+                tally.add(step, loss, xb.shape[0],
+                          B.count_hits(scores, yb[0]) if yb else None)
                 if len(tally.pending) == sync_every:
                     tally.flush()
             tally.flush()
@@ -357,6 +354,23 @@ class Trainer:
         self.load_state_dict(arrays, meta["checkpoint"], version)
 
     # -- helpers -----------------------------------------------------------------------------
+    def _batches(self, arrays: tuple[Array, ...], order: Array) -> Iterator[tuple[Array, ...]]:
+        """Each step's rows of ``arrays`` (X, the targets, y: N rows each) in ``order``.
+
+        A block of whole batches (about ``GATHER_ELEMENTS`` entries of X) is gathered at once,
+        and each batch is a slice of it: one gather per array and block instead of one per
+        array and step — a small model's step gathered its x, target and y rows in three calls
+        of ~2 µs. The batches are the same rows in the same order either way.
+        """
+        n, batch = order.shape[0], self.batch_size
+        block = max(1, GATHER_ELEMENTS // (batch * arrays[0].shape[1])) * batch
+        for start in range(0, n, block):
+            # stops clipped to the length: the array API leaves out-of-bounds stops undefined
+            parts = [B.take_rows(a, order[start : min(start + block, n)]) for a in arrays]
+            m = parts[0].shape[0]
+            for lo in range(0, m, batch):
+                yield tuple(p[lo : min(lo + batch, m), ...] for p in parts)
+
     def _check_last_batch(self, n: int) -> None:
         """Fail before training, not mid-epoch, when the last batch would hold one example:
         batch norm cannot estimate a variance from a single example."""
