@@ -107,6 +107,16 @@ def _quiet(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _alive_rows(act: np.ndarray) -> np.ndarray:
+    """A hidden layer's outputs on the training rows (N, H) reduced to what the diagnostics'
+    dead units ask of them — is a unit 0 on every row? — without keeping N rows: one row, 0
+    where the unit is 0 on every row and 1 elsewhere (NaN is not 0, as in ``act == 0``); no
+    row when there are no training rows. (1, H) or (0, H)."""
+    if act.shape[0] == 0:
+        return act[:0].copy()
+    return np.any(act != 0, axis=0, keepdims=True).astype(act.dtype)
+
+
 @dataclass(frozen=True)
 class _RowsPass:
     """One eval-mode pass over the train and test rows (:meth:`Session._rows_pass`), what it
@@ -118,7 +128,7 @@ class _RowsPass:
     params: np.ndarray  # (P,) every weight and bias, flattened (History.record)
     train: tuple[np.ndarray, np.ndarray]  # (scores (N_train, C), targets), as _splits gives
     test: tuple[np.ndarray, np.ndarray]
-    hidden: list[np.ndarray]  # each hidden layer's output on the train rows, (N_train, H_l)
+    alive: list[np.ndarray]  # per hidden layer, (1, H_l) or (0, H_l): _alive_rows
     train_loss: float | None
     test_loss: float | None
 
@@ -568,7 +578,7 @@ class Session:
         train, test = self._splits(np.array(outs[-1]), 0)
         self._rows_cache = _RowsPass(
             self.model, rows, self._loss_fn, params, train, test,
-            [np.array(outs[index][:n_train]) for index in self._act_index],
+            [_alive_rows(outs[index][:n_train]) for index in self._act_index],
             split_loss(self._loss_fn, *train), split_loss(self._loss_fn, *test))
         return self._rows_cache
 
@@ -607,7 +617,7 @@ class Session:
             "biases": [json_array(lin.bias.value) for lin in self._linears()],
             "hyperplanes": self._hyperplanes(),
             "dead": self._dead_links(),
-            "diagnostics": self._diagnostics(rows.hidden),
+            "diagnostics": self._diagnostics(rows.alive),
             "heatmaps": entries,
         }
         linear = linear_view(c, len(self._blocks), rows.train[0], self._F_train,
@@ -649,8 +659,8 @@ class Session:
         self._history.record(self.epoch, rows.train_loss, rows.test_loss, rows.params)
 
     def _diagnostics(self, acts: list[np.ndarray]) -> dict[str, Any]:
-        """The frame's ``diagnostics`` from each hidden layer's output on the training rows
-        ``acts`` (N_train, H_l) and the history."""
+        """The frame's ``diagnostics`` from the history and, per hidden layer, its outputs on
+        the training rows, or the one row of :func:`_alive_rows` that answers the same."""
         c = self.config
         names = [c.activation_at(i) for i in range(len(acts))]
         return diagnose(self._history, acts, names, c.lr, c.lam if c.reg != "none" else 0.0)
