@@ -57,7 +57,7 @@ from ..optim import Optimizer, get_optimizer
 from ..regularizers import Regularizer, get_regularizer
 from ..train import train_step
 from . import tfp
-from .diagnostics import History, diagnose
+from .diagnostics import DEAD_ACTIVATIONS, History, diagnose
 from .export import export_message
 from .frames import GridFeatures, encode_frame, grid_features, heatmaps, json_array, json_number
 from .hidden_space import hidden_space_reply
@@ -107,12 +107,13 @@ def _quiet(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _alive_rows(act: np.ndarray) -> np.ndarray:
+def _alive_rows(act: np.ndarray, activation: str) -> np.ndarray:
     """A hidden layer's outputs on the training rows (N, H) reduced to what the diagnostics'
     dead units ask of them — is a unit 0 on every row? — without keeping N rows: one row, 0
-    where the unit is 0 on every row and 1 elsewhere (NaN is not 0, as in ``act == 0``); no
-    row when there are no training rows. (1, H) or (0, H)."""
-    if act.shape[0] == 0:
+    where the unit is 0 on every row and 1 elsewhere (NaN is not 0, as in ``act == 0``). No
+    row when there are no training rows or the activation cannot die (the check skips it).
+    (1, H) or (0, H)."""
+    if act.shape[0] == 0 or activation not in DEAD_ACTIVATIONS:
         return act[:0].copy()
     return np.any(act != 0, axis=0, keepdims=True).astype(act.dtype)
 
@@ -578,7 +579,8 @@ class Session:
         train, test = self._splits(np.array(outs[-1]), 0)
         self._rows_cache = _RowsPass(
             self.model, rows, self._loss_fn, params, train, test,
-            [_alive_rows(outs[index][:n_train]) for index in self._act_index],
+            [_alive_rows(outs[index][:n_train], self.config.activation_at(layer))
+             for layer, index in enumerate(self._act_index)],
             split_loss(self._loss_fn, *train), split_loss(self._loss_fn, *test))
         return self._rows_cache
 
