@@ -12,7 +12,12 @@ Measured three ways, in one run:
 
 * **session** — the server's work alone: ``Session.train_steps(steps_per_frame)`` +
   ``Session.frame()`` in a loop (no throttle), and ``Session.apply(config message)`` whose
-  reply holds the new frame. This is the capacity of one session on one core.
+  reply holds the new frame. This is the capacity of one session on one core. For the default
+  network also ``Session.tick()`` in a loop — exactly the server's work while playing, a frame
+  without the features' fixed maps — as steps/s and steps per CPU second (medians of several
+  windows), against TFP's pace (60 epochs/s: 1,500 steps/s at 25 steps an epoch), and the
+  library's ``train_step`` alone on the same model and batch size: the ceiling a session
+  would reach if its batching, history and frames cost nothing.
 * **websocket** — the real thing: uvicorn serving ``create_app()`` on a free loopback port, a
   ``websockets`` client in this process. While playing the server throttles itself to 30
   frames/s, so the figure to read is whether it holds 30; the config latency includes JSON,
@@ -52,6 +57,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import socket
@@ -66,10 +72,12 @@ from typing import Any
 from machine import cpu_count, cpu_name, machine_lines, without_blas_guard
 from neuralab.playground.protocol import FEATURES, parse_message
 from neuralab.playground.session import Session
+from neuralab.train import train_step
 
 TARGET_FPS = 30.0
 TARGET_STEPS_PER_FRAME = 10
 TARGET_LATENCY_MS = 100.0
+TFP_EPOCHS_PER_S = 60.0  # TFP: one epoch per animation frame, at 60 frames/s
 
 DEFAULT: dict[str, Any] = {}
 LARGEST: dict[str, Any] = {"features": list(FEATURES), "hidden": [32] * 6, "grid": 128,
@@ -113,6 +121,51 @@ def session_loop(config: dict[str, Any], seconds: float) -> tuple[float, float, 
         frames += 1
     elapsed = time.perf_counter() - start
     return frames / elapsed, (s.step - step0) / elapsed, 1000 * frame_time / frames
+
+
+def tick_rates(config: dict[str, Any], seconds: float, windows: int) -> tuple[float, float]:
+    """Medians over ``windows`` windows of ``seconds``: (steps/s, steps per CPU second) of
+    ``Session.tick()`` in a loop — exactly the server's work while playing (train
+    ``steps_per_frame`` steps, then a frame without the features' maps), without its pacing to
+    30 frames/s. Steps per CPU second holds still better on a machine shared with other jobs."""
+    s = Session(config)
+    s.playing = True
+    s.tick()  # the grid's features and first buffers outside the windows
+    rates, cpu_rates = [], []
+    for _ in range(windows):
+        step0, wall0, cpu0 = s.step, time.perf_counter(), time.process_time()
+        while time.perf_counter() - wall0 < seconds:
+            s.tick()
+        steps = s.step - step0
+        rates.append(steps / (time.perf_counter() - wall0))
+        cpu_rates.append(steps / max(time.process_time() - cpu0, 1e-9))
+    return statistics.median(rates), statistics.median(cpu_rates)
+
+
+def steps_per_epoch(config: dict[str, Any]) -> int:
+    """Minibatch steps in one epoch of ``config``'s training points."""
+    s = Session(config)
+    return math.ceil(s._F_train.shape[0] / s.config.batch_size)
+
+
+def train_step_rate(config: dict[str, Any], seconds: float, windows: int) -> float:
+    """Median steps/s of the library's ``train.train_step`` alone, on the session's own model,
+    loss, regularizer and optimizer, over its training rows batch after batch in their order:
+    the most steps/s a session could make if its batching, history and frames cost nothing."""
+    s = Session(config)
+    bs = s.config.batch_size
+    batches = [(s._F_train[i : i + bs], s._target[i : i + bs])
+               for i in range(0, s._F_train.shape[0], bs)]
+    rates = []
+    for _ in range(windows):
+        steps, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            for xb, tb in batches:
+                train_step(s.model, s._step_loss, s._regularizer, s._optimizer, xb, tb,
+                           check_finite=True)
+            steps += len(batches)
+        rates.append(steps / (time.perf_counter() - start))
+    return statistics.median(rates)
 
 
 def session_latency(config: dict[str, Any], patches: list[dict[str, Any]],
@@ -445,6 +498,17 @@ def main() -> None:
         row(f"session/{label}: steps/frame possible at 30 fps", room, "steps",
             f">= {TARGET_STEPS_PER_FRAME}", room / TARGET_STEPS_PER_FRAME)
         if label == "default":
+            windows = 3 if args.quick else 7
+            ticks, cpu = tick_rates(config, seconds / 3, windows)
+            ceiling = train_step_rate(config, seconds / 3, windows)
+            tfp_steps = TFP_EPOCHS_PER_S * steps_per_epoch(config)
+            row(f"session/{label}: tick() steps/s, unpaced", ticks, "steps/s",
+                f">= {tfp_steps:g}", ticks / tfp_steps)
+            row(f"session/{label}: tick() steps per CPU second", cpu, "steps/s", "", None)
+            row(f"session/{label}: train_step alone (the ceiling)", ceiling, "steps/s", "",
+                None)
+            row(f"session/{label}: tick() / train_step alone", 100 * ticks / ceiling, "%", "",
+                None)
             for name, patches in CHANGES.items():
                 ms = session_latency(config, patches, repeats)
                 row(f"session/{label}: config {name} -> frame", ms, "ms",

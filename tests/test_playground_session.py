@@ -530,6 +530,44 @@ def test_set_weight_is_bounded() -> None:
             assert s._linears()[0].weight.value[0, 0] == value
 
 
+def _losses_now(s: Session) -> tuple[float, float]:
+    """Both splits' data losses from a fresh eval pass of the model as it is now."""
+    from neuralab.playground.metrics import split_loss
+
+    rows = np.concatenate([s._F_train, s._F_test])
+    train, test = s._splits(np.array(layer_outputs(s.model, rows)[-1]), 0)  # TFP: [-o, o]
+    return split_loss(s._loss_fn, *train), split_loss(s._loss_fn, *test)
+
+
+@pytest.mark.parametrize("config", [{}, {"batchnorm": True}, {"rules": "tfp"}])
+def test_frame_and_history_share_a_pass_that_follows_every_change(config: dict) -> None:
+    """A frame right after an epoch's end reads the history's pass (not a second one), and
+    any change to the model after it — a step, an edited weight or bias, batch norm, another
+    loss — gives the next frame losses of the model as it is then."""
+    s = Session({"batch_size": 50, **config})  # 250 training points: 5 steps an epoch
+    s.train_steps(5)
+    h = header(s)
+    assert (h["train_loss"], h["test_loss"]) == (s._history.train[-1], s._history.test[-1])
+    assert (h["train_loss"], h["test_loss"]) == pytest.approx(_losses_now(s), rel=1e-6)
+    edits: list[dict[str, Any]] = [
+        {"type": "set_weight", "layer": 0, "i": 0, "j": 0, "value": 3.0},
+        {"type": "set_bias", "layer": 1, "j": 0, "value": -2.0},
+    ]
+    if not s.config.tfp:
+        edits += [{"type": "config", "config": {"loss": "svm"}},
+                  {"type": "config", "config": {"batchnorm": not s.config.batchnorm}}]
+    for message in edits:
+        before = (h["train_loss"], h["test_loss"])
+        h = frames(send(s, message))[-1]
+        assert (h["train_loss"], h["test_loss"]) != before, message
+        assert (h["train_loss"], h["test_loss"]) == pytest.approx(_losses_now(s), rel=1e-6)
+    before = (h["train_loss"], h["test_loss"])
+    s.train_steps(1)  # mid-epoch: no history entry, the frame passes over the rows again
+    h = header(s)
+    assert (h["train_loss"], h["test_loss"]) != before
+    assert (h["train_loss"], h["test_loss"]) == pytest.approx(_losses_now(s), rel=1e-6)
+
+
 # --------------------------------------------------------------------------- exports
 def test_model_export_loads_with_neuralab_io(tmp_path: Path, trained: Session) -> None:
     send(trained, {"type": "config", "config": {"batchnorm": True, "dropout": 0.3}})

@@ -159,13 +159,17 @@ def heatmaps(g: int, output: np.ndarray, output_range: tuple[float, float],
         pick = ((np.arange(t) + 0.5) * g / t).astype(np.intp)
         rows = (pick[:, None] * g + pick[None, :]).ravel()
         hidden = [act[rows] for act in hidden]
-    # every neuron of every layer side by side, (T², units): one range, one quantization and
-    # one transposed copy for all of them (per layer, numpy's fixed costs add up to more)
-    acts = (np.concatenate(hidden, axis=1) if len(hidden) > 1 else hidden[0]) if hidden else None
+    # every neuron of every layer, one row each (units, T²) as the payload lays them out: one
+    # transposed copy, one range and one quantization for all of them (per layer, numpy's
+    # fixed costs add up to more). Row-wise, as numpy reduces a few long rows in one
+    # vectorized pass each, where the (T², units) columns took ~30× longer
     names = [f"L{layer}N{unit}" for layer, act in enumerate(hidden, start=1)
              for unit in range(act.shape[1])]
-    if acts is not None:
-        lo, hi = acts.min(axis=0), acts.max(axis=0)
+    acts = None
+    if hidden:  # out=: concatenate alone would keep the transposes' column order
+        acts = np.empty((len(names), t2), dtype=np.result_type(*hidden))
+        np.concatenate([act.T for act in hidden], out=acts)
+        lo, hi = acts.min(axis=1), acts.max(axis=1)
         entries += [_entry(name, t, 1, json_number(a), json_number(b), offset + n * t2)
                     for n, (name, a, b) in enumerate(zip(names, lo.tolist(), hi.tolist(),
                                                          strict=True))]
@@ -174,6 +178,7 @@ def heatmaps(g: int, output: np.ndarray, output_range: tuple[float, float],
     payload[: g2 * k] = quantize(output, *output_range, finite).ravel()  # HWC
     payload[g2 * k : g2 * k + feature_maps.size] = feature_maps
     if acts is not None:
-        q = quantize(acts, lo, hi, bool(np.isfinite(lo).all() and np.isfinite(hi).all()))
-        payload[offset:].reshape(len(names), t2)[...] = q.T  # one map per neuron
+        q = quantize(acts, lo[:, None], hi[:, None],
+                     bool(np.isfinite(lo).all() and np.isfinite(hi).all()))
+        payload[offset:] = q.ravel()  # one map per neuron
     return entries, payload

@@ -20,11 +20,18 @@ Split = tuple[np.ndarray, np.ndarray]  # (scores, targets)
 
 
 def frame_metrics(config: PlaygroundConfig, loss_fn: Callable[..., Any], train: Split,
-                  test: Split) -> dict[str, Any]:
-    """The frame header's metric fields, from the scores and targets of each split."""
+                  test: Split, losses: tuple[float | None, float | None] | None = None,
+                  ) -> dict[str, Any]:
+    """The frame header's metric fields, from the scores and targets of each split.
+
+    ``losses``: the splits' :func:`split_loss` when the caller has them already (the session
+    computed them for its history from the same scores); else they are computed here.
+    """
+    if losses is None:
+        losses = (split_loss(loss_fn, *train), split_loss(loss_fn, *test))
     m: dict[str, Any] = {}
-    for split, (s, y) in (("train", train), ("test", test)):
-        m[f"{split}_loss"] = split_loss(loss_fn, s, y)
+    for split, (s, y), loss in (("train", train, losses[0]), ("test", test, losses[1])):
+        m[f"{split}_loss"] = loss
         m[f"{split}_accuracy"] = (
             json_number(np.mean(np.argmax(s, axis=1) == y)) if config.classification
             and len(y) else None)

@@ -45,18 +45,19 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .. import backend as B
 from ..losses import NonFiniteScores, get_loss, one_hot, softmax
-from ..nn import Layer, Linear, Param
+from ..nn import Layer, Linear, Param, Sequential
 from ..optim import Optimizer, get_optimizer
 from ..regularizers import Regularizer, get_regularizer
 from ..train import train_step
 from . import tfp
-from .diagnostics import History, diagnose
+from .diagnostics import DEAD_ACTIVATIONS, History, diagnose
 from .export import export_message
 from .frames import GridFeatures, encode_frame, grid_features, heatmaps, json_array, json_number
 from .hidden_space import hidden_space_reply
@@ -106,6 +107,33 @@ def _quiet(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _alive_rows(act: np.ndarray, activation: str) -> np.ndarray:
+    """A hidden layer's outputs on the training rows (N, H) reduced to what the diagnostics'
+    dead units ask of them — is a unit 0 on every row? — without keeping N rows: one row, 0
+    where the unit is 0 on every row and 1 elsewhere (NaN is not 0, as in ``act == 0``). No
+    row when there are no training rows or the activation cannot die (the check skips it).
+    (1, H) or (0, H)."""
+    if act.shape[0] == 0 or activation not in DEAD_ACTIVATIONS:
+        return act[:0].copy()
+    return np.any(act != 0, axis=0, keepdims=True).astype(act.dtype)
+
+
+@dataclass(frozen=True)
+class _RowsPass:
+    """One eval-mode pass over the train and test rows (:meth:`Session._rows_pass`), what it
+    was computed from, and what the history and the frames read from it."""
+
+    model: Sequential
+    rows: np.ndarray  # (N_train + N_test, D), the session's stacked rows
+    loss_fn: Callable[..., Any]
+    params: np.ndarray  # (P,) every weight and bias, flattened (History.record)
+    train: tuple[np.ndarray, np.ndarray]  # (scores (N_train, C), targets), as _splits gives
+    test: tuple[np.ndarray, np.ndarray]
+    alive: list[np.ndarray]  # per hidden layer, (1, H_l) or (0, H_l): _alive_rows
+    train_loss: float | None
+    test_loss: float | None
+
+
 class Session:
     """A playground session: one per browser tab (PROTOCOL.md).
 
@@ -138,7 +166,8 @@ class Session:
         self._data = generate_data(config)
         self._grid_key: tuple[Any, ...] | None = None
         self._grid: GridFeatures | None = None
-        self._eval_x: np.ndarray | None = None
+        self._rows_x: np.ndarray | None = None  # train and test rows stacked
+        self._rows_cache: _RowsPass | None = None
         self._hidden_ref: tuple[int, np.ndarray] | None = None  # the last view's PCA directions
         self._history = History()  # per-epoch losses for the frame's diagnostics
         self._data_changed()
@@ -384,6 +413,9 @@ class Session:
             return self._tfp_step(n)
         if self._order is None or self._order.shape[0] != n:
             self._order = B.epoch_permutation(self.config.seed, self.epoch + 1, n)
+            self._shuffled = None
+        if self._shuffled is None:  # the epoch's rows gathered once: each batch is a slice
+            self._shuffled = (B.take_rows(F, self._order), B.take_rows(target, self._order))
         start = self._offset
         end = min(start + self.config.batch_size, n)
         if bn and n - end == 1:  # never leave batch norm a last batch of one example
@@ -391,11 +423,12 @@ class Session:
         if bn and end - start < 2:  # only after points were deleted mid-epoch
             self._end_epoch()
             return True
-        idx = self._order[start:end]
+        xs, ts = self._shuffled
+        self._rows_cache = None  # the model changes (batch norm's statistics even on failure)
         try:
             loss, _ = train_step(self.model, self._step_loss, self._regularizer,
-                                 self._optimizer, B.take_rows(F, idx),
-                                 B.take_rows(target, idx), check_finite=True)
+                                 self._optimizer, xs[start:end], ts[start:end],
+                                 check_finite=True)
         except NonFiniteScores:
             return False
         self.step += 1
@@ -417,6 +450,7 @@ class Session:
         finite = True
         if tfp.update_due(end, c.batch_size):
             try:
+                self._rows_cache = None
                 loss = training.update(c.lr, c.reg, c.lam)
             except NonFiniteScores:
                 return False
@@ -487,8 +521,6 @@ class Session:
         elif structure:
             self._optimizer = self._optimizer.carry_over(self._params)
         self._optimizer.lr = c.lr
-        if "grid" in changed:
-            self._eval_x = None
         if self._at_cap():
             self.playing = False
 
@@ -509,7 +541,8 @@ class Session:
             # train_step's target, as Trainer.fit makes it: one-hot rows, or the (N, 1) targets
             self._target = (one_hot(self._y_train, c.n_outputs, self._F_train)
                             if c.classification else self._y_train)
-        self._eval_x = None
+        self._rows_x = None
+        self._shuffled: tuple[np.ndarray, np.ndarray] | None = None  # _step's gathered epoch
 
     # -- frames ------------------------------------------------------------------------------
     def _grid_features(self) -> GridFeatures:
@@ -520,28 +553,54 @@ class Session:
                                                             self.config.grid)
         return self._grid
 
-    def _eval_inputs(self) -> np.ndarray:
-        """Grid, train and test rows stacked: one forward pass gives heatmaps and metrics."""
-        grid_x = self._grid_features().inputs
-        if self._eval_x is None or self._eval_x.shape[0] != (
-                grid_x.shape[0] + self._F_train.shape[0] + self._F_test.shape[0]):
-            self._eval_x = np.concatenate([grid_x, self._F_train, self._F_test])
-        return self._eval_x
+    def _eval_rows(self) -> np.ndarray:
+        """The train and test rows stacked, (N_train + N_test, D): one eval pass for both."""
+        if self._rows_x is None:
+            self._rows_x = np.concatenate([self._F_train, self._F_test])
+        return self._rows_x
+
+    def _rows_pass(self) -> _RowsPass:
+        """The eval-mode pass over the train and test rows, with the losses of both splits.
+
+        An epoch's history entry and the frame after it read the same one (at the defaults a
+        frame follows every second epoch's end): it is computed again only when the model,
+        its parameters, the rows or the loss changed, or a training step ran (batch norm's
+        running statistics change even in a step that failed).
+        """
+        params = np.concatenate([p.value.ravel() for lin in self._linears()
+                                 for p in (lin.weight, lin.bias)])
+        rows, cached = self._eval_rows(), self._rows_cache
+        if (cached is not None and cached.model is self.model and cached.rows is rows
+                and cached.loss_fn is self._loss_fn and np.array_equal(cached.params, params)):
+            return cached
+        outs = layer_outputs(self.model, rows)
+        n_train = self._F_train.shape[0]
+        # copies: the layers reuse their output buffers in the next pass of this shape
+        train, test = self._splits(np.array(outs[-1]), 0)
+        self._rows_cache = _RowsPass(
+            self.model, rows, self._loss_fn, params, train, test,
+            [_alive_rows(outs[index][:n_train], self.config.activation_at(layer))
+             for layer, index in enumerate(self._act_index)],
+            split_loss(self._loss_fn, *train), split_loss(self._loss_fn, *test))
+        return self._rows_cache
 
     @_quiet
     def frame(self, feature_maps: bool = True) -> bytes:
         """The binary frame of PROTOCOL.md: header (epoch, metrics, weights ...) + heatmaps.
 
-        One eval-mode forward pass over the grid, train and test rows at once
-        (:func:`~neuralab.playground.network.layer_outputs`) gives the output map, every
-        neuron's map and the metrics. ``feature_maps=False`` (the frames :meth:`tick` pushes
-        while playing) leaves out the features' maps, fixed for given features and G.
+        An eval-mode forward pass over the grid
+        (:func:`~neuralab.playground.network.layer_outputs`) gives the output map and every
+        neuron's map; the pass over the train and test rows (:meth:`_rows_pass`, shared with
+        the epoch's history entry) the metrics and diagnostics. ``feature_maps=False`` (the
+        frames :meth:`tick` pushes while playing) leaves out the features' maps, fixed for
+        given features and G.
         """
         c = self.config
-        g2 = c.grid ** 2
+        rows = self._rows_pass()
         features = self._grid_features()
-        outs = layer_outputs(self.model, self._eval_inputs())
-        grid_scores = outs[-1][:g2]
+        # in the rows' dtype, as the grid had when it was one pass with them (TFP's float64)
+        outs = layer_outputs(self.model, features.inputs.astype(rows.rows.dtype, copy=False))
+        grid_scores = outs[-1]
         if c.tfp:
             output = tfp.output_map(grid_scores, c.classification)
             output_range = (0.0, 1.0) if c.classification else REGRESSION_RANGE
@@ -551,20 +610,19 @@ class Session:
             output, output_range = grid_scores, REGRESSION_RANGE
         entries, payload = heatmaps(c.grid, output, output_range,
                                     features if feature_maps else None,
-                                    [outs[index][:g2] for index in self._act_index])
+                                    [outs[index] for index in self._act_index])
         header = {
             "type": "frame", "epoch": self.epoch, "step": self.step,
-            **self._metrics(outs[-1]),
+            **self._metrics(rows),
             "playing": self.playing,
             "weights": [json_array(lin.weight.value) for lin in self._linears()],
             "biases": [json_array(lin.bias.value) for lin in self._linears()],
             "hyperplanes": self._hyperplanes(),
             "dead": self._dead_links(),
-            "diagnostics": self._diagnostics(outs),
+            "diagnostics": self._diagnostics(rows.alive),
             "heatmaps": entries,
         }
-        n_train = self._F_train.shape[0]
-        linear = linear_view(c, len(self._blocks), outs[-1][g2:g2 + n_train], self._F_train,
+        linear = linear_view(c, len(self._blocks), rows.train[0], self._F_train,
                              self._y_train, self._regularizer, self._params)
         if linear is not None:  # a linear classifier: its scores and losses (linear_view.py)
             header["linear"] = linear
@@ -574,12 +632,12 @@ class Session:
     def metrics(self) -> dict[str, Any]:
         """The frame's metrics: losses and accuracies of both splits, the test confusion
         matrix (classification), R² and RMSE on the test split (regression)."""
-        return self._metrics(layer_outputs(self.model, self._eval_inputs())[-1])
+        return self._metrics(self._rows_pass())
 
-    def _metrics(self, scores: np.ndarray) -> dict[str, Any]:
-        """The metrics from the scores of the stacked grid, train and test rows."""
-        return frame_metrics(self.config, self._loss_fn,
-                             *self._splits(scores, self.config.grid ** 2))
+    def _metrics(self, rows: _RowsPass) -> dict[str, Any]:
+        """The metrics from the pass over the train and test rows."""
+        return frame_metrics(self.config, self._loss_fn, rows.train, rows.test,
+                             losses=(rows.train_loss, rows.test_loss))
 
     def _splits(self, scores: np.ndarray,
                 start: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
@@ -598,21 +656,13 @@ class Session:
 
     @_quiet
     def _record_epoch(self) -> None:
-        """Add this epoch's data losses and parameters to the history: one eval-mode pass over
-        the train and test rows (the grid's are left out)."""
-        rows = self._eval_inputs()[self.config.grid ** 2:]
-        train, test = self._splits(layer_outputs(self.model, rows)[-1], 0)
-        params = np.concatenate([p.value.ravel() for lin in self._linears()
-                                 for p in (lin.weight, lin.bias)])
-        self._history.record(self.epoch, split_loss(self._loss_fn, *train),
-                             split_loss(self._loss_fn, *test), params)
+        """Add this epoch's data losses and parameters to the history (:meth:`_rows_pass`)."""
+        rows = self._rows_pass()
+        self._history.record(self.epoch, rows.train_loss, rows.test_loss, rows.params)
 
-    def _diagnostics(self, outs: list[np.ndarray]) -> dict[str, Any]:
-        """The frame's ``diagnostics`` from its forward pass ``outs`` (grid, train and test
-        rows) and the history."""
-        start = self.config.grid ** 2
-        end = start + self._F_train.shape[0]
-        acts = [outs[index][start:end] for index in self._act_index]
+    def _diagnostics(self, acts: list[np.ndarray]) -> dict[str, Any]:
+        """The frame's ``diagnostics`` from the history and, per hidden layer, its outputs on
+        the training rows, or the one row of :func:`_alive_rows` that answers the same."""
         c = self.config
         names = [c.activation_at(i) for i in range(len(acts))]
         return diagnose(self._history, acts, names, c.lr, c.lam if c.reg != "none" else 0.0)
