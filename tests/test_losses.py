@@ -327,3 +327,16 @@ def test_example_losses_are_the_terms_of_the_mean(name, rng):
     assert (per >= 0).all()
     with pytest.raises(ValueError, match="loss='hinge' is not allowed"):
         example_losses("hinge", scores, y)
+
+
+@pytest.mark.parametrize("shape", [(2500, 2), (64, 10), (7, 3), (100, 64), (5, 65), (3, 1)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_log_softmax_fast_path_gives_the_formulas_bits(shape: tuple[int, int], dtype: str) -> None:
+    """numpy's log_softmax reduces few-class rows along the transposed copy (the playground's
+    2500 × 2 grid is its case): the same bits as z − log Σ e^z by row, at every width."""
+    from neuralab import backend as B
+
+    s = (np.random.default_rng(0).normal(size=shape) * 10).astype(dtype)
+    z = s - np.max(s, axis=1, keepdims=True)
+    np.testing.assert_array_equal(B.log_softmax(s),
+                                  z - np.log(np.sum(np.exp(z), axis=1, keepdims=True)))

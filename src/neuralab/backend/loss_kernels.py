@@ -9,9 +9,7 @@ import numpy as np
 
 from .arrays import Array, _is_cupy, namespace
 from .cupy_kernels import _cupy_softmax_xent
-from .ops import _const_row, log_softmax
-
-_FEW_CLASSES = 64  # up to this many columns, row maxima are taken on the transpose (below)
+from .ops import FEW_CLASSES, _const_row, log_softmax
 
 
 def softmax_xent(scores: Array, onehot: Array, *, precise: bool = False) -> tuple[Array, Array]:
@@ -36,7 +34,7 @@ def softmax_xent(scores: Array, onehot: Array, *, precise: bool = False) -> tupl
     n, c = scores.shape
     scale = 1.0 / n
     if isinstance(scores, np.ndarray) and isinstance(onehot, np.ndarray):
-        if c <= _FEW_CLASSES:
+        if c <= FEW_CLASSES:
             # numpy reduces a short last axis row by row (12 µs for 256×10); along the first
             # axis of the transposed copy it is one vectorized pass per class (2 µs)
             top = np.maximum.reduce(np.ascontiguousarray(scores.T), axis=0)

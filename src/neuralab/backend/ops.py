@@ -47,6 +47,9 @@ class Workspace:
 # result into ``out`` and returns it. Always use the return value.
 
 
+FEW_CLASSES = 64  # up to this many columns, row maxima are taken on the transpose (see log_softmax)
+
+
 def _np(out: Any) -> bool:
     return out is not None and isinstance(out, np.ndarray)
 
@@ -149,6 +152,18 @@ def log_softmax(scores: Array) -> Array:
         import torch
 
         return torch.log_softmax(scores, dim=1)
+    if isinstance(scores, np.ndarray) and scores.ndim == 2 and scores.shape[1] <= FEW_CLASSES:
+        # numpy reduces a short last axis row by row; along the first axis of the transposed
+        # copy it is one vectorized pass per class (the whole function on the playground's
+        # 2500 × 2 grid: 183 → 51 µs). The same maxima; below 8 classes the same sums too
+        # (numpy adds fewer than 8 numbers one after the other, as the pass per class does).
+        z = scores - np.maximum.reduce(np.ascontiguousarray(scores.T), axis=0)[:, None]
+        e = np.exp(z)
+        if scores.shape[1] < 8:
+            total = np.add.reduce(np.ascontiguousarray(e.T), axis=0)
+        else:
+            total = e.sum(axis=1)
+        return z - np.log(total)[:, None]
     xp = namespace(scores)
     z = scores - xp.max(scores, axis=1, keepdims=True)
     return z - xp.log(xp.sum(xp.exp(z), axis=1, keepdims=True))
