@@ -9,7 +9,6 @@ faster path on torch or CuPy (one fused kernel where the array API needs several
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -33,9 +32,9 @@ class Workspace:
         if not self.enabled or not isinstance(like, np.ndarray):
             return None
         buf = self._buffers.get(key)
-        if buf is None or buf.shape != tuple(shape) or buf.dtype != like.dtype:
-            buf = np.empty(shape, dtype=like.dtype)
-            self._buffers[key] = buf
+        if buf is not None and buf.shape == shape and buf.dtype == like.dtype:
+            return buf  # the every-step case, first
+        buf = self._buffers[key] = np.empty(shape, dtype=like.dtype)
         return buf
 
     def clear(self) -> None:
@@ -206,15 +205,16 @@ def take_rows(x: Array, idx: Array) -> Array:
     return namespace(x).take(x, idx, axis=0)
 
 
-@contextlib.contextmanager
-def checked_overflow() -> Iterator[None]:
+def checked_overflow() -> contextlib.AbstractContextManager[Any]:
     """numpy's overflow and invalid-value warnings off, for code that checks its results for
     NaN and inf itself: a diverging training step overflows in a matrix product (``overflow`` /
     ``invalid value encountered in matmul``) just before the Trainer finds the non-finite scores
     or loss and raises ``TrainingDiverged``, which says what happened and what to do; the
-    warnings would only precede it with a line of numpy internals. Other backends do not warn."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        yield
+    warnings would only precede it with a line of numpy internals. Other backends do not warn.
+
+    numpy's own ``errstate`` context, returned as it is: a generator-based context manager
+    around it cost ~1.5 µs more at every training step."""
+    return np.errstate(over="ignore", invalid="ignore")
 
 
 def all_finite(a: Array) -> bool:
