@@ -104,14 +104,17 @@ def _deferred_pixels(monkeypatch, images, **kw):
     return features.hog(images, **kw), sum(seen)
 
 
-def test_grey_pixels_are_not_deferred_but_real_ties_are(skhog, monkeypatch):
+def test_grey_and_opposite_pixels_are_not_deferred_but_real_ties_are(skhog, monkeypatch):
     # R = G = B: every pixel with a gradient ties, but any channel gives the same vote, so the
-    # fast path keeps them (only edge-close angles go to the exact path). Values 0..3 tie
-    # channels with different gradients, which skimage decides with hypot: those are deferred.
+    # fast path keeps them (only edge-close angles go to the exact path); so do channels with
+    # opposite gradients (G = 255 - R: -g votes as g). Values 0..3 tie channels with
+    # different gradients, which skimage decides with hypot: those are deferred.
     rng = np.random.default_rng(5)
     grey = np.repeat(rng.integers(0, 256, (4, 32, 32, 1)) / 255.0, 3, axis=-1)
+    red = rng.integers(0, 256, (4, 32, 32, 1)).astype(np.float64)
+    opposite = np.concatenate([red, 255 - red, red // 2], axis=-1)
     few = rng.integers(0, 4, (4, 32, 32, 3)).astype(np.float64)
-    for images, most in ((grey, 0.01), (few, 1.0)):
+    for images, most in ((grey, 0.01), (opposite, 0.01), (opposite / 255, 1.0), (few, 1.0)):
         ours, deferred = _deferred_pixels(monkeypatch, images, channel_axis=-1)
         ref = _reference(skhog, images, -1)
         assert np.abs(ours - ref).max() <= 1e-6
