@@ -565,7 +565,15 @@ def _gradients(x: np.ndarray, v: _Views, transform_sqrt: bool
         flat = x.reshape(-1)  # the images themselves
     else:
         flat = v.image
-        np.copyto(flat.reshape(x.shape), x, casting="unsafe")
+        copy = flat.reshape(x.shape)
+        if x.flags.c_contiguous or c == 1:
+            np.copyto(copy, x, casting="unsafe")
+        else:
+            # Channel by channel: each copy streams along the source's rows whatever its layout
+            # (channels first, as CIFAR-10's batches are read, costs ~3.5x more as one 4-D
+            # copy, whose inner loop runs over the 3 channels).
+            for j in range(c):
+                np.copyto(copy[..., j], x[..., j], casting="unsafe")
         if transform_sqrt:
             np.sqrt(flat, out=flat)
     np.subtract(flat[2 * c :], flat[: -2 * c], out=v.g_col_inner, casting="same_kind")
@@ -713,9 +721,16 @@ def _exact_gradients(x: np.ndarray, img: np.ndarray, row: np.ndarray, col: np.nd
     # Off the image only on its border, whose difference is discarded: clip.
     rows = np.stack([np.minimum(row + 1, h - 1), np.maximum(row - 1, 0), row, row])
     cols = np.stack([col, col, np.minimum(col + 1, w - 1), np.maximum(col - 1, 0)])
+    pixels = (img * h + rows) * w + cols  # (4, k): flat index of each pixel in the batch
+    planes = np.moveaxis(x, -1, 1)  # (N, C, H, W)
     if x.flags.c_contiguous:  # one gather of whole pixels, C values each (fancy indexing and
         # gathering the values one by one are ~3x slower)
-        values = x.reshape(-1, c).take((img * h + rows) * w + cols, axis=0)
+        values = x.reshape(-1, c).take(pixels, axis=0)
+    elif planes.flags.c_contiguous:  # channels first in memory (CIFAR-10's batches as read):
+        # one gather too; channel j of image i is the plane (i·C + j) of H·W values (fancy
+        # indexing costs ~5x more here)
+        at = (pixels + img * ((c - 1) * h * w))[..., None] + np.arange(c) * (h * w)
+        values = planes.reshape(-1).take(at)
     else:
         values = x[img, rows, cols]
     values = values.astype(work, copy=False)  # (4, k, C): down, up, right, left
