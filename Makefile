@@ -46,12 +46,12 @@ test: $(TEST_STAMP)
 	$(PY) -m pytest -q
 
 # Every benchmark prints our figure, the peer's and the ratio (profile_step.py: where a training
-# step's time goes); none asserts. ~20 minutes.
+# step's time goes; profile_hog.py: where HOG's time goes); none asserts. ~20 minutes.
 # The `bench` extra (JAX, bench_mlp.py's optional peer) is installed first; without it (no
 # wheel for this platform) that column stays empty.
 bench: $(TEST_STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]' || echo "== no JAX here: its column stays empty"
-	for b in benchmarks/bench_*.py benchmarks/profile_step.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	for b in benchmarks/bench_*.py benchmarks/profile_step.py benchmarks/profile_hog.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check src tests benchmarks examples docs/hooks

@@ -104,14 +104,17 @@ def _deferred_pixels(monkeypatch, images, **kw):
     return features.hog(images, **kw), sum(seen)
 
 
-def test_grey_pixels_are_not_deferred_but_real_ties_are(skhog, monkeypatch):
+def test_grey_and_opposite_pixels_are_not_deferred_but_real_ties_are(skhog, monkeypatch):
     # R = G = B: every pixel with a gradient ties, but any channel gives the same vote, so the
-    # fast path keeps them (only edge-close angles go to the exact path). Values 0..3 tie
-    # channels with different gradients, which skimage decides with hypot: those are deferred.
+    # fast path keeps them (only edge-close angles go to the exact path); so do channels with
+    # opposite gradients (G = 255 - R: -g votes as g). Values 0..3 tie channels with
+    # different gradients, which skimage decides with hypot: those are deferred.
     rng = np.random.default_rng(5)
     grey = np.repeat(rng.integers(0, 256, (4, 32, 32, 1)) / 255.0, 3, axis=-1)
+    red = rng.integers(0, 256, (4, 32, 32, 1)).astype(np.float64)
+    opposite = np.concatenate([red, 255 - red, red // 2], axis=-1)
     few = rng.integers(0, 4, (4, 32, 32, 3)).astype(np.float64)
-    for images, most in ((grey, 0.01), (few, 1.0)):
+    for images, most in ((grey, 0.01), (opposite, 0.01), (opposite / 255, 1.0), (few, 1.0)):
         ours, deferred = _deferred_pixels(monkeypatch, images, channel_axis=-1)
         ref = _reference(skhog, images, -1)
         assert np.abs(ours - ref).max() <= 1e-6
@@ -195,6 +198,25 @@ def test_transform_sqrt_and_channels_first(skhog, batches):
     first = np.ascontiguousarray(images.transpose(0, 3, 1, 2))  # (N, C, H, W)
     ours = features.hog(first, 9, (8, 8), (2, 2), channel_axis=1, transform_sqrt=True)
     assert np.abs(ours - ref).max() <= 1e-6
+
+
+def test_memory_layouts_give_the_same_features(skhog, monkeypatch):
+    # Values 0..3 make ~half of the pixels ties for the exact path, which gathers them from the
+    # images in each layout its own way (interleaved, channels first, anything else), as the
+    # fast path copies non-contiguous images channel by channel: the features must not change.
+    images = np.random.default_rng(11).integers(0, 4, (5, 24, 32, 3)).astype(np.float64)
+    ref = _reference(skhog, images, -1, orientations=9, pixels_per_cell=(8, 8),
+                     cells_per_block=(2, 2))
+    ours, deferred = _deferred_pixels(monkeypatch, images, channel_axis=-1,
+                                      pixels_per_cell=(8, 8), cells_per_block=(2, 2))
+    assert np.abs(ours - ref).max() <= 1e-6 and deferred >= 0.05 * images[..., 0].size
+    first = np.ascontiguousarray(images.transpose(0, 3, 1, 2))  # (N, C, H, W) in memory
+    mirrored = images[:, :, ::-1].copy()[:, :, ::-1]  # negative strides
+    for layout, axis in ((first, 1), (first.transpose(0, 2, 3, 1), -1),
+                         (np.asfortranarray(images), -1), (mirrored, -1)):
+        assert not layout.flags.c_contiguous or axis == 1
+        np.testing.assert_array_equal(
+            features.hog(layout, 9, (8, 8), (2, 2), channel_axis=axis), ours)
 
 
 def test_chunking_does_not_change_results(monkeypatch, batches):

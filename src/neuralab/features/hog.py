@@ -42,16 +42,16 @@ code): each chunk of ~32k pixels -- small enough for its temporaries to stay in 
 takes two subtractions for all the gradients (in the images' own interleaved layout), a few
 comparisons to pick each pixel's channel, two gathers for its gradient, float32 ``arctan2``
 (vectorized by numpy) for the orientation, and one ``np.bincount`` for every cell histogram.
-Orientations within a small margin of a bin edge (~0.01 % of random pixels), and colour
-pixels whose two best channels have nearly equal magnitude but different gradients (~1 % of
-CIFAR-10's pixels; a grey area's equal channels are no tie, as any of them gives the same
-vote), are "deferred": they vote into a sink, and are redone with skimage's own
-double-precision formulas (``hypot``, ``arctan2``, ``mod 180``), which can decide differently
-from float32 there. That exact path (~20x the fast path's cost per pixel), the check for
-NaN/inf and the block normalization run once per group of ~500k pixels, not per chunk, as
-their cost is mostly numpy's fixed cost per call. Groups are independent, so ``n_jobs``
-threads share them (numpy releases the GIL in its array operations) and the result is the same
-bit for bit with any number of threads.
+Orientations within a small margin of a bin edge (~0.01 % of random pixels), and colour pixels
+whose two best channels have nearly equal magnitude but different gradients (~0.55 % of
+CIFAR-10's pixels; a grey area's equal channels are no tie, as any of them gives the same vote,
+and neither are opposite gradients, ``-g`` voting as ``g``), are "deferred": they vote into a
+sink, and are redone with skimage's own double-precision formulas (``hypot``, ``arctan2``,
+``mod 180``), which can decide differently from float32 there. That exact path (~20x the fast path's
+cost per pixel), the check for NaN/inf and the block normalization run once per group of ~500k
+pixels, not per chunk, as their cost is mostly numpy's fixed cost per call. Groups are
+independent, so ``n_jobs`` threads share them (numpy releases the GIL in its array operations)
+and the result is the same bit for bit with any number of threads.
 """
 
 from __future__ import annotations
@@ -368,8 +368,9 @@ def run_chunks(n_chunks: int, n_jobs: int, make_state: Callable[[], _State],
 # rounding could flip are deferred: every angle within _ANGLE_MARGIN of a bin edge, channel
 # choices within _TIE_RTOL (ties) between channels whose float32 gradients differ, and every
 # pixel of a group where a squared magnitude overflows float32. (Channels with the same float32
-# gradient give the same vote whichever skimage picks; their float64 gradients differ by less
-# than float32's rounding, which the angle margin and the float32 votes already allow for.)
+# gradient, or its opposite, give the same vote whichever skimage picks -- the same magnitude
+# and unsigned orientation; their float64 gradients differ from it by less than float32's
+# rounding, which the angle margin and the float32 votes already allow for.)
 # Deferred pixels vote into their cell's sink slot; once a group's histograms are counted,
 # their gradients are recomputed from the image in the working dtype and re-decided exactly as
 # skimage does: channel by argmax of hypot, vote by hypot, orientation by degrees(arctan2) %
@@ -564,7 +565,15 @@ def _gradients(x: np.ndarray, v: _Views, transform_sqrt: bool
         flat = x.reshape(-1)  # the images themselves
     else:
         flat = v.image
-        np.copyto(flat.reshape(x.shape), x, casting="unsafe")
+        copy = flat.reshape(x.shape)
+        if x.flags.c_contiguous or c == 1:
+            np.copyto(copy, x, casting="unsafe")
+        else:
+            # Channel by channel: each copy streams along the source's rows whatever its layout
+            # (channels first, as CIFAR-10's batches are read, costs ~3.5x more as one 4-D
+            # copy, whose inner loop runs over the 3 channels).
+            for j in range(c):
+                np.copyto(copy[..., j], x[..., j], casting="unsafe")
         if transform_sqrt:
             np.sqrt(flat, out=flat)
     np.subtract(flat[2 * c :], flat[: -2 * c], out=v.g_col_inner, casting="same_kind")
@@ -631,11 +640,16 @@ def _choose_channel(g_row: np.ndarray, g_col: np.ndarray, v: _Views
 def _drop_equal_ties(tie: np.ndarray, g_row: np.ndarray, g_col: np.ndarray, r: np.ndarray,
                      col: np.ndarray, threshold: np.ndarray, c: int) -> None:
     """Clear ``tie`` (S,) where every channel within the tie threshold (``m2 > threshold``) has
-    the chosen channel's gradient ``(r, col)``: whichever skimage picks, its vote is the same.
+    the chosen channel's gradient ``(r, col)`` or its opposite ``(-r, -col)``: whichever
+    skimage picks, its vote is the same (the same magnitude; orientations 180° apart, the same
+    unsigned one -- where rounding could tell them apart, at a bin edge, ``_fast_bins`` defers
+    the pixel anyway).
 
     Grey areas of real photos (R = G = B) tie on every pixel with a gradient: about half of
     the deferred pixels of CIFAR-10, which the exact path would redo at ~20x the fast path's
-    cost per pixel. Only the tied pixels are looked at (few in random images)."""
+    cost per pixel; opposite gradients (a colour edge where one channel rises as another
+    falls by the same step) are a third of the rest. Only the tied pixels are looked at (few
+    in random images)."""
     tied = tie.nonzero()[0]
     if not tied.size:
         return
@@ -645,8 +659,12 @@ def _drop_equal_ties(tie: np.ndarray, g_row: np.ndarray, g_col: np.ndarray, r: n
     rows, cols = g_row.take(at), g_col.take(at)
     m2 = np.square(rows)
     m2 += np.square(cols)  # the float32 m2 of _choose_channel, recomputed for these few pixels
-    other = np.not_equal(rows, r.take(tied))
-    other |= np.not_equal(cols, col.take(tied))
+    r_tied, col_tied = r.take(tied), col.take(tied)
+    other = np.not_equal(rows, r_tied)
+    other |= np.not_equal(cols, col_tied)
+    not_opposite = np.not_equal(rows, -r_tied)
+    not_opposite |= np.not_equal(cols, -col_tied)
+    other &= not_opposite
     other &= np.greater(m2, threshold.take(tied))
     tie[tied] = np.logical_or.reduce(other, axis=0)
 
@@ -703,9 +721,16 @@ def _exact_gradients(x: np.ndarray, img: np.ndarray, row: np.ndarray, col: np.nd
     # Off the image only on its border, whose difference is discarded: clip.
     rows = np.stack([np.minimum(row + 1, h - 1), np.maximum(row - 1, 0), row, row])
     cols = np.stack([col, col, np.minimum(col + 1, w - 1), np.maximum(col - 1, 0)])
+    pixels = (img * h + rows) * w + cols  # (4, k): flat index of each pixel in the batch
+    planes = np.moveaxis(x, -1, 1)  # (N, C, H, W)
     if x.flags.c_contiguous:  # one gather of whole pixels, C values each (fancy indexing and
         # gathering the values one by one are ~3x slower)
-        values = x.reshape(-1, c).take((img * h + rows) * w + cols, axis=0)
+        values = x.reshape(-1, c).take(pixels, axis=0)
+    elif planes.flags.c_contiguous:  # channels first in memory (CIFAR-10's batches as read):
+        # one gather too; channel j of image i is the plane (i·C + j) of H·W values (fancy
+        # indexing costs ~5x more here)
+        at = (pixels + img * ((c - 1) * h * w))[..., None] + np.arange(c) * (h * w)
+        values = planes.reshape(-1).take(at)
     else:
         values = x[img, rows, cols]
     values = values.astype(work, copy=False)  # (4, k, C): down, up, right, left
