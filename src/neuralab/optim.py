@@ -95,12 +95,11 @@ class Optimizer:
         It applies on numpy to models of at least ``B.PACK_MIN`` Params and at most
         ``B.PACK_LIMIT`` weights, all with gradients: the lecture's small networks (an MLP on
         digits, the playground's nets), whose step would otherwise spend more time calling an
-        update per array than computing. The values
-        become views of one flat array (decayed Params first), the optimizer's slots likewise;
-        each step copies the gradients in. The arithmetic is the per-Param update's, entry for
-        entry: the L2 term is a vector, c on the decayed Params' entries and 0 elsewhere. A
-        Param or slot replaced since the last step (a loaded state, a moved model) is packed
-        again from its new array.
+        update per array than computing. The values become views of one flat array (decayed
+        Params first), the optimizer's slots likewise; each step copies the gradients in. The
+        arithmetic is the per-Param update's, entry for entry: the L2 term is a vector, c on
+        the decayed Params' entries and 0 elsewhere. A Param or slot replaced since the last
+        step (a loaded state, a moved model) is packed again from its new array.
         """
         if len(self.params) < B.PACK_MIN:
             return False
