@@ -40,6 +40,9 @@ def _same(arrays: list[Any], others: list[Any]) -> bool:
 class Optimizer:
     """Base class: holds the Params, the learning rate ``lr`` and per-parameter state."""
 
+    #: The fewest Params a packed update (see ``_step_packed``) is worth it for.
+    pack_min = B.PACK_MIN
+
     def __init__(self, params: Iterable[Param], lr: float) -> None:
         self.params = list(params)
         if not self.params:
@@ -92,7 +95,7 @@ class Optimizer:
         """The update of every Param at once, as views of flat arrays (:class:`B.Packed`);
         False, having done nothing, where it does not apply.
 
-        It applies on numpy to models of at least ``B.PACK_MIN`` Params and at most
+        It applies on numpy to models of at least ``pack_min`` Params and at most
         ``B.PACK_LIMIT`` weights, all with gradients: the lecture's small networks (an MLP on
         digits, the playground's nets), whose step would otherwise spend more time calling an
         update per array than computing. The values become views of one flat array (decayed
@@ -101,7 +104,7 @@ class Optimizer:
         the decayed Params' entries and 0 elsewhere. A Param or slot replaced since the last
         step (a loaded state, a moved model) is packed again from its new array.
         """
-        if len(self.params) < B.PACK_MIN:
+        if len(self.params) < self.pack_min:
             return False
         values = [p.value for p in self.params]
         grads = [p.grad for p in self.params]
@@ -329,6 +332,8 @@ class Adam(Optimizer):
     m̂ = m / (1 − β₁ᵗ);       v̂ = v / (1 − β₂ᵗ)
     w ← w − η·m̂ / (√v̂ + ε)
     """
+
+    pack_min = 2  # its 12 passes an array pay for packing a linear classifier's W and b
 
     def __init__(
         self, params: Iterable[Param], lr: float = 1e-3, beta1: float = 0.9,

@@ -213,8 +213,9 @@ def soft_threshold_(w: Array, t: float | Array) -> Array:
 # needs no slicing).
 PACK_LIMIT = 1 << 16
 # With two arrays (a linear classifier's W and b) the packed step's own bookkeeping (gathering
-# the gradients, an L2 vector where only W decays) costs what it saves: its SGD step took 36 µs
-# per array and 40 packed; Adam's 52 and 49. From three on it gains (an MLP: 124 → 104 µs).
+# the gradients, an L2 vector where only W decays) costs what it saves for a rule of few passes:
+# the SGD step took 36 µs per array and 40 packed. Adam's 12 passes an array gain (50 → 47 µs;
+# ``optim.Adam.pack_min`` is 2). From three arrays on every rule gains (an MLP: 124 → 104 µs).
 PACK_MIN = 3
 
 
