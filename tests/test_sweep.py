@@ -339,3 +339,14 @@ def test_cli_bad_input_is_one_red_line_and_status_2(tmp_path: Path, args: list[s
     result = CliRunner().invoke(app, ["sweep", *args, "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert words in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_sweep_help_states_the_default_number_of_trials() -> None:
+    """The CLI keeps numpy and pydantic out of ``neuralab --help``, so its help cannot import
+    the default from neuralab.sweep: this test keeps the two equal."""
+    from neuralab.sweep.space import DEFAULT_TRIALS
+
+    result = CliRunner().invoke(app, ["sweep", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    assert f"Random-search trials (default: {DEFAULT_TRIALS})." in " ".join(result.output.split())
+    assert len(plan(random=["lr=log:1e-4:1e-1"], fixed=["epochs=1"])) == DEFAULT_TRIALS

@@ -19,6 +19,8 @@ def sweep(
     random: list[str] = typer.Option(None, "--random", help="A random-search option: "
                                      "NAME=log:LOW:HIGH | uniform:LOW:HIGH | int:LOW:HIGH | "
                                      "logint:LOW:HIGH | A,B,C (a choice)."),
+    # 20: neuralab.sweep.space.DEFAULT_TRIALS, not imported here (it would bring numpy into
+    # `neuralab --help`); tests/test_sweep.py keeps the two equal
     trials: int = typer.Option(None, help="Random-search trials (default: 20)."),
     set_: list[str] = typer.Option(None, "--set", help="NAME=VALUE for every trial, e.g. "
                                    "epochs=10 (repeatable)."),

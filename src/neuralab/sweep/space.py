@@ -260,6 +260,8 @@ def make_trial(base: dict[str, Any], raw: dict[str, Any], index: int, sweep_seed
 
 #: The most trials one sweep plans (each one is a full training run).
 MAX_TRIALS = 10_000
+#: Random-search draws when ``trials`` is not given.
+DEFAULT_TRIALS = 20
 
 
 def plan(
@@ -282,7 +284,8 @@ def plan(
     random : dict or list of str, optional
         Distributions of a random search (see :func:`parse_distribution`).
     trials : int, optional
-        Number of random-search draws (default 20); not allowed with ``grid``.
+        Number of random-search draws (default ``DEFAULT_TRIALS``, 20); not allowed with
+        ``grid``.
     fixed : dict or list of str, optional
         Options set for every trial (``["epochs=5"]``).
     seed : int
@@ -322,7 +325,7 @@ def plan(
                   for values in itertools.product(*axes.values())]
     else:
         combos = []
-        for i in range(20 if trials is None else trials):
+        for i in range(DEFAULT_TRIALS if trials is None else trials):
             rng = np.random.default_rng([seed, i])  # draw i is independent of the trial count
             combos.append({name: dists[name].sample(rng) for name in dists})
     out: list[Trial] = []
