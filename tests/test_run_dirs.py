@@ -276,3 +276,34 @@ def test_a_write_that_raises_leaves_the_old_file_and_no_partial_one(tmp_path: Pa
     with pytest.raises(SafetensorError):  # a value safetensors cannot store
         nio.write_arrays(tmp_path / "arrays.safetensors", {"a": np.array([1, "x"], object)}, {})
     assert snapshot(tmp_path) == {"metrics.json": b'{"epochs": 3}'}
+
+
+def test_a_run_stopped_after_training_resumes_to_its_final_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C after the last epoch, before metrics.json: the `--resume` the CLI then suggests
+    writes the final files (no more epochs) — the model an uninterrupted run writes. A finished
+    run still refuses a resume without more epochs."""
+    config = TrainConfig.parse(SMALL)
+    whole = experiment.run(config, tmp_path / "whole", progress=False, pictures=False)
+    out = tmp_path / "run"
+
+    def interrupt(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(experiment, "save_preprocess", interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            experiment.run(config, out, progress=False, pictures=False)
+    assert experiment.epochs_done(out) == 3 and not (out / "metrics.json").exists()
+    resumed = experiment.run(config, out, resume=True, progress=False, pictures=False)
+    assert resumed.metrics["epochs"] == 3
+    assert resumed.metrics["test_accuracy"] == whole.metrics["test_accuracy"]
+    from safetensors.numpy import load_file
+
+    weights, want = (load_file(d / "model.safetensors") for d in (out, tmp_path / "whole"))
+    assert weights.keys() == want.keys()
+    for name in want:
+        np.testing.assert_array_equal(weights[name], want[name], err_msg=name)
+    with pytest.raises(ValueError, match="has done 3 epochs; --epochs must be more than 3"):
+        experiment.run(config, out, resume=True, progress=False, pictures=False)

@@ -278,7 +278,9 @@ def _check_resume(config: TrainConfig, out: Path, ckpt: Checkpoint) -> Path | No
 
 def _check_checkpoint(config: TrainConfig, out: Path, model: Any, path: Path) -> None:
     """The checkpoint at ``path`` fits ``model`` and has done fewer than ``config.epochs``
-    epochs. Loading its weights here only checks them: ``fit(resume=path)`` loads them again."""
+    epochs — or all of them, in a run stopped after its training but before its final files
+    (``metrics.json``) were written: resuming it writes them. Loading the checkpoint's weights
+    here only checks them: ``fit(resume=path)`` loads them again."""
     arrays, meta, version = nio.read_arrays_file(path)
     state = meta.get("checkpoint")
     if not isinstance(state, dict) or "epoch" not in state:
@@ -291,7 +293,8 @@ def _check_checkpoint(config: TrainConfig, out: Path, model: Any, path: Path) ->
         raise ValueError(f"resume: the checkpoint of {str(out)!r} does not fit the model "
                          f"(was its config.json edited?): {err}") from None
     done = int(state["epoch"])
-    if config.epochs <= done:
+    unfinished = config.epochs == done and not (out / "metrics.json").is_file()
+    if config.epochs <= done and not unfinished:
         raise ValueError(f"resume: {str(out)!r} has done {done} epochs; --epochs must be more "
                          f"than {done} to resume (epochs={config.epochs})")
 
