@@ -106,3 +106,59 @@ def test_fits_1024x768_without_horizontal_scroll(browser, server):
         assert overflow <= 0
         box = pg.locator("#decomp-lam").bounding_box()
         assert box is not None and box["x"] + box["width"] <= 1024
+
+
+
+def _open_link(pg, server: str, hash_: str) -> None:
+    """Open /poly with ``hash_`` on ``pg`` and wait until it settles (the mode too)."""
+    pg.goto(server + "poly" + hash_)
+    pg.wait_for_function("document.body.dataset.ready === '1'", timeout=15_000)
+    if "mode=truth" in hash_:
+        _settled(pg)
+
+
+def test_the_modes_settings_are_in_the_link(page, browser, server):
+    """Like the top bar's, the mode's settings live in the URL hash: a link opens the mode with
+    them (the same curves), values out of range fall back to the defaults, and closing the mode
+    takes its settings out of the link."""
+    _open_mode(page, server)
+    assert "mode=truth" in page.evaluate("location.hash")
+    page.select_option("#truth", "step")
+    _settled(page)
+    _set_range(page, "#sigma", 0.5)
+    _set_range(page, "#n-points", 40)
+    page.click("#resample")
+    _settled(page)
+    page.uncheck("#log-y")
+    link = page.evaluate("location.hash")
+    parts = link.lstrip("#").split("&")
+    for part in ("mode=truth", "truth=step", "sigma=0.5", "n=40", "seed=1", "logy=0"):
+        assert part in parts, (part, link)
+    curves = _series(page, "decomp-degree")
+
+    for other in open_page(browser):
+        _open_link(other, server, link)
+        assert other.get_attribute("#truth-mode", "aria-pressed") == "true"
+        assert other.input_value("#truth") == "step"
+        assert other.input_value("#sigma") == "0.5" and other.input_value("#n-points") == "40"
+        assert other.text_content("#seed-value") == "1" and not other.is_checked("#log-y")
+        assert _series(other, "decomp-degree") == curves
+        assert other.evaluate("location.hash") == link
+        assert other.errors == []
+
+    for bad in open_page(browser):
+        _open_link(bad, server, "#mode=truth&truth=nope&sigma=99&n=1&k=abc&seed=-1&gd=7&logy=2")
+        defaults = json.loads(bad.evaluate("fetch('api/poly/truths').then(r => r.text())"))[
+            "defaults"]
+        assert bad.input_value("#truth") == defaults["truth"]
+        assert float(bad.input_value("#sigma")) == pytest.approx(defaults["sigma"])
+        assert bad.input_value("#n-points") == str(defaults["n"])
+        assert bad.input_value("#k-sets") == str(defaults["k"])
+        assert bad.text_content("#seed-value") == str(defaults["seed"])
+        assert bad.is_checked("#log-y")
+        assert bad.errors == []
+
+    page.click("#truth-mode")  # closed: the link keeps the top bar's settings only
+    assert page.get_attribute("#truth-mode", "aria-pressed") == "false"
+    assert "mode=" not in page.evaluate("location.hash")
+    assert page.errors == []

@@ -26,7 +26,7 @@ let reply = null;       // the last good reply
 let sticky = false;     // the last change came from the plot: keep its window still
 let plot = null;        // the PointPlot
 let requests = null;    // the LatestRequest that fits
-let decomposition = () => {}; // the true-function mode's update (poly_decompose.js)
+let decomposition = null; // the true-function mode (poly_decompose.js)
 
 // ------------------------------------------------------------------ formatting
 function fmtLam(lam) {
@@ -38,16 +38,18 @@ function setOut(id, value, text = fmt(value)) {
 }
 
 // ------------------------------------------------------------------ URL hash
-// #degree=7&reg=l2&lam=0.01&table=10,60,5,4&data=<the text, URI-encoded>
-// The runners text is the default and stays out of the link.
+// #degree=7&reg=l2&lam=0.01&table=10,60,5,4&data=<the text, URI-encoded>, and the true-function
+// mode's settings while it is open (poly_decompose.js). The runners text is the default and
+// stays out of the link. `raw` keeps every key's decoded value for the mode.
 function parseHash(hash) {
-  const out = {};
+  const out = { raw: {} };
   for (const part of (hash || "").replace(/^#/, "").split("&")) {
     const eq = part.indexOf("=");
     if (eq < 1) continue;
     const key = part.slice(0, eq);
     let raw;
     try { raw = decodeURIComponent(part.slice(eq + 1)); } catch { continue; }
+    out.raw[key] = raw;
     if (key === "degree") {
       const d = Number(raw);
       if (Number.isInteger(d) && d >= 0 && d <= example.max_degree) out.degree = d;
@@ -83,6 +85,7 @@ function buildHash() {
   }
   $("link-note").textContent = note;
   $("link-note").hidden = !note;
+  parts.push(...decomposition.hashParts());
   return "#" + parts.join("&");
 }
 
@@ -101,6 +104,7 @@ function applyHash() {
   $("data").value = state.text;
   state.text = $("data").value; // the textarea normalizes line ends; keep what it shows
   syncControls();
+  decomposition.applyHash(h.raw);
 }
 
 // ------------------------------------------------------------------ controls
@@ -193,7 +197,7 @@ function update(delay = 0, fromPlot = false) {
   sticky = fromPlot;
   document.body.dataset.ready = "0";
   requests.schedule(delay);
-  decomposition(); // the true-function mode follows the degree, penalty and λ
+  decomposition.update(); // the true-function mode follows the degree, penalty and λ
 }
 
 function requestBody() {
@@ -450,7 +454,8 @@ async function start() {
   plot = new PointPlot($("plot"), { edit: editLines, changed: () => update(0, true) });
   bindControls();
   bindCurves();
-  decomposition = initDecomposition(() => ({ degree: state.degree, penalty: state.reg, lam: state.lam }));
+  decomposition = initDecomposition(
+    () => ({ degree: state.degree, penalty: state.reg, lam: state.lam }), writeHash);
   applyHash();
   update();
 }

@@ -24,12 +24,17 @@ const SERIES = [
   ["test", DEEP, 2.5, []],
 ];
 
-/** Wire the mode. `settings()` returns the top bar's {degree, penalty, lam}; call the returned
- *  function when they change. */
-export function initDecomposition(settings) {
+/** Wire the mode. `settings()` returns the top bar's {degree, penalty, lam}; `changed()` is
+ *  called when the mode's own settings change (the page rewrites its URL hash). Returns
+ *  {update, hashParts, applyHash}: call `update()` when the top bar's settings change;
+ *  `hashParts()` gives the mode's part of the URL hash (none while it is closed) and
+ *  `applyHash(raw)` opens it with the settings a link holds (`raw`: the hash's keys and values,
+ *  decoded; invalid values are ignored, as the page's other hash keys are). */
+export function initDecomposition(settings, changed = () => {}) {
   const st = { open: false, truth: "", sigma: 0, n: 0, k: 0, seed: 0, gd: 0, log: true };
   let reply = null;
   let menu = null;
+  let linked = null; // a link's settings, applied once the menu (the limits) has come
 
   const requests = new LatestRequest("api/poly/decompose", STALE_MS, {
     body: () => {
@@ -55,6 +60,7 @@ export function initDecomposition(settings) {
     if (!st.open || !menu) return;
     $("decomp").dataset.ready = "0";
     requests.schedule(0);
+    changed();
   }
 
   function sync() {
@@ -67,7 +73,10 @@ export function initDecomposition(settings) {
     st.open = on;
     $("truth-mode").setAttribute("aria-pressed", String(on));
     $("decomp").hidden = !on;
-    if (!on) return;
+    if (!on) {
+      changed();
+      return;
+    }
     if (!menu) {
       try {
         menu = await (await fetch("api/poly/truths")).json();
@@ -90,16 +99,63 @@ export function initDecomposition(settings) {
         o.textContent = v.toLocaleString("en");
         return o;
       }));
-      $("truth").value = st.truth;
-      $("sigma").value = String(st.sigma);
-      $("n-points").value = String(st.n);
       $("k-sets").max = String(menu.limits.k);
-      $("k-sets").value = String(st.k);
-      $("gd-steps").value = String(st.gd);
-      sync();
     }
+    if (linked) {
+      applyLinked(linked);
+      linked = null;
+    }
+    $("truth").value = st.truth;
+    $("sigma").value = String(st.sigma);
+    $("n-points").value = String(st.n);
+    $("k-sets").value = String(st.k);
+    $("gd-steps").value = String(st.gd);
+    $("log-y").checked = st.log;
+    sync();
     $("decomp").scrollIntoView({ block: "start" });
     update();
+  }
+
+  // ---------------------------------------------------------------- the URL hash
+  // #...&mode=truth&truth=sin&sigma=0.3&n=20&k=50&seed=0&gd=1000&logy=0 (logy only when off)
+  function hashParts() {
+    if (!st.open || !menu) return [];
+    const parts = ["mode=truth", `truth=${st.truth}`, `sigma=${st.sigma}`, `n=${st.n}`,
+                   `k=${st.k}`, `seed=${st.seed}`, `gd=${st.gd}`];
+    if (!st.log) parts.push("logy=0");
+    return parts;
+  }
+
+  function applyHash(raw) {
+    if (raw.mode === "truth") {
+      linked = raw;
+      open(true);
+    } else if (st.open) {
+      open(false); // a link (or an edited hash) without the mode closes it
+    }
+  }
+
+  /** A link's values where they are valid: the menu's truths, the sliders' ranges, the
+   *  server's limits. */
+  function applyLinked(raw) {
+    const int = (key, lo, hi) => {
+      const v = Number(raw[key]);
+      return raw[key] !== undefined && Number.isInteger(v) && v >= lo && v <= hi ? v : null;
+    };
+    if (menu.truths.some(({ value }) => value === raw.truth)) st.truth = raw.truth;
+    const sigma = Number(raw.sigma);
+    const slider = $("sigma");
+    if (raw.sigma !== undefined && Number.isFinite(sigma) && sigma >= Number(slider.min)
+        && sigma <= Number(slider.max)) st.sigma = sigma;
+    const n = int("n", Number($("n-points").min), Math.min(Number($("n-points").max), menu.limits.n));
+    if (n !== null) st.n = n;
+    const k = int("k", 2, menu.limits.k);
+    if (k !== null) st.k = k;
+    const seed = int("seed", 0, 2 ** 31 - 1);
+    if (seed !== null) st.seed = seed;
+    const gd = int("gd", 0, menu.limits.gd_steps);
+    if (gd !== null && GD_STEPS.includes(gd)) st.gd = gd;
+    if (raw.logy === "0" || raw.logy === "1") st.log = raw.logy === "1";
   }
 
   $("truth-mode").addEventListener("click", () => open(!st.open));
@@ -112,7 +168,7 @@ export function initDecomposition(settings) {
     else $("k-sets").value = String(st.k);
   });
   $("gd-steps").addEventListener("change", () => { st.gd = Number($("gd-steps").value); update(); });
-  $("log-y").addEventListener("change", () => { st.log = $("log-y").checked; draw(); });
+  $("log-y").addEventListener("change", () => { st.log = $("log-y").checked; draw(); changed(); });
   $("resample").addEventListener("click", () => { st.seed += 1; sync(); update(); });
   window.addEventListener("resize", () => { if (st.open) draw(); });
 
@@ -257,5 +313,5 @@ export function initDecomposition(settings) {
     $("decomp-note").textContent = parts.join(" ");
   }
 
-  return update;
+  return { update, hashParts, applyHash };
 }
