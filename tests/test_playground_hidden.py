@@ -197,3 +197,36 @@ def test_a_bad_choice_cannot_be_made_from_the_page(page, server):
     assert not page.is_visible("#toast")
     assert _errors(seen) == [], _errors(seen)
     assert page.errors == []
+
+
+def test_the_view_is_in_the_link(page, browser, server):
+    """The panel and its choice live in the URL hash (hidden_space=LAYER or LAYER,I,J): a link
+    opens the view on that layer and those units, on the link's network; a link without the
+    key leaves the panel closed, and closing the panel takes the key out."""
+    _open(page, server + "#hidden=5,3", neurons=8)
+    assert "hidden_space=2" in page.evaluate("location.hash").split("&")
+    page.select_option("#hidden-layer", "1")
+    page.select_option("#hidden-projection", "units")
+    page.select_option("#hidden-unit-i", "3")
+    page.select_option("#hidden-unit-j", "4")
+    _wait_drawn(page, layer=1, projection=[3, 4])
+    link = page.evaluate("location.hash")
+    assert "hidden_space=1,3,4" in link.split("&"), link
+
+    for other in open_page(browser):
+        other.goto(server + link)
+        stats = _wait_drawn(other, layer=1, projection=[3, 4])
+        assert other.is_visible("#hidden-canvas") and stats["units"] == 5
+        assert other.eval_on_selector("#hidden-unit-i", "s => s.value") == "3"
+        assert other.evaluate("location.hash") == link
+        assert other.errors == []
+
+    for other in open_page(browser):  # units beyond the layer: the page's own fallback
+        other.goto(server + "#hidden=5,3&hidden_space=2,7,9")
+        stats = _wait_drawn(other, layer=2, projection=[0, 1])
+        assert stats["units"] == 3 and other.errors == []
+        assert "hidden_space=2,0,1" in other.evaluate("location.hash").split("&")
+
+    page.click("#hidden-summary")  # closed: out of the link
+    page.wait_for_function("!location.hash.includes('hidden_space')")
+    assert page.errors == []

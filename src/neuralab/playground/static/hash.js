@@ -2,15 +2,17 @@
 //   #dataset=spiral&classes=3&hidden=8,8&activation=tanh&lr=0.03&seed=1
 // Keys are PlaygroundConfig's field names (PROTOCOL.md); lists are comma separated, an empty
 // list or a null is "none". A few keys are the page's own: show_test, discretize, hyperplanes,
-// hide (classroom mode), and custom=imported|edited when the points were imported or edited
-// by hand (a link cannot carry them: the page that opens it says so).
+// hide (classroom mode), hidden_space=LAYER or LAYER,I,J (the hidden-space panel open on that
+// layer, by PCA or on units I and J: hidden.js), and custom=imported|edited when the points were
+// imported or edited by hand (a link cannot carry them: the page that opens it says so).
 //
 // The page only reads the text into JSON values, from hello's tables: a number where `ranges`
 // has the field, a list where the default is one (or the text has a comma), true/false where the
 // default is. Whether a value is allowed is the server's to say: the page sends the link's
 // config as a `config` message, and an `error` reply is shown and its field dropped.
 
-export const UI_DEFAULTS = { show_test: false, discretize: false, hyperplanes: true, hide: [], custom: "" };
+export const UI_DEFAULTS = { show_test: false, discretize: false, hyperplanes: true, hide: [], custom: "",
+  hidden_space: "" };
 const EMPTY = ["", "none", "null", "[]"];
 
 function parseBool(s) {
@@ -50,7 +52,7 @@ export function parseHash(hash, tables) {
     const raw = decode(eq < 0 ? "" : part.slice(eq + 1)).trim();
     if (!key) continue;
     if (key === "hide") ui.hide = raw.split(",").map((s) => s.trim()).filter(Boolean);
-    else if (key === "custom") ui.custom = raw;
+    else if (key === "custom" || key === "hidden_space") ui[key] = raw;
     else if (key in UI_DEFAULTS) ui[key] = parseBool(raw);
     else config[key] = parseValue(key, raw, tables);
   }
@@ -79,6 +81,7 @@ export function buildHash(config, ui, tables) {
   if (ui.discretize) parts.push("discretize=1");
   if (ui.hyperplanes === false) parts.push("hyperplanes=0");
   if (ui.hide && ui.hide.length) parts.push(`hide=${enc(ui.hide.join(","))}`);
+  if (ui.hidden_space) parts.push(`hidden_space=${enc(ui.hidden_space)}`);
   if (ui.custom) parts.push(`custom=${enc(ui.custom)}`);
   return "#" + parts.join("&");
 }

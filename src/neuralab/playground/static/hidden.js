@@ -21,9 +21,12 @@ const STALE_MS = 3000;       // a request unanswered this long is given up (the 
 const MARGIN = 0.08;         // of each axis's span, around the data
 
 export class HiddenSpaceView {
-  /** send(msg): the page's WebSocket send. */
-  constructor(send) {
+  /** send(msg): the page's WebSocket send; changed(): the panel or its choice changed (the
+   *  page rewrites its URL hash, which holds them: linkValue, applyLink). */
+  constructor(send, changed = () => {}) {
     this.send = send;
+    this.onChange = changed;
+    this.linked = null;    // a link's choice, taken once the link's network is the page's
     this.panel = $("hidden-space");
     this.canvas = $("hidden-canvas");
     this.layerSel = $("hidden-layer");
@@ -46,6 +49,7 @@ export class HiddenSpaceView {
     window.hiddenSpaceStats = this.stats;
     this.panel.addEventListener("toggle", () => {
       if (this.panel.open) { this.drawnKey = null; this.ask(); this.draw(); }
+      this.onChange();
     });
     this.layerSel.addEventListener("change", () => {
       this.choice.layer = Number(this.layerSel.value);
@@ -79,6 +83,48 @@ export class HiddenSpaceView {
     this.bounds = null;
     this.asked = null;
     this.ask();
+    this.onChange();
+  }
+
+  // ---------------------------------------------------------------- the link
+  /** The hash's hidden_space value: "" while the panel is closed, else the layer, and the two
+   *  units when a layer wider than 2 is shown on them ("1,3,4"). */
+  linkValue() {
+    if (!this.panel.open) return "";
+    if (this.linked) return this.linked.join(",");
+    if (!state.config) return "";
+    this.syncMenus();
+    const { layer, mode, i, j } = this.choice;
+    return mode === "units" && this.width(layer) > 2 ? `${layer},${i},${j}` : String(layer);
+  }
+
+  /** A link's hidden_space: open the panel on that choice (taken, and fitted to the network as
+   *  a choice made in the page is, once the link's network is the page's); none closes it. */
+  applyLink(text) {
+    const nums = String(text || "").split(",").map((s) => Number(s.trim()));
+    const valid = text && (nums.length === 1 || nums.length === 3)
+      && nums.every((n) => Number.isInteger(n) && n >= 0);
+    this.linked = valid ? nums : null;
+    if (!valid) {
+      if (this.panel.open) this.panel.open = false;
+      return;
+    }
+    if (!this.panel.open) this.panel.open = true; // its toggle event asks and draws
+    else this.ask();
+  }
+
+  /** The link's choice, once the page no longer waits for the link's network. */
+  takeLink() {
+    if (!this.linked || state.syncing || !state.config) return;
+    const [layer, i = 0, j = 1] = this.linked;
+    this.choice = { layer, mode: this.linked.length === 3 ? "units" : "pca", i, j };
+    this.picked = true;
+    this.linked = null;
+    this.widths = null; // the menus are built again for it
+    this.bounds = null;
+    this.asked = null;
+    this.syncMenus();
+    this.onChange(); // the hash now says what the page shows
   }
 
   /** Build the menus for the network's layers; only choices that exist can be picked, so the
@@ -114,6 +160,7 @@ export class HiddenSpaceView {
    *  open ask for a newer picture (a frame arrived since the last request) and draw. */
   update() {
     if (!state.config) return;
+    this.takeLink();
     this.syncMenus();
     if (!this.panel.open) return;
     if (state.header && state.header !== this.asked) this.ask();
@@ -124,6 +171,8 @@ export class HiddenSpaceView {
     clearTimeout(this.timer);
     this.timer = 0;
     if (!this.panel.open || !state.config) return;
+    this.takeLink();
+    if (this.linked) return; // the link's network is on its way: update() asks after it
     const now = performance.now();
     if (this.inflight && now - this.inflight < STALE_MS) return; // onReply asks again
     const wait = this.last + MIN_INTERVAL_MS - now;

@@ -55,6 +55,7 @@ function afterConfigChange(keys) {
 }
 
 function writeHash() {
+  if (hidden) state.ui.hidden_space = hidden.linkValue();
   const hash = buildHash(state.config, state.ui, state.tables);
   if (location.hash !== hash) history.replaceState(null, "", hash);
 }
@@ -89,6 +90,7 @@ function followLink(first) {
   const { config, ui } = parseHash(location.hash, state.tables);
   // whose points the server holds is the page's to know, not the hash's (hash.js)
   state.ui = { ...clone(UI_DEFAULTS), ...ui, custom: first ? "" : state.ui.custom };
+  hidden.applyLink(state.ui.hidden_space);
   state.linkNotes = [];
   const target = first ? config : { ...clone(state.tables.defaults), ...config };
   if (first && ui.custom) {
@@ -386,7 +388,8 @@ function startPage() {
   bindHeatmap(actions.send);
   bindLinear({ send: actions.send, redraw: scheduleRender });
   watchHeatmapSize(scheduleRender); // its column's width sets its size (a window resize, a panel)
-  hidden = new HiddenSpaceView(actions.send);
+  // while a link's config is on its way the hash keeps the link (as elsewhere on this page)
+  hidden = new HiddenSpaceView(actions.send, () => { if (!state.syncing) writeHash(); });
   labelAxes();
   window.addEventListener("hashchange", () => followLink(false));
   let resizeTimer = 0;
