@@ -120,6 +120,8 @@ class Optimizer:
                 pack = B.Packed(values, order)
                 packs.clear()  # slots and the L2 vector follow the new layout
                 packs["value"] = pack
+                # entries of the decayed Params, which come first (_packed_decay)
+                packs["n_decayed"] = sum(p.value.size for p in self.params if p.decay)
                 for p, view in zip(self.params, pack.views, strict=True):
                     p.value = view
             packs["grad"], packs["grads"] = B.Packed(grads, pack.order), grads
@@ -132,17 +134,15 @@ class Optimizer:
     def _packed_decay(self, c: float) -> float | Array:
         """The L2 coefficient of the packed update: c where every Param decays, 0 where none
         does, else a vector with c on the decayed Params' entries (cached per c)."""
-        decayed = [p.decay for p in self.params]
-        if c == 0.0 or not any(decayed):
-            return 0.0
-        if all(decayed):
-            return c
         packs = self._packs
+        flat, n = packs["value"].flat, packs["n_decayed"]
+        if c == 0.0 or n == 0:
+            return 0.0
+        if n == flat.size:
+            return c
         if packs.get("decay_c") != c:
-            pack = packs["value"]
-            vector = B.namespace(pack.flat).zeros_like(pack.flat)
-            n = sum(p.value.size for p in self.params if p.decay)  # decayed Params come first
-            vector[:n] = c
+            vector = B.namespace(flat).zeros_like(flat)
+            vector[:n] = c  # the decayed Params come first
             packs["decay_c"], packs["decay"] = c, vector
         return packs["decay"]
 
@@ -182,7 +182,7 @@ class Optimizer:
     def _grad(self, i: int, p: Param, decay: float | Array) -> Array:
         """``p.grad + decay·p.value`` (on numpy in a reused buffer); ``p.grad`` itself when
         decay is 0. For the rules without a fused numpy kernel."""
-        if not hasattr(decay, "shape") and decay == 0.0:
+        if B.no_decay(decay):
             return p.grad
         return B.add_scaled(p.grad, p.value, decay, out=self._scratch(i, p.grad, "decayed"))
 

@@ -76,7 +76,7 @@ def axpy_(y: Array, x: Array, alpha: float) -> Array:
 # changes no bits there.
 
 
-def _no_decay(c: float | Array) -> bool:
+def no_decay(c: float | Array) -> bool:
     """Whether an L2 coefficient is the number 0 (a per-entry array of them, as a packed update
     passes, counts as a decay: some of its entries are not 0)."""
     return not hasattr(c, "shape") and c == 0.0
@@ -127,7 +127,7 @@ def sgd_update_(w: Array, g: Array, lr: float, weight_decay: float | Array = 0.0
     over w computes ``(1 − lr·c)·w − lr·g`` (the L2 gradient never materializes); elsewhere
     ``g + c·w`` is formed first, as torch.optim.SGD's ``weight_decay`` does.
     """
-    if _no_decay(weight_decay):
+    if no_decay(weight_decay):
         return axpy_(w, g, -lr)
     if _fast(w, g):
         keep = 1.0 - lr * weight_decay
@@ -157,7 +157,7 @@ def adam_update_(
     if _fast(w, g, m, v):
         root = math.sqrt(bc2)
         eps_root, rate = eps * root, -lr * root / bc1
-        decay = not _no_decay(weight_decay)
+        decay = not no_decay(weight_decay)
         for ws, gs, ms, vs, t, u in _slices(w, g, m, v):
             if decay:
                 np.multiply(ws, weight_decay, out=u)
@@ -175,7 +175,7 @@ def adam_update_(
             t *= rate
             ws += t
         return w
-    if not _no_decay(weight_decay):
+    if not no_decay(weight_decay):
         g = add_scaled(g, w, weight_decay)
     m *= beta1
     m = axpy_(m, g, 1.0 - beta1)
