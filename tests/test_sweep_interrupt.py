@@ -151,3 +151,39 @@ def test_ctrl_c_sets_the_event_and_restores_the_handler() -> None:
         os.kill(os.getpid(), signal.SIGINT)
         wait_for(stop.is_set, "the handler", 5.0)
     assert signal.getsignal(signal.SIGINT) is before
+
+
+
+def test_a_dask_cluster_killed_on_ctrl_c_logs_nothing(capfd: pytest.CaptureFixture[str]) -> None:
+    # Killing busy workers makes the scheduler log each lost connection with a traceback, at
+    # a moment that depends on the machine's load (it once broke the one-line message above).
+    pytest.importorskip("distributed", reason="needs dask[distributed]")
+    from neuralab.sweep.execute import dask_client
+
+    client, close = dask_client("local", 1)
+    busy = client.submit(time.sleep, 60)
+    wait_for(lambda: any(client.processing().values()), "the worker to take the task", 30.0)
+    close(True)
+    assert busy.status != "finished" and "distributed" not in capfd.readouterr().err
+
+
+def test_silenced_loggers_log_nothing_and_get_their_levels_back(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from neuralab.sweep.execute import _loggers_silenced
+
+    parent, child = logging.getLogger("nl_test_family"), logging.getLogger("nl_test_family.c")
+    parent.addHandler(logging.StreamHandler())  # to stderr, as distributed's own handler
+    parent.setLevel(logging.INFO)
+    child.setLevel(logging.DEBUG)
+    try:
+        with _loggers_silenced("nl_test_family"):
+            child.critical("a lost connection")
+            parent.error("a closed stream")
+        assert capfd.readouterr().err == ""
+        assert (parent.level, child.level) == (logging.INFO, logging.DEBUG)
+        child.info("heard")
+        assert "heard" in capfd.readouterr().err
+    finally:
+        parent.handlers.clear()

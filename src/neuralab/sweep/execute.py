@@ -15,6 +15,7 @@ most ``retries`` times.
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import shutil
@@ -214,12 +215,19 @@ def dask_client(dask: Any, jobs: int) -> tuple[Any, Callable[[bool], None]]:
         client = distributed.Client(cluster)
 
         def close(now: bool) -> None:
-            client.close()
-            if now:  # a busy worker would hold the cluster's close for 4 s, then be killed
+            if not now:
+                client.close()
+                cluster.close()
+                return
+            # A busy worker would hold the cluster's close for 4 s, then be killed; killed
+            # now, the scheduler logs each lost connection with a traceback: noise after a
+            # Ctrl-C, whose one line the user should see alone.
+            with _loggers_silenced("distributed", "tornado"):
+                client.close()
                 for nanny in cluster.workers.values():
                     with contextlib.suppress(ProcessLookupError, TypeError):
                         os.kill(nanny.pid, signal.SIGKILL)  # its worker process
-            cluster.close()
+                cluster.close()
 
         return client, close
     try:
@@ -228,6 +236,22 @@ def dask_client(dask: Any, jobs: int) -> tuple[Any, Callable[[bool], None]]:
         raise ValueError(f"dask={dask!r}: cannot reach a Dask scheduler there ({err}); start "
                          f"one with `dask scheduler` or use --dask local") from None
     return client, lambda now: client.close()
+
+
+@contextlib.contextmanager
+def _loggers_silenced(*names: str) -> Iterator[None]:
+    """The loggers ``names`` and their descendants log nothing inside; their levels are
+    restored on the way out."""
+    family = [logging.getLogger(n) for n in list(logging.root.manager.loggerDict)
+              if n.split(".")[0] in names] + [logging.getLogger(n) for n in names]
+    levels = [logger.level for logger in family]
+    for logger in family:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(family, levels, strict=True):
+            logger.setLevel(level)
 
 
 @contextlib.contextmanager
