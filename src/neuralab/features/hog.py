@@ -800,14 +800,15 @@ def _normalize_blocks(sums: np.ndarray, spec: _Spec, ws: _Workspace, out: np.nda
     skimage's formulas (see the module docstring), in as few passes over the blocks as possible.
 
     Block (i, j) starts at cell (i, j): a strided view of the cells (runs of ``bx·O``
-    contiguous numbers), read once by the operation that writes the blocks into ``out``
-    (straight into ``out`` when it is float64), one row per block. Each block's first norm
-    comes first, from its cells' totals (``by·bx`` times fewer numbers than the blocks hold),
+    contiguous numbers), copied once into ``out`` (straight into ``out`` when it is float64),
+    one row per block, and scaled there. Each block's first norm comes first, from its cells'
+    totals (``by·bx`` times fewer numbers than the blocks hold),
     with the cell area A folded into eps: ``(v/A) / (Σ v/A + eps) = v / (Σv + A·eps)`` and
     ``(v/A) / sqrt(Σ (v/A)² + eps²) = v / N`` with ``N = sqrt(Σv² + (A·eps)²)``. L2-Hys then
     clips in the units of the sums, ``w = min(v, 0.2·N)`` (= N·min(v/N, 0.2)), and its second
-    normalization ``(w/N) / sqrt(Σ (w/N)² + eps²)`` is ``w / sqrt(Σw² + (eps·N)²)``: three
-    passes (clip, sum of squares, scale) where the formula as written takes four. Sums over
+    normalization ``(w/N) / sqrt(Σ (w/N)² + eps²)`` is ``w / sqrt(Σw² + (eps·N)²)``: after
+    the copy, three passes (clip, sum of squares, scale) where the formula as written takes
+    four. Sums over
     rows use ``einsum``, which, unlike a BLAS matrix product, gives every row the same result
     whatever the rows around it (so chunks and threads cannot change a bit).
     """
@@ -833,7 +834,11 @@ def _normalize_blocks(sums: np.ndarray, spec: _Spec, ws: _Workspace, out: np.nda
     for dy, dx in itertools.product(range(by), range(bx)):  # a few small array operations
         if dy or dx:
             block += cells[:, dy : dy + nby, dx : dx + nbx]
-    per_block = block[..., None, None, None]  # broadcast over the block's values
+    # The blocks are copied into their rows first and scaled / clipped there, one row per
+    # block: a (m, by·bx·O) operation with the per-block factor broadcast along each row costs
+    # ~40 % less than the same operation reading the 6-D strided view of the cells (with
+    # by, bx = 3, 3, each of its inner loops runs over only bx·O numbers).
+    np.copyto(rows6, blocks)
     if l1:
         norm += area * _EPS
     else:
@@ -841,12 +846,12 @@ def _normalize_blocks(sums: np.ndarray, spec: _Spec, ws: _Workspace, out: np.nda
         np.sqrt(norm, out=norm)  # N
     if spec.block_norm != "L2-Hys":
         np.divide(1.0, norm, out=norm)
-        np.multiply(blocks, per_block, out=rows6)
+        rows *= norm[:, None]
         if spec.block_norm == "L1-sqrt":
             np.sqrt(rows, out=rows)
     else:
         np.multiply(norm, _HYS_CLIP, out=tmp)
-        np.minimum(blocks, tmp.reshape(n, nby, nbx)[..., None, None, None], out=rows6)
+        np.minimum(rows, tmp[:, None], out=rows)
         np.einsum("ij,ij->i", rows, rows, out=tmp)  # Σw²
         norm *= _EPS
         np.square(norm, out=norm)
