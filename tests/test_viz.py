@@ -82,6 +82,29 @@ def test_jupyter_inline_backend_is_kept(monkeypatch):
     assert calls == [("Agg",)]
 
 
+def test_figures_are_pyplots_only_in_a_notebook(monkeypatch, tmp_path):
+    # a script's run draws its PNGs without importing pyplot (a fresh process: this one has it)
+    code = ("import sys; from neuralab import viz; from neuralab.train import History; "
+            "h = History(); h.append({'epoch': 1, 'lr': 0.1, 'train_loss': 1.0, 'reg_loss': 0.0, "
+            "'train_accuracy': 0.5, 'val_loss': None, 'val_accuracy': None}); "
+            f"viz.close(viz.plot_history(h, {str(tmp_path / 'curves.png')!r})); "
+            "print('matplotlib.pyplot' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env)
+    assert out.stdout.strip() == "False"
+    assert_png(tmp_path / "curves.png")
+    fig = viz.plot_history(history())
+    assert fig.canvas.get_renderer().dpi == 110  # laid out at the PNG's dpi
+    assert fig not in map(plt.figure, plt.get_fignums())  # nothing keeps it once dropped
+    # in a kernel pyplot keeps the figure, so the notebook shows it under the cell
+    monkeypatch.setitem(sys.modules, "ipykernel", object())
+    fig = viz.plot_history(history())
+    assert fig.number in plt.get_fignums()
+    viz.close(fig)
+    assert fig.number not in plt.get_fignums()
+
+
 # ------------------------------------------------------------------ training pictures
 def test_plot_history_panels_and_png(tmp_path):
     fig = viz.plot_history(history(), tmp_path / "curves.png")

@@ -1,5 +1,5 @@
-"""Shared plumbing of :mod:`neuralab.viz`: a headless pyplot, atomic PNG writes, model
-wrappers and the class colours every picture uses."""
+"""Shared plumbing of :mod:`neuralab.viz`: new figures (headless, or pyplot's in a notebook),
+atomic PNG writes, model wrappers and the class colours every picture uses."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ from ..backend import to_numpy
 # One colour per class, the same in every picture (the playground's palette order).
 CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
                 "#7f7f7f", "#bcbd22", "#17becf")
+
+#: Dots per inch of every PNG :func:`save` writes.
+DPI = 110
 
 
 def in_jupyter_kernel() -> bool:
@@ -38,14 +41,40 @@ def pyplot() -> Any:
     return plt
 
 
+def figure(figsize: tuple[float, float]) -> Any:
+    """A new, empty figure of ``figsize`` inches, for every picture of :mod:`neuralab.viz`.
+
+    Outside a Jupyter kernel it is a plain ``matplotlib.figure.Figure`` on an Agg canvas: pyplot
+    is never imported (a tenth of a second a process) and nothing keeps the figure once its
+    caller drops it. Its dpi is the PNG's, so the layout and the saved drawing share one
+    renderer and the text sizes measured for the layout are reused when it is drawn. In a
+    kernel it is ``pyplot.figure``'s, on the notebook's backend, so that it shows in the cell.
+    """
+    if in_jupyter_kernel():
+        return pyplot().figure(figsize=figsize)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float],
+             **kwargs: Any) -> tuple[Any, Any]:
+    """``pyplot.subplots`` on a :func:`figure`: the figure and its axes (``kwargs`` as
+    ``Figure.subplots``: ``squeeze``, ``sharex``, ``gridspec_kw``, ...)."""
+    fig = figure(figsize)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
 def panel_grid(n: int, ncols: int, width: float, height: float) -> tuple[Any, list[Any]]:
     """A figure of ``n`` panels, ``ncols`` to a row (fewer if ``n`` is smaller), each
     ``width`` × ``height`` inches; returns it and the ``n`` axes in reading order (the unused
     cells of the last row are switched off)."""
     cols = min(ncols, n)
     rows = -(-n // cols)
-    fig, axes = pyplot().subplots(rows, cols, figsize=(width * cols, height * rows),
-                                  squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
     for ax in axes.flat[n:]:
         ax.axis("off")
     return fig, list(axes.flat[:n])
@@ -63,13 +92,19 @@ def save(fig: Any, path: str | Path | None) -> None:
     from ..io import atomic_write_bytes
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
+    fig.savefig(buf, format="png", dpi=DPI)
     atomic_write_bytes(path, buf.getvalue())
 
 
 def close(fig: Any) -> None:
-    """Release a figure made by a ``neuralab.viz`` function (scripts and servers should)."""
-    pyplot().close(fig)
+    """Release a figure made by a ``neuralab.viz`` function (scripts and servers should).
+
+    Only pyplot keeps figures (those of a notebook, see :func:`figure`); where it was never
+    imported there is nothing to release, and importing it here would cost more than drawing.
+    """
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close(fig)
 
 
 def as_float(x: Any) -> np.ndarray:

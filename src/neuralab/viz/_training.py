@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import to_numpy
-from ._core import panel_grid, pyplot, save
+from ._core import panel_grid, save, subplots
 
 
 def plot_history(history: Any, path: str | Path | None = None) -> Any:
@@ -25,10 +25,9 @@ def plot_history(history: Any, path: str | Path | None = None) -> Any:
     -------
     matplotlib.figure.Figure
     """
-    plt = pyplot()
     epochs = history["epoch"]
     has_acc = any(v is not None for v in history["train_accuracy"])
-    fig, axes = plt.subplots(1, 2 if has_acc else 1, figsize=(10 if has_acc else 5.5, 3.8))
+    fig, axes = subplots(1, 2 if has_acc else 1, figsize=(10 if has_acc else 5.5, 3.8))
     axes = np.atleast_1d(axes)
     ax = axes[0]
     ax.plot(epochs, history["train_loss"], label="train (data loss)")
@@ -79,8 +78,7 @@ def plot_histories(
             raise ValueError(f"metrics: {metric!r} is not allowed; allowed: loss, accuracy")
     if not histories:
         raise ValueError("histories is empty; give at least one run")
-    plt = pyplot()
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.8), squeeze=False)
+    fig, axes = subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.8), squeeze=False)
     for ax, metric in zip(axes[0], metrics, strict=True):
         for k, (name, history) in enumerate(histories.items()):
             epochs = history["epoch"]
@@ -125,19 +123,20 @@ def plot_confusion(
     -------
     matplotlib.figure.Figure
     """
-    plt = pyplot()
     c = len(class_names)
     cm = confusion_matrix(y_true, y_pred, c)
     size = max(4.0, 0.45 * c + 2)
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig, ax = subplots(figsize=(size, size))
     ax.imshow(cm, cmap="Blues")
     ax.set_xticks(range(c), class_names, rotation=45, ha="right")
     ax.set_yticks(range(c), class_names)
     ax.set(xlabel="predicted", ylabel="true",
            title=f"Confusion matrix (accuracy {np.trace(cm) / max(cm.sum(), 1):.3f})")
     if c <= 20:
+        # Clipped to the axes, which they never leave, the counts are left out of
+        # tight_layout's measuring: it lays out the ticks and labels around them, not c² texts.
         for (i, j), count in np.ndenumerate(cm):
-            ax.text(j, i, str(count), ha="center", va="center", fontsize=8,
+            ax.text(j, i, str(count), ha="center", va="center", fontsize=8, clip_on=True,
                     color="white" if count > cm.max() / 2 else "black")
     fig.tight_layout()
     save(fig, path)
@@ -201,7 +200,9 @@ def plot_templates(
         ax.axis("off")
         ax.imshow(template_image(w[:, k].reshape(image_shape), clip),
                   cmap=None if len(image_shape) == 3 else "gray", interpolation="nearest")
-        ax.set_title(class_names[k], fontsize=9)
+        # y given: the title is not moved clear of tick labels, which these axes do not draw
+        # (finding that out would lay out the ticks of every hidden axis)
+        ax.set_title(class_names[k], fontsize=9, y=1.0)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     save(fig, path)
