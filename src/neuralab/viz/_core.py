@@ -80,6 +80,16 @@ def panel_grid(n: int, ncols: int, width: float, height: float) -> tuple[Any, li
     return fig, list(axes.flat[:n])
 
 
+def top_title(ax: Any, text: str, **kwargs: Any) -> None:
+    """Title ``ax`` with ``text`` just above its top edge (``kwargs`` as ``Axes.set_title``).
+
+    Where the axes has no tick labels on top, that is where matplotlib puts a title anyway;
+    saying so spares it checking at every draw, which lays out the axes' ticks once more (and
+    creates them for axes that hide theirs).
+    """
+    ax.set_title(text, y=1.0, **kwargs)
+
+
 def save(fig: Any, path: str | Path | None) -> None:
     """Write ``fig`` as a PNG to ``path`` atomically (nothing when ``path`` is None).
 
@@ -92,7 +102,8 @@ def save(fig: Any, path: str | Path | None) -> None:
     from ..io import atomic_write_bytes
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
+    # zlib's fastest level: a third less encoding time for files 10-20 % larger
+    fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
     atomic_write_bytes(path, buf.getvalue())
 
 

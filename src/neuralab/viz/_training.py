@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import to_numpy
-from ._core import panel_grid, save, subplots
+from ._core import panel_grid, save, subplots, top_title
 
 
 def plot_history(history: Any, path: str | Path | None = None) -> Any:
@@ -35,14 +35,16 @@ def plot_history(history: Any, path: str | Path | None = None) -> Any:
         ax.plot(epochs, history["val_loss"], label="validation (data loss)")
     total = [t + r for t, r in zip(history["train_loss"], history["reg_loss"], strict=True)]
     ax.plot(epochs, total, "--", alpha=0.6, label="train data + regularization")
-    ax.set(xlabel="epoch", ylabel="loss", title="Loss")
+    ax.set(xlabel="epoch", ylabel="loss")
+    top_title(ax, "Loss")
     ax.legend(frameon=False)
     if has_acc:
         ax = axes[1]
         ax.plot(epochs, history["train_accuracy"], label="train")
         if any(v is not None for v in history["val_accuracy"]):
             ax.plot(epochs, history["val_accuracy"], label="validation")
-        ax.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
+        ax.set(xlabel="epoch", ylabel="accuracy")
+        top_title(ax, "Accuracy")
         ax.legend(frameon=False)
     fig.tight_layout()
     save(fig, path)
@@ -130,8 +132,8 @@ def plot_confusion(
     ax.imshow(cm, cmap="Blues")
     ax.set_xticks(range(c), class_names, rotation=45, ha="right")
     ax.set_yticks(range(c), class_names)
-    ax.set(xlabel="predicted", ylabel="true",
-           title=f"Confusion matrix (accuracy {np.trace(cm) / max(cm.sum(), 1):.3f})")
+    ax.set(xlabel="predicted", ylabel="true")
+    top_title(ax, f"Confusion matrix (accuracy {np.trace(cm) / max(cm.sum(), 1):.3f})")
     if c <= 20:
         # Clipped to the axes, which they never leave, the counts are left out of
         # tight_layout's measuring: it lays out the ticks and labels around them, not c² texts.
@@ -200,9 +202,7 @@ def plot_templates(
         ax.axis("off")
         ax.imshow(template_image(w[:, k].reshape(image_shape), clip),
                   cmap=None if len(image_shape) == 3 else "gray", interpolation="nearest")
-        # y given: the title is not moved clear of tick labels, which these axes do not draw
-        # (finding that out would lay out the ticks of every hidden axis)
-        ax.set_title(class_names[k], fontsize=9, y=1.0)
+        top_title(ax, class_names[k], fontsize=9)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     save(fig, path)
