@@ -178,6 +178,41 @@ def test_plot_templates_divides_by_the_input_scale():
         viz.plot_templates(w, (2, 2), ["c"], scale=[1.0, 0.0, 1.0, 1.0])
 
 
+def drawn_texts(fig) -> list:
+    """The window extents of the texts the figure draws (not the tick labels of axes that are
+    switched off), once it is drawn."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return [t.get_window_extent(renderer) for t in fig.findobj(matplotlib.text.Text)
+            if t.get_visible() and t.get_text()
+            and (t.axes is None or t.axes.axison or t is t.axes.title)]
+
+
+@pytest.mark.parametrize("names", [CLASSES, ["airplane", "automobile", "bird", "cat", "deer",
+                                             "dog", "frog", "horse", "ship", "truck"]])
+def test_confusion_and_templates_laid_out_without_clipping(names):
+    # their margins are computed from the names (not measured by tight_layout): every label,
+    # rotated or not, must still lie inside the picture
+    rng = np.random.default_rng(0)
+    c = len(names)
+    y = rng.integers(0, c, 200)
+    fig = viz.plot_confusion(y, (y + (rng.random(200) < 0.3)) % c, names)
+    inside = fig.bbox.padded(-1)
+    assert all(inside.containsx(b.x0) and inside.containsx(b.x1) and inside.containsy(b.y0)
+               and inside.containsy(b.y1) for b in drawn_texts(fig))
+    # 23 templates: three rows; no name runs into another name or into a template
+    fig = viz.plot_templates(rng.normal(size=(64, 23)), (8, 8), [f"{names[k % c]} {k}"
+                                                                  for k in range(23)])
+    boxes = drawn_texts(fig)
+    inside = fig.bbox.padded(-1)
+    assert all(inside.containsy(b.y1) and inside.containsx(b.x0) and inside.containsx(b.x1)
+               for b in boxes)
+    images = [ax.get_window_extent() for ax in fig.axes if ax.images]
+    for i, box in enumerate(boxes):
+        assert not any(box.overlaps(image) for image in images)
+        assert not any(box.overlaps(other) for other in boxes[i + 1:])
+
+
 # ------------------------------------------------------------------ linear classifier
 def test_score_function_shows_the_slides_numbers(tmp_path):
     fig = viz.plot_score_function(W_SLIDE.T, [1.1, 3.2, -1.2], [[56, 231], [24, 2]],

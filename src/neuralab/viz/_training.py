@@ -9,7 +9,19 @@ from typing import Any
 import numpy as np
 
 from ..backend import to_numpy
-from ._core import panel_grid, save, subplots, top_title
+from ._core import (
+    layout_pad,
+    line_height,
+    panel_grid,
+    save,
+    set_margins,
+    subplots,
+    text_width,
+    top_title,
+)
+
+#: Width in inches of one template's cell in :func:`plot_templates`.
+PANEL_WIDTH = 1.5
 
 
 def plot_history(history: Any, path: str | Path | None = None) -> Any:
@@ -140,9 +152,26 @@ def plot_confusion(
         for (i, j), count in np.ndenumerate(cm):
             ax.text(j, i, str(count), ha="center", va="center", fontsize=8, clip_on=True,
                     color="white" if count > cm.max() / 2 else "black")
-    fig.tight_layout()
+    _confusion_margins(fig, class_names)
     save(fig, path)
     return fig
+
+
+def _confusion_margins(fig: Any, class_names: Sequence[str]) -> None:
+    """Margins that fit :func:`plot_confusion`'s labels, from the class names' widths: the
+    names left of the rows, the names below the columns (at 45°), the title above."""
+    import matplotlib
+
+    rc = matplotlib.rcParams
+    pad = layout_pad()
+    names = max(text_width(str(name), rc["ytick.labelsize"]) for name in class_names)
+    tick = (rc["ytick.major.size"] + rc["ytick.major.pad"]) / 72
+    label = line_height(rc["axes.labelsize"]) + rc["axes.labelpad"] / 72
+    # a name turned 45° about its right end drops (width + height) / sqrt(2) below its tick
+    drop = (names + line_height(rc["xtick.labelsize"])) / np.sqrt(2)
+    set_margins(fig, left=pad + label + names + tick, right=pad,
+                bottom=pad + label + drop + tick,
+                top=pad + line_height(rc["axes.titlesize"]) + rc["axes.titlepad"] / 72)
 
 
 def plot_templates(
@@ -197,14 +226,24 @@ def plot_templates(
         if s.size not in (1, d) or not np.all(np.isfinite(s)) or np.any(s <= 0):
             raise ValueError(f"scale must be one number or {d} per-pixel numbers, all > 0")
         w = w / s[:, None]
-    fig, axes = panel_grid(w.shape[1], 10, 1.5, 1.7)
+    fig, axes = panel_grid(w.shape[1], 10, PANEL_WIDTH, 1.7)
     for k, ax in enumerate(axes):
         ax.axis("off")
         ax.imshow(template_image(w[:, k].reshape(image_shape), clip),
                   cmap=None if len(image_shape) == 3 else "gray", interpolation="nearest")
         top_title(ax, class_names[k], fontsize=9)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    pad = layout_pad()
+    fig.suptitle(title, fontsize=10, y=1 - pad / 2 / fig.get_figheight(), va="top")
+    names = max(text_width(str(name), 9) for name in class_names)
+    gap = 0.15  # inches between two templates, and above the names of the next row
+    if names > PANEL_WIDTH - gap:  # the names would run into each other: spread the panels
+        fig.tight_layout()
+    else:
+        import matplotlib
+
+        above = line_height(9) + matplotlib.rcParams["axes.titlepad"] / 72  # a template's name
+        set_margins(fig, left=pad / 2, right=pad / 2, bottom=pad / 2, wspace=gap,
+                    top=pad / 2 + line_height(10) + gap / 3 + above, hspace=above + gap)
     save(fig, path)
     return fig
 
