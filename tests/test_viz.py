@@ -179,13 +179,42 @@ def test_plot_templates_divides_by_the_input_scale():
 
 
 def drawn_texts(fig) -> list:
-    """The window extents of the texts the figure draws (not the tick labels of axes that are
-    switched off), once it is drawn."""
+    """The window extents of the texts the figure draws, once it is drawn: not the labels of
+    ticks outside an axis' view or of axes that are switched off (matplotlib keeps them)."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            slack = 1e-9 * (hi - lo)
+            hidden |= {label for tick in axis.get_major_ticks()
+                       if not (ax.axison and lo - slack <= tick.get_loc() <= hi + slack)
+                       for label in (tick.label1, tick.label2)}
     return [t.get_window_extent(renderer) for t in fig.findobj(matplotlib.text.Text)
-            if t.get_visible() and t.get_text()
-            and (t.axes is None or t.axes.axison or t is t.axes.title)]
+            if t.get_visible() and t.get_text() and t not in hidden]
+
+
+@pytest.mark.parametrize("loss", [np.geomspace(1, 3e6, 50),  # y ticks ×1e6 (an offset text)
+                                  2.302585 + np.linspace(0, 1e-6, 50),  # six-digit y ticks
+                                  np.geomspace(2, 1e-4, 300)])
+def test_plot_history_laid_out_without_clipping(loss):
+    # margins computed from the y tick labels it will draw: all inside, none in the other panel
+    h = History()
+    for e, v in enumerate(loss, 1):
+        h.append({"epoch": e, "lr": 0.1, "train_loss": v, "reg_loss": 0.0, "val_loss": 1.1 * v,
+                  "train_accuracy": 0.1 + e / 1e5, "val_accuracy": 0.1})
+    fig = viz.plot_history(h)
+    inside = fig.bbox.padded(-1)
+    boxes = drawn_texts(fig)
+    assert all(inside.containsx(b.x0) and inside.containsx(b.x1) and inside.containsy(b.y0)
+               and inside.containsy(b.y1) for b in boxes)
+    drawn = {b.bounds for b in boxes}
+    loss_ax, acc_ax = fig.axes
+    for ax, other in ((loss_ax, acc_ax), (acc_ax, loss_ax)):
+        mine = [b for b in (t.get_window_extent() for t in ax.findobj(matplotlib.text.Text))
+                if b.bounds in drawn]
+        assert mine and not any(b.overlaps(other.get_window_extent()) for b in mine)
 
 
 @pytest.mark.parametrize("names", [CLASSES, ["airplane", "automobile", "bird", "cat", "deer",

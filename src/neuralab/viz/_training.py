@@ -58,9 +58,40 @@ def plot_history(history: Any, path: str | Path | None = None) -> Any:
         ax.set(xlabel="epoch", ylabel="accuracy")
         top_title(ax, "Accuracy")
         ax.legend(frameon=False)
-    fig.tight_layout()
+    _curves_margins(fig, axes)
     save(fig, path)
     return fig
+
+
+def _curves_margins(fig: Any, axes: Sequence[Any]) -> None:
+    """Margins that fit :func:`plot_history`'s panels, side by side: a title above each, the
+    epochs and their label below, and left of each its y label and the widest of its y tick
+    labels — those of the ticks it will draw, found for the axes' final height."""
+    import matplotlib
+
+    rc = matplotlib.rcParams
+    pad = layout_pad()
+    label = line_height(rc["axes.labelsize"]) + rc["axes.labelpad"] / 72
+    top = pad + line_height(rc["axes.titlesize"]) + rc["axes.titlepad"] / 72
+    bottom = (pad + label + line_height(rc["xtick.labelsize"])
+              + (rc["xtick.major.size"] + rc["xtick.major.pad"]) / 72)
+    height = fig.get_figheight()
+    fig.subplots_adjust(bottom=bottom / height, top=1 - top / height)  # the y ticks depend on it
+    lefts = [label + (rc["ytick.major.size"] + rc["ytick.major.pad"]) / 72
+             + max((text_width(s, rc["ytick.labelsize"]) for s in _tick_labels(ax.yaxis)),
+                   default=0.0)
+             for ax in axes]
+    set_margins(fig, left=pad + lefts[0], right=pad, bottom=bottom, top=top,
+                wspace=pad + max(lefts[1:], default=0.0))
+
+
+def _tick_labels(axis: Any) -> list[str]:
+    """The labels ``axis`` will draw at its major ticks, as its draw finds them (the ticks in
+    its view interval, formatted together), without making its tick artists."""
+    lo, hi = sorted(axis.get_view_interval())
+    slack = 1e-9 * max(hi - lo, 1e-300)
+    locs = [v for v in axis.get_majorticklocs() if lo - slack <= v <= hi + slack]
+    return [s for s in axis.get_major_formatter().format_ticks(locs) if s]
 
 
 def plot_histories(
