@@ -178,10 +178,8 @@ def plot_confusion(
     ax.set(xlabel="predicted", ylabel="true")
     top_title(ax, f"Confusion matrix (accuracy {np.trace(cm) / max(cm.sum(), 1):.3f})")
     if c <= 20:
-        # Clipped to the axes, which they never leave, the counts are left out of
-        # tight_layout's measuring: it lays out the ticks and labels around them, not c² texts.
         for (i, j), count in np.ndenumerate(cm):
-            ax.text(j, i, str(count), ha="center", va="center", fontsize=8, clip_on=True,
+            ax.text(j, i, str(count), ha="center", va="center", fontsize=8,
                     color="white" if count > cm.max() / 2 else "black")
     _confusion_margins(fig, class_names)
     save(fig, path)
