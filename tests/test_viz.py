@@ -82,6 +82,29 @@ def test_jupyter_inline_backend_is_kept(monkeypatch):
     assert calls == [("Agg",)]
 
 
+def test_figures_are_pyplots_only_in_a_notebook(monkeypatch, tmp_path):
+    # a script's run draws its PNGs without importing pyplot (a fresh process: this one has it)
+    code = ("import sys; from neuralab import viz; from neuralab.train import History; "
+            "h = History(); h.append({'epoch': 1, 'lr': 0.1, 'train_loss': 1.0, 'reg_loss': 0.0, "
+            "'train_accuracy': 0.5, 'val_loss': None, 'val_accuracy': None}); "
+            f"viz.close(viz.plot_history(h, {str(tmp_path / 'curves.png')!r})); "
+            "print('matplotlib.pyplot' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env)
+    assert out.stdout.strip() == "False"
+    assert_png(tmp_path / "curves.png")
+    fig = viz.plot_history(history())
+    assert fig.canvas.get_renderer().dpi == 110  # laid out at the PNG's dpi
+    assert fig not in map(plt.figure, plt.get_fignums())  # nothing keeps it once dropped
+    # in a kernel pyplot keeps the figure, so the notebook shows it under the cell
+    monkeypatch.setitem(sys.modules, "ipykernel", object())
+    fig = viz.plot_history(history())
+    assert fig.number in plt.get_fignums()
+    viz.close(fig)
+    assert fig.number not in plt.get_fignums()
+
+
 # ------------------------------------------------------------------ training pictures
 def test_plot_history_panels_and_png(tmp_path):
     fig = viz.plot_history(history(), tmp_path / "curves.png")
@@ -153,6 +176,70 @@ def test_plot_templates_divides_by_the_input_scale():
         viz.plot_templates(np.ones((5, 1)), (2, 2), ["c"])
     with pytest.raises(ValueError, match="scale"):
         viz.plot_templates(w, (2, 2), ["c"], scale=[1.0, 0.0, 1.0, 1.0])
+
+
+def drawn_texts(fig) -> list:
+    """The window extents of the texts the figure draws, once it is drawn: not the labels of
+    ticks outside an axis' view or of axes that are switched off (matplotlib keeps them)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            slack = 1e-9 * (hi - lo)
+            hidden |= {label for tick in axis.get_major_ticks()
+                       if not (ax.axison and lo - slack <= tick.get_loc() <= hi + slack)
+                       for label in (tick.label1, tick.label2)}
+    return [t.get_window_extent(renderer) for t in fig.findobj(matplotlib.text.Text)
+            if t.get_visible() and t.get_text() and t not in hidden]
+
+
+@pytest.mark.parametrize("loss", [np.geomspace(1, 3e6, 50),  # y ticks ×1e6 (an offset text)
+                                  2.302585 + np.linspace(0, 1e-6, 50),  # six-digit y ticks
+                                  np.geomspace(2, 1e-4, 300)])
+def test_plot_history_laid_out_without_clipping(loss):
+    # margins computed from the y tick labels it will draw: all inside, none in the other panel
+    h = History()
+    for e, v in enumerate(loss, 1):
+        h.append({"epoch": e, "lr": 0.1, "train_loss": v, "reg_loss": 0.0, "val_loss": 1.1 * v,
+                  "train_accuracy": 0.1 + e / 1e5, "val_accuracy": 0.1})
+    fig = viz.plot_history(h)
+    inside = fig.bbox.padded(-1)
+    boxes = drawn_texts(fig)
+    assert all(inside.containsx(b.x0) and inside.containsx(b.x1) and inside.containsy(b.y0)
+               and inside.containsy(b.y1) for b in boxes)
+    drawn = {b.bounds for b in boxes}
+    loss_ax, acc_ax = fig.axes
+    for ax, other in ((loss_ax, acc_ax), (acc_ax, loss_ax)):
+        mine = [b for b in (t.get_window_extent() for t in ax.findobj(matplotlib.text.Text))
+                if b.bounds in drawn]
+        assert mine and not any(b.overlaps(other.get_window_extent()) for b in mine)
+
+
+@pytest.mark.parametrize("names", [CLASSES, ["airplane", "automobile", "bird", "cat", "deer",
+                                             "dog", "frog", "horse", "ship", "truck"]])
+def test_confusion_and_templates_laid_out_without_clipping(names):
+    # their margins are computed from the names (not measured by tight_layout): every label,
+    # rotated or not, must still lie inside the picture
+    rng = np.random.default_rng(0)
+    c = len(names)
+    y = rng.integers(0, c, 200)
+    fig = viz.plot_confusion(y, (y + (rng.random(200) < 0.3)) % c, names)
+    inside = fig.bbox.padded(-1)
+    assert all(inside.containsx(b.x0) and inside.containsx(b.x1) and inside.containsy(b.y0)
+               and inside.containsy(b.y1) for b in drawn_texts(fig))
+    # 23 templates: three rows; no name runs into another name or into a template
+    fig = viz.plot_templates(rng.normal(size=(64, 23)), (8, 8), [f"{names[k % c]} {k}"
+                                                                  for k in range(23)])
+    boxes = drawn_texts(fig)
+    inside = fig.bbox.padded(-1)
+    assert all(inside.containsy(b.y1) and inside.containsx(b.x0) and inside.containsx(b.x1)
+               for b in boxes)
+    images = [ax.get_window_extent() for ax in fig.axes if ax.images]
+    for i, box in enumerate(boxes):
+        assert not any(box.overlaps(image) for image in images)
+        assert not any(box.overlaps(other) for other in boxes[i + 1:])
 
 
 # ------------------------------------------------------------------ linear classifier

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import pyplot, save
+from ._core import figure, save, subplots
 
 
 def hog_cells(image: Any, orientations: int = 9,
@@ -106,9 +106,8 @@ def plot_hog(
     colors = np.zeros((strength.size, 4))
     colors[:, :3] = 1.0
     colors[:, 3] = strength / top
-    plt = pyplot()
-    fig, (ax_img, ax_hog) = plt.subplots(1, 2, figsize=(9.0, 4.6 * img.shape[0] / img.shape[1]
-                                                         + 0.6))
+    fig, (ax_img, ax_hog) = subplots(1, 2, figsize=(9.0, 4.6 * img.shape[0] / img.shape[1]
+                                                     + 0.6))
     ax_img.imshow(img, cmap="gray" if img.ndim == 2 else None, interpolation="nearest")
     ax_img.set_title(title or "image", fontsize=10)
     ax_hog.set_facecolor("black")
@@ -163,8 +162,7 @@ def plot_color_histograms(
         colors = hsv_to_rgb(np.stack([centres, np.ones(bins), np.ones(bins)], axis=1))
     else:
         colors = np.repeat(centres[:, None], 3, axis=1)
-    plt = pyplot()
-    fig = plt.figure(figsize=(3.4 * n, 5.2))
+    fig = figure((3.4 * n, 5.2))
     grid = fig.add_gridspec(2, n, height_ratios=[1.4, 1])
     for i in range(n):
         ax = fig.add_subplot(grid[0, i])
@@ -207,8 +205,7 @@ def plot_accuracies(
         {g: dict(v) for g, v in results.items()} if nested  # type: ignore[arg-type]
         else {"": dict(results)})  # type: ignore[arg-type]
     series = list(dict.fromkeys(k for g in groups.values() for k in g))
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6.5, 0.9 + 0.42 * len(groups) * len(series)))
+    fig, ax = subplots(figsize=(6.5, 0.9 + 0.42 * len(groups) * len(series)))
     if nested:
         # one cluster per group (top to bottom in the mapping's order), one colour per series
         height = 0.8 / len(series)

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._core import as_float, class_colors, panel_grid, predictor, pyplot, save
+from ._core import as_float, class_colors, panel_grid, predictor, save, subplots
 
 
 def _fmt(v: float) -> str:
@@ -81,9 +81,8 @@ def plot_score_function(
                          f"{b.size} and {len(class_names)}")
     x = img.reshape(d, 1)
     scores = w.T @ x + b[:, None]
-    plt = pyplot()
-    fig, axes = plt.subplots(1, 5, figsize=(2.2 + 0.55 * d + 4.2, 2.6),
-                             gridspec_kw={"width_ratios": [img.shape[1], d, 1, 1, 1.3]})
+    fig, axes = subplots(1, 5, figsize=(2.2 + 0.55 * d + 4.2, 2.6),
+                         gridspec_kw={"width_ratios": [img.shape[1], d, 1, 1, 1.3]})
     _number_grid(axes[0], img, "input image", cmap="gray", symmetric=False)
     _number_grid(axes[1], w.T, "W  (one row per class)")
     axes[1].set_yticks(range(c), class_names)
@@ -173,8 +172,7 @@ def plot_hyperplanes(
     if X is not None:
         pts, labels = _check_points(X, y)
     x0, x1, y0, y1 = _box(pts, lim)
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(5.2, 5.0))
+    fig, ax = subplots(figsize=(5.2, 5.0))
     colors = class_colors(c)
     gx, gy = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(y0, y1, 200))
     region = np.argmax(np.stack([gx.ravel(), gy.ravel()], 1) @ w + b, axis=1)
@@ -251,10 +249,9 @@ def plot_decision_regions(
     if class_names is not None:
         c = max(c, len(class_names))
     names = list(class_names) if class_names is not None else [f"class {k}" for k in range(c)]
-    plt = pyplot()
     own = ax is None
     if own:
-        fig, ax = plt.subplots(figsize=(4.6, 4.2))
+        fig, ax = subplots(figsize=(4.6, 4.2))
     from matplotlib.colors import ListedColormap
 
     ax.imshow(region, origin="lower", extent=(x0, x1, y0, y1), alpha=0.3, aspect="auto",

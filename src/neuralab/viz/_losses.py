@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..losses import multiclass_hinge, softmax, softmax_cross_entropy
-from ._core import as_float, pyplot, save
+from ._core import as_float, save, subplots
 
 
 def _per_example(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -61,8 +61,7 @@ def plot_softmax_steps(
     with np.errstate(over="ignore"):  # e^s is only displayed; inf is an honest answer
         e = np.exp(s)
     p = np.asarray(softmax(s[None, :]))[0]
-    plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(10.5, 2.2 + 0.35 * c))
+    fig, axes = subplots(1, 3, figsize=(10.5, 2.2 + 0.35 * c))
     panels = (
         (s, "scores s (logits)", lambda v: f"{v:.3g}"),
         (e, "exp: unnormalized probabilities", lambda v: f"{v:.1f}" if v >= 1 else f"{v:.2f}"),
@@ -130,8 +129,7 @@ def plot_loss_table(
     text = [[f"{s[i, k]:.3g}" for i in range(n)] for k in range(c)]
     text.append([f"{v:.3g}" for v in svm])
     text.append([f"{v:.3g}" for v in soft])
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(1.3 * n + 2.4, 0.3 * (c + 3) + 0.5))
+    fig, ax = subplots(figsize=(1.3 * n + 2.4, 0.3 * (c + 3) + 0.5))
     ax.axis("off")
     table = ax.table(cellText=text, colLabels=names,
                      rowLabels=[*class_names, "SVM loss Lᵢ", "softmax loss Lᵢ"],
@@ -177,8 +175,7 @@ def plot_jiggle(
     if not scores:
         raise ValueError("scores is empty; give at least one score vector")
     d = np.linspace(-2.0, 2.0, 201) if deltas is None else as_float(deltas).ravel()
-    plt = pyplot()
-    fig, (ax_svm, ax_soft) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (ax_svm, ax_soft) = subplots(1, 2, figsize=(10, 3.8))
     for k, vec in enumerate(scores):
         s = as_float(vec).ravel()
         if not 0 <= label < s.size:
@@ -231,9 +228,8 @@ def plot_loss_at_init(
         if values.shape != cs.shape:
             raise ValueError(f"{name} losses: {values.size} values for {cs.size} class counts")
     grid = np.linspace(max(cs.min(), 1.0), cs.max(), 200)
-    plt = pyplot()
-    fig, axes = plt.subplots(1, len(measured), figsize=(4.8 * len(measured), 3.6),
-                             squeeze=False)
+    fig, axes = subplots(1, len(measured), figsize=(4.8 * len(measured), 3.6),
+                         squeeze=False)
     for ax, (name, values, theory, formula) in zip(axes[0], measured, strict=True):
         ax.plot(grid, theory(grid), color="0.4", label=formula)
         ax.plot(cs, values, "o", color="C3", label="measured at initialization")

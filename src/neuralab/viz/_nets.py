@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import as_float, panel_grid, pyplot, save
+from ._core import as_float, panel_grid, save, subplots
 
 SLIDE_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "maxout", "elu")
 
@@ -138,11 +138,10 @@ def plot_layer_histograms(
     if bins < 1:
         raise ValueError(f"bins={bins!r} is out of range; allowed: >= 1")
     depth = depths.pop()
-    plt = pyplot()
     # one x scale per row: a distribution that shrinks with depth must look narrower
-    fig, axes = plt.subplots(len(activations), depth, figsize=(3.0 * depth, 2.4 *
-                                                               len(activations)),
-                             squeeze=False, sharex="row")
+    fig, axes = subplots(len(activations), depth, figsize=(3.0 * depth, 2.4 *
+                                                           len(activations)),
+                         squeeze=False, sharex="row")
     for r, (row, (name, layers)) in enumerate(zip(axes, activations.items(), strict=True)):
         for j, (ax, values) in enumerate(zip(row, layers, strict=True)):
             v = as_float(values).ravel()

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import as_float, pyplot, save
+from ._core import as_float, save, subplots
 
 
 def _fit_label(fit: Any) -> str:
@@ -53,9 +53,8 @@ def plot_polyfit(fit: Any, selection: Any = None, path: str | Path | None = None
     -------
     matplotlib.figure.Figure
     """
-    plt = pyplot()
     panels = 1 if selection is None else 2
-    fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 4.0), squeeze=False)
+    fig, axes = subplots(1, panels, figsize=(5.5 * panels, 4.0), squeeze=False)
     ax = axes[0, 0]
     x, y = np.asarray(fit.x), np.asarray(fit.y)
     grid = _fit_axes(ax, x, y)
@@ -115,8 +114,7 @@ def plot_polyfits(
     """
     if not fits:
         raise ValueError("fits is empty; give at least one PolyFit")
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    fig, ax = subplots(figsize=(6.0, 4.2))
     grid = _fit_axes(ax, np.asarray(fits[0].x), np.asarray(fits[0].y))
     for k, fit in enumerate(fits):
         ax.plot(grid, fit.predict(grid), color=f"C{k}", label=_fit_label(fit))
@@ -147,8 +145,7 @@ def plot_validation_curve(curve: Any, path: str | Path | None = None) -> Any:
     pos = lams > 0
     if not pos.any():
         raise ValueError("curve has no λ > 0 to draw on a log axis")
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6.0, 4.0))
+    fig, ax = subplots(figsize=(6.0, 4.0))
     shown = np.concatenate([np.asarray(curve.train_error)[pos], np.asarray(curve.val_error)[pos]])
     top = float(np.nanmax(shown)) if np.isfinite(shown).any() else 1.0
     for k, (err, label) in enumerate(((curve.train_error, "train"),
@@ -209,8 +206,7 @@ def plot_error_decomposition(
     for (name, _, _), v in zip(parts, values, strict=True):
         if v.shape != (n,):
             raise ValueError(f"{name}: {v.size} values for {n} labels")
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(1.5 * n + 3.0, 4.0))
+    fig, ax = subplots(figsize=(1.5 * n + 3.0, 4.0))
     bottom = np.zeros(n)
     pos = np.arange(n)
     for (name, _, color), v in zip(parts, values, strict=True):

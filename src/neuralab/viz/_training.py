@@ -9,7 +9,19 @@ from typing import Any
 import numpy as np
 
 from ..backend import to_numpy
-from ._core import panel_grid, pyplot, save
+from ._core import (
+    layout_pad,
+    line_height,
+    panel_grid,
+    save,
+    set_margins,
+    subplots,
+    text_width,
+    top_title,
+)
+
+#: Width in inches of one template's cell in :func:`plot_templates`.
+PANEL_WIDTH = 1.5
 
 
 def plot_history(history: Any, path: str | Path | None = None) -> Any:
@@ -25,10 +37,9 @@ def plot_history(history: Any, path: str | Path | None = None) -> Any:
     -------
     matplotlib.figure.Figure
     """
-    plt = pyplot()
     epochs = history["epoch"]
     has_acc = any(v is not None for v in history["train_accuracy"])
-    fig, axes = plt.subplots(1, 2 if has_acc else 1, figsize=(10 if has_acc else 5.5, 3.8))
+    fig, axes = subplots(1, 2 if has_acc else 1, figsize=(10 if has_acc else 5.5, 3.8))
     axes = np.atleast_1d(axes)
     ax = axes[0]
     ax.plot(epochs, history["train_loss"], label="train (data loss)")
@@ -36,18 +47,51 @@ def plot_history(history: Any, path: str | Path | None = None) -> Any:
         ax.plot(epochs, history["val_loss"], label="validation (data loss)")
     total = [t + r for t, r in zip(history["train_loss"], history["reg_loss"], strict=True)]
     ax.plot(epochs, total, "--", alpha=0.6, label="train data + regularization")
-    ax.set(xlabel="epoch", ylabel="loss", title="Loss")
+    ax.set(xlabel="epoch", ylabel="loss")
+    top_title(ax, "Loss")
     ax.legend(frameon=False)
     if has_acc:
         ax = axes[1]
         ax.plot(epochs, history["train_accuracy"], label="train")
         if any(v is not None for v in history["val_accuracy"]):
             ax.plot(epochs, history["val_accuracy"], label="validation")
-        ax.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
+        ax.set(xlabel="epoch", ylabel="accuracy")
+        top_title(ax, "Accuracy")
         ax.legend(frameon=False)
-    fig.tight_layout()
+    _curves_margins(fig, axes)
     save(fig, path)
     return fig
+
+
+def _curves_margins(fig: Any, axes: Sequence[Any]) -> None:
+    """Margins that fit :func:`plot_history`'s panels, side by side: a title above each, the
+    epochs and their label below, and left of each its y label and the widest of its y tick
+    labels — those of the ticks it will draw, found for the axes' final height."""
+    import matplotlib
+
+    rc = matplotlib.rcParams
+    pad = layout_pad()
+    label = line_height(rc["axes.labelsize"]) + rc["axes.labelpad"] / 72
+    top = pad + line_height(rc["axes.titlesize"]) + rc["axes.titlepad"] / 72
+    bottom = (pad + label + line_height(rc["xtick.labelsize"])
+              + (rc["xtick.major.size"] + rc["xtick.major.pad"]) / 72)
+    height = fig.get_figheight()
+    fig.subplots_adjust(bottom=bottom / height, top=1 - top / height)  # the y ticks depend on it
+    lefts = [label + (rc["ytick.major.size"] + rc["ytick.major.pad"]) / 72
+             + max((text_width(s, rc["ytick.labelsize"]) for s in _tick_labels(ax.yaxis)),
+                   default=0.0)
+             for ax in axes]
+    set_margins(fig, left=pad + lefts[0], right=pad, bottom=bottom, top=top,
+                wspace=pad + max(lefts[1:], default=0.0))
+
+
+def _tick_labels(axis: Any) -> list[str]:
+    """The labels ``axis`` will draw at its major ticks, as its draw finds them (the ticks in
+    its view interval, formatted together), without making its tick artists."""
+    lo, hi = sorted(axis.get_view_interval())
+    slack = 1e-9 * max(hi - lo, 1e-300)
+    locs = [v for v in axis.get_majorticklocs() if lo - slack <= v <= hi + slack]
+    return [s for s in axis.get_major_formatter().format_ticks(locs) if s]
 
 
 def plot_histories(
@@ -79,8 +123,7 @@ def plot_histories(
             raise ValueError(f"metrics: {metric!r} is not allowed; allowed: loss, accuracy")
     if not histories:
         raise ValueError("histories is empty; give at least one run")
-    plt = pyplot()
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.8), squeeze=False)
+    fig, axes = subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.8), squeeze=False)
     for ax, metric in zip(axes[0], metrics, strict=True):
         for k, (name, history) in enumerate(histories.items()):
             epochs = history["epoch"]
@@ -125,23 +168,39 @@ def plot_confusion(
     -------
     matplotlib.figure.Figure
     """
-    plt = pyplot()
     c = len(class_names)
     cm = confusion_matrix(y_true, y_pred, c)
     size = max(4.0, 0.45 * c + 2)
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig, ax = subplots(figsize=(size, size))
     ax.imshow(cm, cmap="Blues")
     ax.set_xticks(range(c), class_names, rotation=45, ha="right")
     ax.set_yticks(range(c), class_names)
-    ax.set(xlabel="predicted", ylabel="true",
-           title=f"Confusion matrix (accuracy {np.trace(cm) / max(cm.sum(), 1):.3f})")
+    ax.set(xlabel="predicted", ylabel="true")
+    top_title(ax, f"Confusion matrix (accuracy {np.trace(cm) / max(cm.sum(), 1):.3f})")
     if c <= 20:
         for (i, j), count in np.ndenumerate(cm):
             ax.text(j, i, str(count), ha="center", va="center", fontsize=8,
                     color="white" if count > cm.max() / 2 else "black")
-    fig.tight_layout()
+    _confusion_margins(fig, class_names)
     save(fig, path)
     return fig
+
+
+def _confusion_margins(fig: Any, class_names: Sequence[str]) -> None:
+    """Margins that fit :func:`plot_confusion`'s labels, from the class names' widths: the
+    names left of the rows, the names below the columns (at 45°), the title above."""
+    import matplotlib
+
+    rc = matplotlib.rcParams
+    pad = layout_pad()
+    names = max(text_width(str(name), rc["ytick.labelsize"]) for name in class_names)
+    tick = (rc["ytick.major.size"] + rc["ytick.major.pad"]) / 72
+    label = line_height(rc["axes.labelsize"]) + rc["axes.labelpad"] / 72
+    # a name turned 45° about its right end drops (width + height) / sqrt(2) below its tick
+    drop = (names + line_height(rc["xtick.labelsize"])) / np.sqrt(2)
+    set_margins(fig, left=pad + label + names + tick, right=pad,
+                bottom=pad + label + drop + tick,
+                top=pad + line_height(rc["axes.titlesize"]) + rc["axes.titlepad"] / 72)
 
 
 def plot_templates(
@@ -196,14 +255,24 @@ def plot_templates(
         if s.size not in (1, d) or not np.all(np.isfinite(s)) or np.any(s <= 0):
             raise ValueError(f"scale must be one number or {d} per-pixel numbers, all > 0")
         w = w / s[:, None]
-    fig, axes = panel_grid(w.shape[1], 10, 1.5, 1.7)
+    fig, axes = panel_grid(w.shape[1], 10, PANEL_WIDTH, 1.7)
     for k, ax in enumerate(axes):
         ax.axis("off")
         ax.imshow(template_image(w[:, k].reshape(image_shape), clip),
                   cmap=None if len(image_shape) == 3 else "gray", interpolation="nearest")
-        ax.set_title(class_names[k], fontsize=9)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+        top_title(ax, class_names[k], fontsize=9)
+    pad = layout_pad()
+    fig.suptitle(title, fontsize=10, y=1 - pad / 2 / fig.get_figheight(), va="top")
+    names = max(text_width(str(name), 9) for name in class_names)
+    gap = 0.15  # inches between two templates, and above the names of the next row
+    if names > PANEL_WIDTH - gap:  # the names would run into each other: spread the panels
+        fig.tight_layout()
+    else:
+        import matplotlib
+
+        above = line_height(9) + matplotlib.rcParams["axes.titlepad"] / 72  # a template's name
+        set_margins(fig, left=pad / 2, right=pad / 2, bottom=pad / 2, wspace=gap,
+                    top=pad / 2 + line_height(10) + gap / 3 + above, hspace=above + gap)
     save(fig, path)
     return fig
 

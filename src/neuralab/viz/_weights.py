@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import as_float, pyplot, save
+from ._core import as_float, save, subplots
 
 SPARSE_FRACTION = 0.01  # a weight counts as "zero" below 1 % of the largest |w| of its model
 
@@ -49,9 +49,8 @@ def plot_weight_pictures(
         raise ValueError(f"every weight matrix must have shape ({d}, C) for image_shape "
                          f"{tuple(image_shape)}, got shapes {sorted(shapes)}")
     c = next(iter(shapes))[1]
-    plt = pyplot()
-    fig, axes = plt.subplots(len(mats), c, figsize=(1.1 * c + 1.6, 1.25 * len(mats) + 0.4),
-                             squeeze=False)
+    fig, axes = subplots(len(mats), c, figsize=(1.1 * c + 1.6, 1.25 * len(mats) + 0.4),
+                         squeeze=False)
     for row, (name, w) in zip(axes, mats.items(), strict=True):
         vmax = float(np.abs(w).max()) or 1.0
         zeros = float(np.mean(np.abs(w) < SPARSE_FRACTION * vmax))
@@ -96,9 +95,8 @@ def plot_weight_histograms(
     values = {name: as_float(w).ravel() for name, w in weights.items()}
     vmax = max(float(np.abs(v).max()) for v in values.values()) or 1.0
     edges = np.linspace(-vmax, vmax, bins + 1)
-    plt = pyplot()
-    fig, axes = plt.subplots(1, len(values), figsize=(3.6 * len(values), 3.0), squeeze=False,
-                             sharey=True)
+    fig, axes = subplots(1, len(values), figsize=(3.6 * len(values), 3.0), squeeze=False,
+                         sharey=True)
     for k, (ax, (name, v)) in enumerate(zip(axes[0], values.items(), strict=True)):
         ax.hist(v, bins=edges, color=f"C{k}")
         ax.set_yscale("log")
