@@ -39,6 +39,25 @@ def _scratch_buffer(dtype: np.dtype) -> np.ndarray:
     return buf
 
 
+def _scalars(dtype: np.dtype, *values: float) -> list[np.ndarray]:
+    """``values`` as 0-d arrays of ``dtype``: this thread's cells, overwritten by its next call.
+
+    numpy 2 converts a Python float operand at every ufunc call: ~0.8 µs for a few hundred
+    float32 entries where the same ufunc with a 0-d array of their dtype takes ~0.4, and a
+    small model's update is a dozen such calls. A cell holds the float rounded to ``dtype``,
+    as numpy rounds the Python float: the same bits.
+    """
+    cells = getattr(_scratch, "scalars", None)
+    if cells is None:
+        cells = _scratch.scalars = {}
+    row = cells.get(dtype)
+    if row is None or len(row) < len(values):
+        row = cells[dtype] = [np.zeros((), dtype=dtype) for _ in range(max(8, len(values)))]
+    for cell, value in zip(row, values, strict=False):  # row may hold more cells
+        cell[()] = value
+    return row[: len(values)]
+
+
 def axpy_(y: Array, x: Array, alpha: float) -> Array:
     """In place ``y += alpha * x`` and return ``y``.
 
@@ -95,7 +114,8 @@ def _fast(*arrays: Array) -> bool:
 def _slices(*arrays: np.ndarray) -> list[tuple[np.ndarray, ...]]:
     """Aligned flat slices of at most ``_CHUNK`` elements of ``arrays`` (views: writes land in
     the arrays), each followed by this thread's two scratch rows cut to the same length."""
-    flat = [a.reshape(-1) for a in arrays]  # views: the arrays are C-contiguous
+    # views (the arrays are C-contiguous); a packed update's are flat already
+    flat = [a if a.ndim == 1 else a.reshape(-1) for a in arrays]
     scratch = _scratch_buffer(arrays[0].dtype)
     n = flat[0].size
     if n <= _CHUNK:  # the common case, without the slicing
@@ -130,9 +150,18 @@ def sgd_update_(w: Array, g: Array, lr: float, weight_decay: float | Array = 0.0
     if no_decay(weight_decay):
         return axpy_(w, g, -lr)
     if _fast(w, g):
-        keep = 1.0 - lr * weight_decay
+        if hasattr(weight_decay, "shape"):  # per entry: 1 − lr·c into a scratch row
+            one, rate, minus_lr = _scalars(w.dtype, 1.0, lr, -lr)
+            for ws, gs, cs, t, keep in _slices(w, g, weight_decay):
+                np.multiply(cs, rate, out=keep)
+                np.subtract(one, keep, out=keep)
+                np.multiply(gs, minus_lr, out=t)
+                ws *= keep
+                ws += t
+            return w
+        keep, minus_lr = _scalars(w.dtype, 1.0 - lr * weight_decay, -lr)
         for ws, gs, t, _ in _slices(w, g):
-            np.multiply(gs, -lr, out=t)
+            np.multiply(gs, minus_lr, out=t)
             ws *= keep
             ws += t
         return w
@@ -156,18 +185,22 @@ def adam_update_(
     bc1, bc2 = 1.0 - beta1**step, 1.0 - beta2**step
     if _fast(w, g, m, v):
         root = math.sqrt(bc2)
-        eps_root, rate = eps * root, -lr * root / bc1
         decay = not no_decay(weight_decay)
+        b1, rest1, b2, rest2, eps_root, rate, c = _scalars(
+            w.dtype, beta1, 1.0 - beta1, beta2, 1.0 - beta2, eps * root, -lr * root / bc1,
+            0.0 if hasattr(weight_decay, "shape") else weight_decay)
+        if hasattr(weight_decay, "shape"):
+            c = weight_decay  # one slice: a per-entry vector is a packed update's
         for ws, gs, ms, vs, t, u in _slices(w, g, m, v):
             if decay:
-                np.multiply(ws, weight_decay, out=u)
+                np.multiply(ws, c, out=u)
                 gs = np.add(gs, u, out=u)
-            np.multiply(gs, 1.0 - beta1, out=t)  # m ← β₁·m + (1 − β₁)·g
-            ms *= beta1
+            np.multiply(gs, rest1, out=t)  # m ← β₁·m + (1 − β₁)·g
+            ms *= b1
             ms += t
             np.square(gs, out=t)  # v ← β₂·v + (1 − β₂)·g²
-            t *= 1.0 - beta2
-            vs *= beta2
+            t *= rest2
+            vs *= b2
             vs += t
             np.sqrt(vs, out=t)  # w ← w − (η·√bc₂/bc₁)·m / (√v + ε·√bc₂)
             t += eps_root
