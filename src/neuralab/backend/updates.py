@@ -8,6 +8,7 @@ array-API sequence.
 from __future__ import annotations
 
 import math
+import operator
 import threading
 
 import numpy as np
@@ -288,7 +289,8 @@ class Packed:
 
     def holds(self, arrays: list[Array]) -> bool:
         """Whether ``arrays`` are this pack's views (the same objects, in order)."""
-        return all(a is v for a, v in zip(arrays, self.views, strict=True))
+        # map over operator.is_: a third of a generator's time, and this runs at every step
+        return len(arrays) == len(self.views) and all(map(operator.is_, arrays, self.views))
 
     def gather(self, arrays: list[np.ndarray]) -> np.ndarray:
         """``flat`` ← the arrays (same shapes as the views), in the pack's order."""
