@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import math
 from pathlib import Path
 
 import array_api_strict
@@ -195,6 +196,31 @@ def test_fused_sgd_update_matches_the_plain_formula(shape: tuple[int, ...]) -> N
     assert out is w  # in place
     np.testing.assert_allclose(out, expected, rtol=1e-14, atol=1e-15)
     np.testing.assert_array_equal(g, g_before)  # the gradient is left alone
+
+
+def test_numpy_updates_give_the_bits_of_the_formula_with_python_scalars() -> None:
+    """The numpy SGD and Adam kernels pass their scalars to numpy as 0-d arrays of the
+    parameters' dtype (cheaper than Python floats): float32 results bit for bit those of the
+    same operations written with Python floats, L2 as a number and per entry."""
+    rng = np.random.default_rng(0)
+    w, g, m = (rng.normal(size=300).astype(np.float32) for _ in range(3))
+    v = np.abs(rng.normal(size=300)).astype(np.float32)
+    per_entry = np.where(np.arange(300) < 200, 0.02, 0.0).astype(np.float32)
+    for c in (0.02, per_entry):
+        out = B.sgd_update_(w.copy(), g, 0.1, weight_decay=c)
+        np.testing.assert_array_equal(out, w * (1.0 - 0.1 * c) + g * -0.1)
+        lr, b1, b2, eps, t = 1e-3, 0.9, 0.999, 1e-8, 3
+        root = math.sqrt(1.0 - b2**t)
+        gc = g + w * c
+        m_new = m * b1 + gc * (1.0 - b1)
+        v_new = v * b2 + np.square(gc) * (1.0 - b2)
+        w_new = w + m_new / (np.sqrt(v_new) + eps * root) * (-lr * root / (1.0 - b1**t))
+        w1, m1, v1 = w.copy(), m.copy(), v.copy()
+        out = B.adam_update_(w1, g, m1, v1, lr=lr, beta1=b1, beta2=b2, eps=eps, step=t,
+                             weight_decay=c)
+        for got, expected in ((out, w_new), (m1, m_new), (v1, v_new)):
+            assert got.dtype == np.float32
+            np.testing.assert_array_equal(got, expected)
 
 
 def test_sum_rows_and_count_hits_agree_across_backends() -> None:

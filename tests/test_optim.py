@@ -581,18 +581,20 @@ def test_carry_over_updates_as_an_optimizer_that_never_moved(
 
 # --------------------------------------------------------------------------- packed updates
 def _small_run(monkeypatch: pytest.MonkeyPatch, name: str, packed: bool, steps: int = 12,
-               reload_at: int | None = None) -> list[np.ndarray]:
+               reload_at: int | None = None, batchnorm: bool = False) -> list[np.ndarray]:
     """``steps`` training steps of a 5 → 8 → 3 MLP (weights decayed, biases not) with L2 folded
     into the update and an L1 prox; with ``reload_at`` the model and optimizer are rebuilt from
-    their state dicts at that step, as a resumed run is."""
+    their state dicts at that step, as a resumed run is; with ``batchnorm`` a BatchNorm layer
+    after the first Linear (its γ and β gradients come in new arrays at every step)."""
     from neuralab.losses import get_loss, one_hot
-    from neuralab.nn import Linear, ReLU, Sequential
+    from neuralab.nn import BatchNorm, Linear, ReLU, Sequential
 
     if not packed:
         monkeypatch.setattr(updates, "PACK_LIMIT", 0)
 
     def build() -> tuple[Sequential, Optimizer]:
-        model = Sequential(Linear(5, 8, rng=1), ReLU(), Linear(8, 3, rng=2))
+        norm = [BatchNorm(8)] if batchnorm else []
+        model = Sequential(Linear(5, 8, rng=1), *norm, ReLU(), Linear(8, 3, rng=2))
         return model, get_optimizer(name, model.params(), 0.05)
 
     rng = np.random.default_rng(0)
@@ -609,8 +611,10 @@ def _small_run(monkeypatch: pytest.MonkeyPatch, name: str, packed: bool, steps: 
         _, dscores = loss(model.forward(X), target)
         model.backward(dscores, need_dx=False)
         opt.step(weight_decay=2e-2, l1=1e-3)
-    if packed:  # the values really are views of one flat array
+    if packed:  # the values really are views of one flat array, and so are the gradients
         assert len({id(p.value.base) for p in model.params()}) == 1
+        flat_grad = model.params()[0].grad.base
+        assert flat_grad is not None and all(p.grad.base is flat_grad for p in model.params())
     return [B.to_numpy(p.value).copy() for p in model.params()]
 
 
@@ -627,3 +631,17 @@ def test_packed_update_equals_the_update_per_param(monkeypatch: pytest.MonkeyPat
     for a, b, c in zip(per_param, packed, reloaded, strict=True):
         np.testing.assert_array_equal(b, a)
         np.testing.assert_array_equal(c, a)
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_packed_update_with_gradients_in_new_arrays(monkeypatch: pytest.MonkeyPatch,
+                                                    name: str) -> None:
+    """Linear layers write their gradients straight into the packed flat gradient; a layer
+    whose gradients come in new arrays at every step (BatchNorm's γ, β) has them copied in, and
+    the update is still the per-Param one entry for entry."""
+    with monkeypatch.context() as patch:
+        per_param = _small_run(patch, name, packed=False, batchnorm=True)
+    packed = _small_run(monkeypatch, name, packed=True, batchnorm=True)
+    assert len(packed) == 6  # two Linears and the BatchNorm
+    for a, b in zip(per_param, packed, strict=True):
+        np.testing.assert_array_equal(b, a)

@@ -32,11 +32,6 @@ from .nn.layers import Param
 _PACKED = -1  # the index ``_update`` gets for the packed update of all Params at once
 
 
-def _same(arrays: list[Any], others: list[Any]) -> bool:
-    """Whether two lists hold the same array objects, in order."""
-    return all(a is b for a, b in zip(arrays, others, strict=True))
-
-
 class Optimizer:
     """Base class: holds the Params, the learning rate ``lr`` and per-parameter state."""
 
@@ -99,7 +94,9 @@ class Optimizer:
         ``B.PACK_LIMIT`` weights, all with gradients: the lecture's small networks (an MLP on
         digits, the playground's nets), whose step would otherwise spend more time calling an
         update per array than computing. The values become views of one flat array (decayed
-        Params first), the optimizer's slots likewise; each step copies the gradients in. The
+        Params first), the optimizer's slots and the gradients likewise: a layer that writes its
+        gradient into ``p.grad`` in place (Linear, :meth:`B.Workspace.reuse`) writes it into the
+        flat gradient, and gradients in new arrays (other layers) are copied in. The
         arithmetic is the per-Param update's, entry for entry: the L2 term is a vector, c on
         the decayed Params' entries and 0 elsewhere. A Param or slot replaced since the last
         step (a loaded state, a moved model) is packed again from its new array.
@@ -110,9 +107,9 @@ class Optimizer:
         grads = [p.grad for p in self.params]
         packs: dict[str, Any] = self.__dict__.setdefault("_packs", {})
         pack = packs.get("value")
-        # the layers write their gradients into the same buffers at every step: when values
-        # and gradients are the arrays of the last packed step, they still qualify
-        if pack is None or not (pack.holds(values) and _same(grads, packs["grads"])):
+        # while values and gradients are the packs' views, the flat arrays hold them: the
+        # every-step case, without a check or a copy
+        if pack is None or not (pack.holds(values) and packs["grad"].holds(grads)):
             if any(g is None for g in grads) or not B.packable(values + grads):
                 return False
             if pack is None or not pack.holds(values):
@@ -124,11 +121,15 @@ class Optimizer:
                 packs["n_decayed"] = sum(p.value.size for p in self.params if p.decay)
                 for p, view in zip(self.params, pack.views, strict=True):
                     p.value = view
-            packs["grad"], packs["grads"] = B.Packed(grads, pack.order), grads
-            packs["param"] = Param(pack.flat, decay=False)  # all the Params as one
-        flat = packs["param"]
-        flat.grad = packs["grad"].gather(grads)
-        self._update(_PACKED, flat, self._packed_decay(weight_decay))
+            if "grad" in packs:  # gradients in new arrays: copied into the flat one
+                packs["grad"].gather(grads)
+            else:
+                packs["grad"] = B.Packed(grads, pack.order)
+                packs["param"] = Param(pack.flat, decay=False)  # all the Params as one
+                packs["param"].grad = packs["grad"].flat
+            for p, view in zip(self.params, packs["grad"].views, strict=True):
+                p.grad = view
+        self._update(_PACKED, packs["param"], self._packed_decay(weight_decay))
         return True
 
     def _packed_decay(self, c: float) -> float | Array:
@@ -158,7 +159,9 @@ class Optimizer:
     def _slot(self, name: str, i: int, like: Array) -> Array:
         """Per-parameter state array ``name`` for Param ``i`` (zeros on first use); for the
         packed update (``i == _PACKED``) the flat array whose views are every Param's."""
-        slots = self.state.setdefault(name, [None] * len(self.params))
+        slots = self.state.get(name)
+        if slots is None:
+            slots = self.state[name] = [None] * len(self.params)
         if i == _PACKED:
             pack = self._packs.get(name)
             if pack is None or not pack.holds(slots):

@@ -37,6 +37,17 @@ class Workspace:
         buf = self._buffers[key] = np.empty(shape, dtype=like.dtype)
         return buf
 
+    def reuse(self, current: Array | None, key: str, shape: tuple[int, ...],
+              like: Array) -> np.ndarray | None:
+        """``current`` itself where it is a numpy array of ``shape`` and ``like``'s dtype (an
+        output a layer keeps in its Param, e.g. a gradient, which its owner may have replaced
+        by a view of a packed array), else :meth:`get` ``(key, shape, like)``; None when not
+        enabled."""
+        if (self.enabled and isinstance(current, np.ndarray) and current.shape == shape
+                and current.dtype == like.dtype):
+            return current
+        return self.get(key, shape, like)
+
     def clear(self) -> None:
         self._buffers.clear()
 

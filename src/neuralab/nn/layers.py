@@ -172,11 +172,13 @@ class Linear(Layer):
         """dout (N, H) -> dx (N, D); fills ``weight.grad`` (D, H) and ``bias.grad`` (H,)."""
         x, w = self._cache
         ws = self._ws
+        # the gradients go into the arrays they went into last step (a packed optimizer's views
+        # of its flat gradient, once it has packed: no copy per step, Optimizer._step_packed)
         dx, self.weight.grad, self.bias.grad = F.affine_backward(
             dout, self._cache, need_dx=need_dx,
             dx=ws.get("dx", tuple(x.shape), dout) if need_dx else None,
-            dw=ws.get("dw", tuple(w.shape), dout),
-            db=ws.get("db", (self.out_features,), dout),
+            dw=ws.reuse(self.weight.grad, "dw", tuple(w.shape), dout),
+            db=ws.reuse(self.bias.grad, "db", (self.out_features,), dout),
         )
         return dx
 
