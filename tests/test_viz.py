@@ -94,6 +94,9 @@ def test_figures_are_pyplots_only_in_a_notebook(monkeypatch, tmp_path):
                          check=True, env=env)
     assert out.stdout.strip() == "False"
     assert_png(tmp_path / "curves.png")
+    # a script here too (test_notebooks imports ipykernel into this process to run notebooks)
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    monkeypatch.delenv("MPLBACKEND", raising=False)
     fig = viz.plot_history(history())
     assert fig.canvas.get_renderer().dpi == 110  # laid out at the PNG's dpi
     assert fig not in map(plt.figure, plt.get_fignums())  # nothing keeps it once dropped
